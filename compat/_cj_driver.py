@@ -1,0 +1,261 @@
+"""Run one request in the warm interpreter the way `python3 ARGS...` runs as a process.
+
+The host (src/sandbox) restores a snapshot of an initialised interpreter, then calls
+run() through cj_run() in python-wasm/src/cjentry.c.  run() reproduces what CPython's
+own main() would do for the same command line: parse the interpreter options, set
+sys.argv/sys.path/cwd/environment, execute the script, turn SystemExit into an exit
+status, print uncaught exceptions through sys.excepthook, run atexit handlers and flush
+the standard streams.  Frames of this module never appear in a traceback.
+"""
+import atexit
+import builtins
+import io
+import json
+import os
+import sys
+import types
+
+_BASE_PATH = list(sys.path)
+# Programs compiled while the snapshot was built (the safe_exec wrapper), keyed by source.
+# A run whose source is identical reuses the code object with its own file name instead of
+# compiling again: same bytecode, same tracebacks, a fraction of the work.
+_COMPILED = {}
+_WARMING = True
+_USAGE = (
+    "usage: {prog} [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
+    "Try `python -h' for more information.\n"
+)
+# Options that take no argument, and those that take one (as in CPython 3.11's getopt).
+_FLAGS = set("bBdEhiIOPqsSuvVx")
+_WITH_ARG = set("WX")
+
+
+class _Usage(Exception):
+    pass
+
+
+def _parse(args):
+    """Return (mode, target, rest, flags) from the arguments after the program name."""
+    flags = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "-" or not arg.startswith("-"):
+            break
+        if arg == "--":
+            i += 1
+            break
+        if arg.startswith("--"):
+            raise _Usage("unknown option " + arg)
+        j = 1
+        while j < len(arg):
+            ch = arg[j]
+            if ch in ("c", "m"):
+                value = arg[j + 1:]
+                if not value:
+                    if i + 1 >= len(args):
+                        raise _Usage("Argument expected for the -%s option" % ch)
+                    value = args[i + 1]
+                    i += 1
+                return ("command" if ch == "c" else "module"), value, args[i + 1:], flags
+            if ch in _WITH_ARG:
+                if j + 1 < len(arg):
+                    flags.append((ch, arg[j + 1:]))
+                elif i + 1 < len(args):
+                    flags.append((ch, args[i + 1]))
+                    i += 1
+                else:
+                    raise _Usage("Argument expected for the -%s option" % ch)
+                break
+            if ch not in _FLAGS:
+                raise _Usage("Unknown option: -%s" % ch)
+            flags.append((ch, None))
+            j += 1
+        i += 1
+    if i >= len(args) or args[i] == "-":
+        return "stdin", "-", args[i + 1:], flags
+    return "file", args[i], args[i + 1:], flags
+
+
+def _exit_status(exc):
+    """CPython's handling of an uncaught SystemExit (Python/pythonrun.c)."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _user_traceback(tb):
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return tb
+
+
+def _report(exc):
+    """Print an uncaught exception the way the interpreter's main loop does."""
+    tb = _user_traceback(exc.__traceback__)
+    # PyErr_Display prints the exception's own __traceback__, so trim it there.
+    exc.__traceback__ = tb
+    try:
+        sys.excepthook(type(exc), exc, tb)
+    except BaseException as hook_error:  # the hook itself failed: CPython prints both
+        try:
+            sys.stderr.write("Error in sys.excepthook:\n")
+            sys.__excepthook__(type(hook_error), hook_error, _user_traceback(hook_error.__traceback__))
+            sys.stderr.write("\nOriginal exception was:\n")
+            sys.__excepthook__(type(exc), exc, tb)
+        except BaseException:
+            pass
+    # An uncaught KeyboardInterrupt kills the process with SIGINT since 3.8.
+    return -2 if isinstance(exc, KeyboardInterrupt) else 1
+
+
+def _flush_std_streams():
+    """Py_FinalizeEx flushes sys.stdout/sys.stderr; a failing flush makes the status 120."""
+    failed = False
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except Exception:
+            failed = failed or name == "stdout"
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    return failed
+
+
+def _fresh_main(filename, loader=None):
+    main = types.ModuleType("__main__")
+    main.__dict__.update({
+        "__builtins__": builtins,
+        "__loader__": loader,
+        "__spec__": None,
+        "__annotations__": {},
+    })
+    if filename is not None:
+        main.__file__ = filename
+        main.__cached__ = None
+    sys.modules["__main__"] = main
+    return main.__dict__
+
+
+def _prepare(request):
+    # Undo what an earlier program (the warm-up runs baked into the snapshot) may have swapped.
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+    sys.excepthook = sys.__excepthook__
+    sys.displayhook = sys.__displayhook__
+    os.environ.clear()
+    os.environ.update(request.get("env", {}))
+    os.chdir(request["cwd"])
+    sys.path[:] = _BASE_PATH
+    # The WASI build defaults to 600; a native interpreter allows 1000 Python frames.
+    sys.setrecursionlimit(1000)
+    sys.path_importer_cache.clear()
+    # The random module was seeded when the snapshot was taken; a process would seed it
+    # from the OS at start, so reseed from this request's randomness.
+    rnd = sys.modules.get("random")
+    if rnd is not None:
+        rnd.seed()
+
+
+def _execute(mode, target, rest, flags, program):
+    """Run the program; return its exit status."""
+    from importlib.machinery import SourceFileLoader
+    isolated = any(f == "I" or f == "P" for f, _ in flags)
+    if mode == "module":
+        sys.argv = ["-m"] + rest
+        if not isolated:
+            sys.path.insert(0, os.getcwd())
+        import runpy
+        _fresh_main(None)
+        runpy._run_module_as_main(target, alter_argv=True)
+        return 0
+    if mode == "command":
+        sys.argv = ["-c"] + rest
+        if not isolated:
+            sys.path.insert(0, "")
+        code = compile(target, "<string>", "exec")
+        exec(code, _fresh_main(None))
+        return 0
+    if mode == "stdin":
+        sys.argv = ["-" if target == "-" else ""] + rest
+        if not isolated:
+            sys.path.insert(0, "")
+        source = sys.stdin.buffer.read()
+        code = compile(source, "<stdin>", "exec")
+        exec(code, _fresh_main(None))
+        return 0
+    path = os.path.abspath(target)
+    sys.argv = [target] + rest
+    if not isolated:
+        sys.path.insert(0, os.path.dirname(path))
+    try:
+        with io.open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as err:
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (program, path, err.errno, err.strerror))
+        return 2
+    # Since 3.9 the script's __file__ and code filename are absolute.
+    code = _compile_script(source, path)
+    exec(code, _fresh_main(path, SourceFileLoader("__main__", path)))
+    return 0
+
+
+def _with_filename(code, filename):
+    consts = tuple(_with_filename(c, filename) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _compile_script(source, path):
+    cached = _COMPILED.get(source)
+    if cached is not None:
+        return _with_filename(cached, path)
+    code = compile(source, path, "exec")
+    if _WARMING:
+        _COMPILED[source] = code
+    return code
+
+
+def end_warmup():
+    """Called once before the snapshot: later compilations are not cached."""
+    global _WARMING
+    _WARMING = False
+
+
+def run(request_json):
+    """Entry point called by cj_run(): run one request, return the exit status."""
+    request = json.loads(request_json)
+    argv = request["argv"]
+    program = argv[0] if argv else "python3"
+    _prepare(request)
+    try:
+        mode, target, rest, flags = _parse(argv[1:])
+    except _Usage as err:
+        sys.stderr.write("%s\n%s" % (err, _USAGE.format(prog=program)))
+        _flush_std_streams()
+        return 2
+    try:
+        status = _execute(mode, target, rest, flags, program)
+    except SystemExit as exc:
+        status = _exit_status(exc)
+    except BaseException as exc:
+        status = _report(exc)
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    if _flush_std_streams() and status == 0:
+        status = 120
+    return status

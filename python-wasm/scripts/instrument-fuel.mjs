@@ -1,0 +1,117 @@
+// Post-link pass: deterministic fuel for the codejail-wasm reactor.
+//
+// usage: node instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm
+//
+// Adds an exported mutable i64 global `fuel`, decremented by one at every defined
+// function's entry and at the top of every loop body (so once per back-edge), and
+// trapping with `unreachable` when it goes negative. The placement and its cost are
+// discussed in docs/adr/0003-fuel-metering.md. Every mutable global of the module is
+// exported as well (`__stack_pointer`), because a snapshot must capture all guest state.
+// OUT-nofuel.wasm is the same binaryen round trip without the counter: the fair
+// baseline for measuring the counter's overhead.
+import { readFileSync, writeFileSync } from 'node:fs';
+import binaryen from 'binaryen';
+
+const [input, outFuel, outPlain] = process.argv.slice(2);
+if (!input || !outFuel || !outPlain) {
+  console.error('usage: instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm');
+  process.exit(2);
+}
+const B = binaryen;
+const F = B.Features;
+// Features.All makes binaryen emit encodings Node 20 rejects; list what clang-19 uses.
+const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt |
+  F.Multivalue | F.ReferenceTypes | F.BulkMemoryOpt;
+
+function load() {
+  const m = B.readBinary(readFileSync(input));
+  m.setFeatures(FEATURES);
+  return m;
+}
+
+function exportMutableGlobals(m) {
+  for (let i = 0; i < m.getNumGlobals(); i++) {
+    const g = B.getGlobalInfo(m.getGlobalByIndex(i));
+    if (g.mutable && !g.module && g.name !== 'fuel') m.addGlobalExport(g.name, g.name);
+  }
+}
+
+// Children of each expression kind that can contain other expressions. An id not listed
+// here and not a leaf makes the pass fail, so a loop can never be skipped silently.
+const I = B;
+const LEAVES = new Set([I.NopId, I.LocalGetId, I.GlobalGetId, I.ConstId, I.MemorySizeId,
+  I.UnreachableId, I.DataDropId, I.RefNullId, I.RefFuncId, I.TableSizeId]);
+function children(e) {
+  const id = B.getExpressionId(e);
+  if (LEAVES.has(id)) return [];
+  const x = B.getExpressionInfo(e);
+  switch (id) {
+    case I.BlockId: return x.children;
+    case I.IfId: return [x.condition, x.ifTrue, x.ifFalse];
+    case I.LoopId: return [x.body];
+    case I.BreakId: return [x.condition, x.value];
+    case I.SwitchId: return [x.condition, x.value];
+    case I.CallId: return x.operands;
+    case I.CallIndirectId: return [...x.operands, x.target];
+    case I.LocalSetId: case I.GlobalSetId: case I.UnaryId: case I.DropId: case I.ReturnId:
+      return [x.value];
+    case I.LoadId: return [x.ptr];
+    case I.StoreId: return [x.ptr, x.value];
+    case I.BinaryId: return [x.left, x.right];
+    case I.SelectId: return [x.ifTrue, x.ifFalse, x.condition];
+    case I.MemoryGrowId: return [x.delta];
+    case I.MemoryCopyId: return [x.dest, x.source, x.size];
+    case I.MemoryFillId: return [x.dest, x.value, x.size];
+    case I.MemoryInitId: return [x.dest, x.offset, x.size];
+    case I.AtomicRMWId: case I.AtomicCmpxchgId:
+    default:
+      throw new Error(`instrument-fuel: unhandled expression id ${id}`);
+  }
+}
+function findLoops(root) {
+  const loops = [];
+  const stack = [root];
+  while (stack.length) {
+    const e = stack.pop();
+    if (!e) continue;
+    if (B.getExpressionId(e) === I.LoopId) loops.push(e);
+    for (const c of children(e)) if (c) stack.push(c);
+  }
+  return loops;
+}
+
+function addFuel(m) {
+  m.addGlobal('fuel', B.i64, true, m.i64.const(0n));
+  const check = () => m.block(null, [
+    m.global.set('fuel', m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(1n))),
+    m.if(m.i64.lt_s(m.global.get('fuel', B.i64), m.i64.const(0n)), m.unreachable()),
+  ], B.none);
+  let sites = 0;
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = m.getFunctionByIndex(i);
+    const fi = B.getFunctionInfo(f);
+    if (fi.module) continue; // imported
+    for (const loop of findLoops(fi.body)) {
+      const body = B.Loop.getBody(loop);
+      B.Loop.setBody(loop, m.block(null, [check(), body], B.getExpressionType(body)));
+      sites++;
+    }
+    B.Function.setBody(f, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
+    sites++;
+  }
+  m.addGlobalExport('fuel', 'fuel');
+  return sites;
+}
+
+const plain = load();
+exportMutableGlobals(plain);
+if (!plain.validate()) throw new Error('round trip does not validate');
+writeFileSync(outPlain, plain.emitBinary());
+plain.dispose();
+
+const fueled = load();
+exportMutableGlobals(fueled);
+const sites = addFuel(fueled);
+if (!fueled.validate()) throw new Error('instrumented module does not validate');
+writeFileSync(outFuel, fueled.emitBinary());
+console.log(`fuel: ${sites} check sites`);

@@ -1,0 +1,129 @@
+// The JailService: codejail's jail_code and safe_exec on top of the warm sandbox pool.
+import { availableParallelism } from 'node:os';
+import { loadDefaultImage, type RuntimeImage } from '../runtime/RuntimeImage.js';
+import { FUEL_PER_CPU_SECOND } from '../sandbox/FuelBudget.js';
+import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
+import type { RunRequest } from '../sandbox/types.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS, newSeed, type RunSettings } from './jailCode.js';
+import { effectiveLimits, defaultPolicy } from './limits.js';
+import { pyBytesRepr } from './pyrepr.js';
+import { buildSafeExecStdin, buildSafeExecWrapper, posixBasename } from './wrapper.js';
+import {
+  BadRequestError, type JailCodeRequest, type JailCodeResult, type JailService, type LimitPolicy,
+  type PoolStats, type SafeExecRequest, type SafeExecResult,
+} from './types.js';
+
+export interface JailOptions {
+  policy: LimitPolicy;
+  workers: number;
+  queueLimit: number;
+  outputLimitBytes: number;
+  /** Commands jail_code accepts (codejail's configure()); 'python' by default. */
+  commands?: string[];
+  image?: RuntimeImage;
+  settings?: Partial<RunSettings>;
+}
+
+/** codejail's SafeExecException text, byte for byte. */
+export function safeExecExceptionMessage(stdout: Uint8Array, stderr: Uint8Array, status: number): string {
+  return `Couldn't execute jailed code: stdout: ${pyBytesRepr(stdout)}, stderr: ${pyBytesRepr(stderr)} with status code: ${status}`;
+}
+
+export class Jail implements JailService {
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly policy: LimitPolicy,
+    private readonly settings: RunSettings,
+    private readonly commands: Set<string>,
+  ) {}
+
+  get snapshotDigest(): string {
+    return this.sandbox.snapshotDigest;
+  }
+
+  async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
+    const command = req.command ?? 'python';
+    if (!this.commands.has(command)) {
+      throw new BadRequestError('command', `jail_code needs to be configured for '${command}'`);
+    }
+    const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
+    const seed = req.seed ?? newSeed();
+    const run = await this.sandbox.pool.run(buildJailRun(req, limits, this.settings, seed));
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits };
+  }
+
+  async safeExec(req: SafeExecRequest): Promise<SafeExecResult> {
+    const pythonPath = req.pythonPath ?? [];
+    const extraNames = new Set((req.extraFiles ?? []).map((f) => f.name));
+    pythonPath.forEach((p, i) => {
+      const base = posixBasename(p);
+      if (!base) throw new BadRequestError(`python_path[${i}]`, `python_path[${i}] has no file name`);
+      const supplied = extraNames.has(base) || (req.files ?? []).some((f) => f.path === base || f.path.startsWith(base + '/'));
+      if (!supplied) {
+        throw new BadRequestError(`python_path[${i}]`, `python_path[${i}] (${base}) is not among files or extra_files`);
+      }
+    });
+    const result = await this.jailCode({
+      command: 'python',
+      code: buildSafeExecWrapper(pythonPath),
+      stdin: buildSafeExecStdin(req.code, req.globalsJson),
+      files: req.files,
+      extraFiles: req.extraFiles,
+      limitOverridesContext: req.limitOverridesContext,
+      slug: req.slug,
+      limits: req.limits,
+      seed: req.seed,
+    });
+    const { status, stdout, stderr, run, effectiveLimits: limits } = result;
+    if (status !== 0) {
+      return { ok: false, emsg: safeExecExceptionMessage(stdout, stderr, status), status, stdout, stderr, run, effectiveLimits: limits };
+    }
+    const text = Buffer.from(stdout).toString('utf8');
+    if (!/^\s*\{/.test(text)) {
+      // The wrapper never printed the globals (the code called sys.exit(0) or os._exit(0)):
+      // codejail's json.loads fails here; report it as a failed execution with the output.
+      return {
+        ok: false, emsg: `${safeExecExceptionMessage(stdout, stderr, status)} (no globals were returned)`,
+        status, stdout, stderr, run, effectiveLimits: limits,
+      };
+    }
+    return { ok: true, globalsJson: text, run, effectiveLimits: limits };
+  }
+
+  stats(): PoolStats {
+    return this.sandbox.pool.stats();
+  }
+
+  close(): Promise<void> {
+    return this.sandbox.pool.close();
+  }
+}
+
+/** Requests run before the snapshot so that the first real request is already warm. */
+export function warmupRuns(settings: RunSettings): RunRequest[] {
+  const policy = defaultPolicy();
+  const limits = effectiveLimits(policy, null, { CPU: 0, REALTIME: 0 });
+  const wrapper = buildJailRun({
+    command: 'python',
+    code: buildSafeExecWrapper([]),
+    stdin: buildSafeExecStdin('import random\nx = [random.randint(1, 9) for _ in range(3)]\ny = "%s" % x', '{"a": 1, "b": [1.5, "s", null, true]}'),
+  }, limits, settings, 0);
+  const script = buildJailRun({ command: 'python', code: 'import sys\nprint(sys.argv)\n', argv: ['a'] }, limits, settings, 0);
+  return [wrapper, wrapper, script, wrapper];
+}
+
+export async function createJail(options: JailOptions): Promise<Jail> {
+  const settings: RunSettings = {
+    ...DEFAULT_RUN_SETTINGS,
+    fuelPerSecond: FUEL_PER_CPU_SECOND,
+    outputLimitBytes: options.outputLimitBytes,
+    ...options.settings,
+  };
+  const sandbox = await startSandbox({
+    image: options.image ?? loadDefaultImage(),
+    workers: options.workers > 0 ? options.workers : availableParallelism(),
+    queueLimit: options.queueLimit,
+    warmups: warmupRuns(settings),
+  });
+  return new Jail(sandbox, options.policy, settings, new Set(options.commands ?? ['python']));
+}

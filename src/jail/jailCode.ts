@@ -1,0 +1,108 @@
+// codejail's jail_code: lay out the jail directory, build the command line, map the limits
+// onto the sandbox's mechanisms, and report the result with codejail's statuses.
+import { randomInt } from 'node:crypto';
+import { fuelForCpuSeconds } from '../sandbox/FuelBudget.js';
+import type { RunLimits, RunRequest, SandboxFile } from '../sandbox/types.js';
+import { BadRequestError, type CodejailLimits, type JailCodeRequest } from './types.js';
+
+/** Operator settings that shape every run besides codejail's limits. */
+export interface RunSettings {
+  fuelPerSecond: number;
+  /** The watchdog fires at REALTIME x this + watchdogGraceMs: pure-Python work runs slower in
+   * wasm than native, and the deterministic limits (fuel, program time) should decide first. */
+  watchdogFactor: number;
+  watchdogGraceMs: number;
+  outputLimitBytes: number;
+  diskQuotaBytes: number;
+  maxFiles: number;
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  fuelPerSecond: 0, // filled from FuelBudget at jail creation
+  watchdogFactor: 4,
+  watchdogGraceMs: 1000,
+  outputLimitBytes: 64 * 1024 * 1024,
+  diskQuotaBytes: 64 * 1024 * 1024,
+  maxFiles: 1000,
+};
+
+/** tempfile's alphabet: codejail's jail dir is tempfile.mkdtemp(prefix='codejail-'). */
+const TEMP_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
+
+export function jailDirName(seed: number): string {
+  let x = (seed >>> 0) ^ 0x9e3779b9;
+  let name = '';
+  for (let i = 0; i < 8; i++) {
+    x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+    x = (x ^ (x >>> 12)) >>> 0;
+    name += TEMP_CHARS[x % TEMP_CHARS.length];
+  }
+  return `/tmp/codejail-${name}`;
+}
+
+export function newSeed(): number {
+  return randomInt(0, 2 ** 31);
+}
+
+/** A relative path that stays inside the jail directory. */
+export function checkRelativePath(path: string, field: string, allowSubdirs: boolean): void {
+  if (typeof path !== 'string' || path.length === 0) throw new BadRequestError(field, `${field} must be a non-empty string`);
+  if (path.includes('\0')) throw new BadRequestError(field, `${field} must not contain NUL`);
+  if (path.startsWith('/')) throw new BadRequestError(field, `${field} must be a relative path`);
+  const parts = path.split('/');
+  if (!allowSubdirs && parts.length > 1) throw new BadRequestError(field, `${field} must be a plain file name (no subdirectories)`);
+  if (parts.some((p) => p === '..' || p === '.' || p === '')) {
+    throw new BadRequestError(field, `${field} must not contain '..', '.' or empty components`);
+  }
+  if (parts.length > 0 && (parts[0] === 'tmp' && parts.length === 1)) {
+    throw new BadRequestError(field, `${field} must not replace the jail's tmp directory`);
+  }
+}
+
+export function runLimits(limits: CodejailLimits, settings: RunSettings): RunLimits {
+  return {
+    fuel: fuelForCpuSeconds(limits.CPU, settings.fuelPerSecond),
+    fuelPerSecond: settings.fuelPerSecond,
+    realtimeMs: limits.REALTIME > 0 ? limits.REALTIME * 1000 : 0,
+    watchdogMs: limits.REALTIME > 0 ? limits.REALTIME * 1000 * settings.watchdogFactor + settings.watchdogGraceMs : 0,
+    memoryBytes: limits.VMEM,
+    fileSizeBytes: limits.FSIZE,
+    diskQuotaBytes: settings.diskQuotaBytes,
+    maxFiles: settings.maxFiles,
+    stdoutBytes: settings.outputLimitBytes,
+    stderrBytes: settings.outputLimitBytes,
+  };
+}
+
+const utf8 = new TextEncoder();
+
+/** The sandbox request for a jail_code call (limits already resolved). */
+export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, settings: RunSettings, seed: number): RunRequest {
+  const dir = jailDirName(seed);
+  const files: SandboxFile[] = [];
+  const argv = [...(req.argv ?? [])];
+  (req.files ?? []).forEach((f, i) => {
+    checkRelativePath(f.path, `files[${i}].path`, true);
+    files.push({ path: `${dir}/${f.path}`, data: f.content });
+  });
+  if (req.code) {
+    files.push({ path: `${dir}/jailed_code`, data: utf8.encode(req.code) });
+    argv.unshift('jailed_code');
+  }
+  (req.extraFiles ?? []).forEach((f, i) => {
+    checkRelativePath(f.name, `extra_files[${i}].name`, false);
+    files.push({ path: `${dir}/${f.name}`, data: f.content });
+  });
+  // The writable tmp/ directory codejail creates, and TMPDIR=tmp pointing at it.
+  files.push({ path: `${dir}/tmp/`, data: new Uint8Array(0) });
+  const stdin = req.stdin == null ? new Uint8Array(0) : typeof req.stdin === 'string' ? utf8.encode(req.stdin) : req.stdin;
+  return {
+    argv: ['python', '-E', '-B', ...argv],
+    env: { TMPDIR: 'tmp' },
+    cwd: dir,
+    files,
+    stdin,
+    seed,
+    limits: runLimits(limits, settings),
+  };
+}

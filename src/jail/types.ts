@@ -1,0 +1,112 @@
+// The codejail-level contract: what jail_code and safe_exec take and give, independent of transport.
+import type { RunResult } from '../sandbox/types.js';
+
+/** codejail's limit names and their value types (seconds, bytes, counts). */
+export interface CodejailLimits {
+  CPU: number;      // CPU seconds -> fuel budget
+  REALTIME: number; // wall seconds -> realtime budget and watchdog
+  VMEM: number;     // bytes of memory, 0 = unlimited (up to the operator maximum)
+  FSIZE: number;    // largest file the program may write, bytes
+  NPROC: number;    // accepted for compatibility; no processes exist in the sandbox
+  PROXY: number | null; // accepted for compatibility; there is no network at all
+}
+export type LimitName = keyof CodejailLimits;
+
+/** A file copied into the jail directory: codejail's `files` (host paths) become
+ * (relative path, bytes) pairs; a directory is sent as its files with 'dir/sub/file' paths. */
+export interface JailFile {
+  path: string;
+  content: Uint8Array;
+}
+/** codejail's extra_files: (name, bytes) written into the jail directory. */
+export interface ExtraFile {
+  name: string;
+  content: Uint8Array;
+}
+
+export interface JailCodeRequest {
+  command: string;             // a configured command; 'python' by default
+  code?: string | null;        // written to ./jailed_code and run, when given
+  files?: JailFile[];
+  extraFiles?: ExtraFile[];
+  argv?: string[];
+  stdin?: Uint8Array | string | null;
+  limitOverridesContext?: string | null;
+  slug?: string | null;
+  /** Per-request limits, as codejail's caller-side LIMITS would be; clamped to the operator maximum. */
+  limits?: Partial<CodejailLimits>;
+  /** Seed for the sandbox's randomness (os.urandom, jail dir name); random when absent. */
+  seed?: number;
+}
+
+export interface JailCodeResult {
+  status: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  run: RunResult;
+  /** The limits that applied after overrides and clamping. */
+  effectiveLimits: CodejailLimits;
+}
+
+export interface SafeExecRequest {
+  code: string;
+  /** The globals as JSON text (lossless: big ints and NaN/Infinity pass through unchanged). */
+  globalsJson: string;
+  pythonPath?: string[];
+  files?: JailFile[];
+  extraFiles?: ExtraFile[];
+  limitOverridesContext?: string | null;
+  slug?: string | null;
+  limits?: Partial<CodejailLimits>;
+  seed?: number;
+}
+
+export type SafeExecResult =
+  /** globalsJson: the json_safe globals exactly as the wrapper printed them (Python's json.dump). */
+  | { ok: true; globalsJson: string; run: RunResult; effectiveLimits: CodejailLimits }
+  /** emsg: SafeExecException's message, byte for byte as codejail builds it. */
+  | { ok: false; emsg: string; status: number; stdout: Uint8Array; stderr: Uint8Array; run: RunResult; effectiveLimits: CodejailLimits };
+
+/** Operator policy for limits: codejail's LIMITS and LIMIT_OVERRIDES plus maxima no request can exceed. */
+export interface LimitPolicy {
+  /** Defaults for every run (codejail's LIMITS after set_limit). */
+  defaults: CodejailLimits;
+  /** Per-course overrides keyed by limit_overrides_context (codejail's LIMIT_OVERRIDES). */
+  overrides: Record<string, Partial<CodejailLimits>>;
+  /** Operator maxima; any effective limit above is clamped down (0 = unlimited is clamped too). */
+  maxima: { CPU: number; REALTIME: number; VMEM: number; FSIZE: number };
+}
+
+/** Pool occupancy, for /metrics and /health/. */
+export interface PoolStats {
+  workers: number;
+  busy: number;
+  idle: number;
+  queued: number;
+  queueLimit: number;
+  replacements: number;
+}
+
+/** What the HTTP layer needs from the jail. */
+export interface JailService {
+  jailCode(req: JailCodeRequest): Promise<JailCodeResult>;
+  safeExec(req: SafeExecRequest): Promise<SafeExecResult>;
+  stats(): PoolStats;
+  /** Stop accepting work, wait for in-flight runs, stop workers. */
+  close(): Promise<void>;
+}
+
+/** A request the caller got wrong; `field` names the offending field (HTTP 400). */
+export class BadRequestError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+/** The queue is full or the service is shutting down (HTTP 503). */
+export class UnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}

@@ -1,0 +1,102 @@
+// Locating, verifying and loading the committed runtime artifacts (python-wasm/dist) and the
+// Python files that run inside the sandbox (compat/), as the read-only layers of the sandbox FS.
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildReadOnlyTree, type DirNode, type ReadOnlyFile } from '../sandbox/wasi/InMemoryFs.js';
+import { SANDBOX_DIRS } from '../sandbox/layout.js';
+
+/** Repository root, found from this file's location (src/... or dist/src/...). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      if (statSync(join(dir, 'python-wasm', 'dist')).isDirectory()) return dir;
+    } catch { /* keep looking upwards */ }
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find python-wasm/dist above ' + fileURLToPath(import.meta.url));
+}
+
+/** Where things are mounted inside the sandbox. The driver (cjentry.c) expects these paths. */
+export const SANDBOX_PATHS = {
+  stdlibZip: '/usr/lib/python311.zip',
+  compatDir: '/usr/lib/codejail-wasm',
+} as const;
+
+export interface ChecksumProblem { file: string; expected: string; actual: string | null }
+
+/** Compare python-wasm/dist against its SHA256SUMS manifest. Empty list = all good. */
+export function verifyArtifacts(distDir: string): ChecksumProblem[] {
+  const manifest = readFileSync(join(distDir, 'SHA256SUMS'), 'utf8');
+  const problems: ChecksumProblem[] = [];
+  for (const line of manifest.split('\n')) {
+    const m = /^([0-9a-f]{64})\s+\*?(.+)$/.exec(line.trim());
+    if (!m) continue;
+    const [, expected, file] = m as unknown as [string, string, string];
+    let actual: string | null = null;
+    try {
+      actual = createHash('sha256').update(readFileSync(join(distDir, file))).digest('hex');
+    } catch { /* missing file */ }
+    if (actual !== expected) problems.push({ file, expected, actual });
+  }
+  return problems;
+}
+
+export interface RuntimeImage {
+  /** Name of the image (default runtime: 'py311-base'). */
+  name: string;
+  wasmBytes: Uint8Array;
+  /** Read-only files of the sandbox FS (stdlib zip, compat modules, library layers). */
+  files: ReadOnlyFile[];
+  /** Modules imported before the snapshot is taken, so a request pays no import cost. */
+  preloads: string[];
+}
+
+function readTree(dir: string, mountAt: string): ReadOnlyFile[] {
+  const out: ReadOnlyFile[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      const st = statSync(full);
+      if (st.isDirectory()) {
+        if (name !== '__pycache__') walk(full);
+      } else if (name.endsWith('.py')) {
+        out.push({ path: `${mountAt}/${relative(dir, full)}`, data: readFileSync(full) });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The default image: CPython 3.11 + our compat modules. `fuel: false` loads the
+ * uninstrumented module (benchmarks of the fuel overhead only). */
+export function loadDefaultImage(opts: { root?: string; fuel?: boolean; verify?: boolean } = {}): RuntimeImage {
+  const root = opts.root ?? repoRoot();
+  const dist = join(root, 'python-wasm', 'dist');
+  if (opts.verify !== false) {
+    const problems = verifyArtifacts(dist);
+    if (problems.length > 0) {
+      throw new Error('runtime artifacts do not match python-wasm/dist/SHA256SUMS: ' +
+        problems.map((p) => p.file).join(', '));
+    }
+  }
+  const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
+  const files: ReadOnlyFile[] = [
+    { path: SANDBOX_PATHS.stdlibZip, data: readFileSync(join(dist, 'python311.zip')) },
+    ...readTree(resolve(root, 'compat'), SANDBOX_PATHS.compatDir),
+  ];
+  return {
+    name: 'py311-base',
+    wasmBytes,
+    files,
+    preloads: ['json', 'six', 'random2', 'math', 're', 'random', 'string', 'fractions', 'decimal', 'collections', 'itertools', 'functools'],
+  };
+}
+
+/** The read-only tree every run starts from. */
+export function imageTree(image: RuntimeImage): DirNode {
+  return buildReadOnlyTree(image.files, SANDBOX_DIRS);
+}

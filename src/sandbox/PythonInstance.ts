@@ -1,0 +1,199 @@
+// One CPython reactor instance: cold start, snapshot, restore, and process-like runs
+// under fuel, memory, realtime and file-write limits. Used inside a worker thread (and in
+// the main thread once at start-up to build the shared snapshot).
+import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
+import { OutputBuffer } from './wasi/OutputBuffer.js';
+import { ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
+import type { RunRequest, RunResult, RunOutcome } from './types.js';
+
+/** The complete guest state between runs: linear memory and the module's mutable globals. */
+export interface Snapshot {
+  memory: Uint8Array;
+  globals: Record<string, number | bigint>;
+}
+
+interface ReactorExports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  cj_init(): number;
+  cj_run(ptr: number, len: number): number;
+  cj_alloc(n: number): number;
+  cj_free(p: number): void;
+  cj_set_memory_limit(bytes: number): void;
+  fuel?: WebAssembly.Global;
+  __stack_pointer: WebAssembly.Global;
+}
+
+/** Fuel when a run has no CPU limit: effectively unbounded but still a finite i64. */
+const UNLIMITED_FUEL = 1n << 62n;
+/** Memory the module may use at most (its declared maximum is 4 GiB). */
+export const MODULE_MEMORY_MAX = 4 * 1024 * 1024 * 1024 - 65536;
+
+const encoder = new TextEncoder();
+
+export class PythonInstance {
+  private exports!: ReactorExports;
+  private readonly host: WasiHost;
+  private globalNames: string[] = [];
+  /** True when the state is not a clean copy of the snapshot. */
+  dirty = false;
+
+  private constructor(private readonly module: WebAssembly.Module, private readonly layers: DirNode) {
+    this.host = new WasiHost(PythonInstance.idleRun(layers));
+    this.instantiate();
+  }
+
+  private static idleRun(layers: DirNode): HostRun {
+    return {
+      fs: new InMemoryFs(layers, '/tmp/.idle', { maxFileBytes: 0, totalBytes: 0, maxNodes: 0 }),
+      stdin: new Uint8Array(0),
+      stdout: new OutputBuffer(1 << 20),
+      stderr: new OutputBuffer(1 << 20),
+      seed: 0,
+      realtimeBudgetMs: 0,
+      cpuMs: () => 0,
+      deterministicClock: true,
+    };
+  }
+
+  private instantiate(): void {
+    const instance = new WebAssembly.Instance(this.module, { wasi_snapshot_preview1: this.host.imports() as never });
+    this.exports = instance.exports as unknown as ReactorExports;
+    this.host.bindMemory(this.exports.memory);
+    // Mutable globals are guest state (stack pointer, fuel); immutable ones cannot change.
+    this.globalNames = Object.entries(instance.exports)
+      .filter(([, v]) => v instanceof WebAssembly.Global && isMutable(v))
+      .map(([k]) => k);
+  }
+
+  /** Start an interpreter from nothing (deterministic clock and randomness, so every
+   * machine builds the same snapshot bytes). Throws with the interpreter's stderr on failure. */
+  static cold(module: WebAssembly.Module, layers: DirNode): PythonInstance {
+    const inst = new PythonInstance(module, layers);
+    if (inst.exports.fuel) inst.exports.fuel.value = UNLIMITED_FUEL;
+    inst.exports._initialize();
+    const rc = inst.exports.cj_init();
+    if (rc !== 0) {
+      const err = Buffer.from(inst.host.run.stderr.bytes()).toString('utf8');
+      throw new Error(`cj_init failed with ${rc}: ${err}`);
+    }
+    return inst;
+  }
+
+  static fromSnapshot(module: WebAssembly.Module, layers: DirNode, snapshot: Snapshot): PythonInstance {
+    const inst = new PythonInstance(module, layers);
+    inst.load(snapshot);
+    return inst;
+  }
+
+  snapshot(): Snapshot {
+    const globals: Record<string, number | bigint> = {};
+    for (const name of this.globalNames) {
+      globals[name] = (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value as number | bigint;
+    }
+    return { memory: new Uint8Array(this.exports.memory.buffer).slice(), globals };
+  }
+
+  /** Bring the instance back to `snapshot`. In place when memory did not grow; otherwise a
+   * new instance of the same module (memory cannot shrink, and the snapshot's allocator
+   * would not know about the extra pages). */
+  restore(snapshot: Snapshot): void {
+    if (this.exports.memory.buffer.byteLength !== snapshot.memory.length) this.instantiate();
+    this.load(snapshot);
+  }
+
+  private load(snapshot: Snapshot): void {
+    const memory = this.exports.memory;
+    const missing = snapshot.memory.length - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(missing / 65536);
+    new Uint8Array(memory.buffer).set(snapshot.memory);
+    for (const [name, value] of Object.entries(snapshot.globals)) {
+      (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value = value;
+    }
+    this.host.reset(PythonInstance.idleRun(this.layers));
+    this.dirty = false;
+  }
+
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Run one request. Never throws for anything the program does. */
+  run(req: RunRequest, opts: { deterministicClock?: boolean } = {}): RunResult {
+    this.dirty = true;
+    const lim = req.limits;
+    const fs = new InMemoryFs(this.layers, req.cwd, {
+      maxFileBytes: lim.fileSizeBytes,
+      totalBytes: lim.diskQuotaBytes,
+      maxNodes: lim.maxFiles,
+    });
+    fs.placeDir(req.cwd);
+    for (const f of req.files) {
+      if (f.path.endsWith('/')) fs.placeDir(f.path);
+      else fs.placeFile(f.path, f.data);
+    }
+    const stdout = new OutputBuffer(lim.stdoutBytes);
+    const stderr = new OutputBuffer(lim.stderrBytes);
+    const e = this.exports;
+    const budget = lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : UNLIMITED_FUEL;
+    const fuelPerMs = lim.fuelPerSecond / 1000;
+    const started = performance.now();
+    this.host.reset({
+      fs, stdin: req.stdin, stdout, stderr, seed: req.seed,
+      realtimeBudgetMs: lim.realtimeMs,
+      cpuMs: () => (e.fuel ? Number(budget - (e.fuel.value as bigint)) / fuelPerMs : 0),
+      deterministicClock: opts.deterministicClock ?? false,
+    });
+    const memoryLimit = lim.memoryBytes > 0 ? Math.min(lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
+    e.cj_set_memory_limit(memoryLimit >>> 0);
+    const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
+    const ptr = e.cj_alloc(payload.length);
+    new Uint8Array(e.memory.buffer).set(payload, ptr);
+    if (e.fuel) e.fuel.value = budget;
+
+    let outcome: RunOutcome = 'complete';
+    let status: number;
+    let limitHit: string | undefined;
+    let detail: string | undefined;
+    try {
+      status = e.cj_run(ptr, payload.length);
+    } catch (err) {
+      if (err instanceof ProcExit) {
+        status = err.code & 0xff;
+      } else if (err instanceof RealtimeExceeded) {
+        outcome = 'timed_out'; status = -9; limitHit = 'REALTIME';
+      } else if (e.fuel && (e.fuel.value as bigint) < 0n) {
+        outcome = 'out_of_fuel'; status = -24; limitHit = 'CPU';
+      } else if (err instanceof RangeError || err instanceof WebAssembly.RuntimeError) {
+        // Stack exhaustion (engine or C stack) is a segfault for a native process;
+        // abort() is an `unreachable` trap (SIGABRT).
+        outcome = 'crashed';
+        status = /unreachable/.test(String(err)) ? -6 : -11;
+        detail = String(err);
+      } else {
+        throw err;
+      }
+    }
+    const wallMs = performance.now() - started;
+    const left = e.fuel ? (e.fuel.value as bigint) : budget;
+    const fuelUsed = Number(budget - (left < 0n ? -1n : left));
+    if (!limitHit && fs.quotaHit) limitHit = 'FSIZE';
+    if (!limitHit && status !== 0 && this.memoryBytes() + 16 * 65536 >= memoryLimit) limitHit = 'VMEM';
+    if (!limitHit && (stdout.truncated || stderr.truncated)) limitHit = 'OUTPUT';
+    return {
+      outcome, status,
+      stdout: stdout.bytes(), stderr: stderr.bytes(),
+      stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
+      fuelUsed, wallMs, limitHit, detail,
+    };
+  }
+}
+
+function isMutable(g: WebAssembly.Global): boolean {
+  try {
+    g.value = g.value;
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,67 @@
+// Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
+// path, take the snapshot every worker restores from, and start the pool.
+import { createHash } from 'node:crypto';
+import { imageTree, type RuntimeImage } from '../runtime/RuntimeImage.js';
+import { PythonInstance, type Snapshot } from './PythonInstance.js';
+import { WorkerPool } from './WorkerPool.js';
+import type { RunRequest } from './types.js';
+
+export interface SandboxOptions {
+  image: RuntimeImage;
+  workers: number;
+  queueLimit: number;
+  /** Runs made before the snapshot (e.g. the safe_exec wrapper) so requests start warm. */
+  warmups: RunRequest[];
+}
+
+export interface Sandbox {
+  pool: WorkerPool;
+  snapshotDigest: string;
+  snapshotBytes: number;
+  image: RuntimeImage;
+}
+
+/** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere). */
+export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module):
+  Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
+  const mod = module ?? (await WebAssembly.compile(image.wasmBytes as Uint8Array<ArrayBuffer>));
+  const inst = PythonInstance.cold(mod, imageTree(image));
+  const preload: RunRequest | null = image.preloads.length === 0 ? null : {
+    ...(warmups[0] ?? defaultWarmupShape()),
+    argv: ['python', '-E', '-B', '-c', `import ${image.preloads.join(', ')}`],
+    files: [],
+    stdin: new Uint8Array(0),
+  };
+  const endWarmup: RunRequest = { ...(preload ?? warmups[0] ?? defaultWarmupShape()), files: [], stdin: new Uint8Array(0),
+    argv: ['python', '-E', '-B', '-c', 'import _cj_driver; _cj_driver.end_warmup()'] };
+  for (const req of [...(preload ? [preload] : []), ...warmups, endWarmup]) {
+    const r = inst.run(req, { deterministicClock: true });
+    if (r.outcome !== 'complete' || r.status !== 0) {
+      throw new Error(`warm-up run failed (${r.outcome}, status ${r.status}): ${Buffer.from(r.stderr).toString('utf8')}`);
+    }
+  }
+  return { module: mod, snapshot: inst.snapshot() };
+}
+
+function defaultWarmupShape(): RunRequest {
+  return {
+    argv: [], env: {}, cwd: '/tmp/codejail-warmup', files: [], stdin: new Uint8Array(0), seed: 0,
+    limits: {
+      fuel: 0, fuelPerSecond: 1, realtimeMs: 0, watchdogMs: 0, memoryBytes: 0, fileSizeBytes: 0,
+      diskQuotaBytes: 0, maxFiles: 0, stdoutBytes: 1 << 20, stderrBytes: 1 << 20,
+    },
+  };
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);
+  const pool = await WorkerPool.start({
+    workers: opts.workers, queueLimit: opts.queueLimit, module, files: opts.image.files, snapshot,
+  });
+  return {
+    pool,
+    image: opts.image,
+    snapshotDigest: createHash('sha256').update(snapshot.memory).digest('hex'),
+    snapshotBytes: snapshot.memory.length,
+  };
+}

@@ -1,0 +1,208 @@
+// A pool of worker threads, each holding one warm interpreter restored from the shared
+// snapshot. Requests queue here (bounded); a wall-clock watchdog terminates a worker whose
+// run overstays its deadline and a replacement is started at once.
+import { Worker } from 'node:worker_threads';
+import { UnavailableError, type PoolStats } from '../jail/types.js';
+import type { Snapshot } from './PythonInstance.js';
+import type { RunRequest, RunResult } from './types.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
+
+interface Pending {
+  id: number;
+  request: RunRequest;
+  resolve(r: RunResult): void;
+  reject(e: Error): void;
+  enqueuedAt: number;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Pending | null;
+  timer: NodeJS.Timeout | null;
+  startedAt: number;
+}
+
+export interface PoolOptions {
+  workers: number;
+  queueLimit: number;
+  module: WebAssembly.Module;
+  files: ReadOnlyFile[];
+  snapshot: Snapshot;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+function failedResult(outcome: RunResult['outcome'], status: number, detail: string, wallMs = 0): RunResult {
+  return {
+    outcome, status, stdout: new Uint8Array(0), stderr: new Uint8Array(0),
+    stdoutTruncated: false, stderrTruncated: false, fuelUsed: 0, wallMs, detail,
+    limitHit: outcome === 'timed_out' ? 'REALTIME' : undefined,
+  };
+}
+
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private queue: Pending[] = [];
+  private nextId = 1;
+  private closing = false;
+  private replacements = 0;
+  private readonly init: WorkerInit;
+  private idleWaiters: (() => void)[] = [];
+
+  private constructor(private readonly opts: PoolOptions) {
+    this.init = { module: opts.module, files: toShared(opts.files), snapshot: shareSnapshot(opts.snapshot) };
+  }
+
+  static async start(opts: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(opts);
+    await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, () => pool.spawn()));
+    return pool;
+  }
+
+  /** Spawn a worker; resolves when it reports ready. */
+  private spawn(): Promise<void> {
+    const worker = new Worker(WORKER_URL, {
+      workerData: this.init,
+      // Deep recursion in wasm uses the thread's native stack; give it room and a clear limit.
+      resourceLimits: { stackSizeMb: 8 },
+    });
+    const slot: Slot = { worker, ready: false, job: null, timer: null, startedAt: 0 };
+    this.slots.push(slot);
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          slot.ready = true;
+          if (!started) { started = true; resolve(); }
+          this.dispatch();
+        } else if (msg.type === 'result') {
+          this.finish(slot, msg.result);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!started) { started = true; reject(err); }
+        this.lose(slot, `worker error: ${err.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (!started) { started = true; reject(new Error(`worker exited with ${code} during start`)); }
+        this.lose(slot, `worker exited with code ${code}`);
+      });
+    });
+  }
+
+  /** Run a request on the next free worker. Rejects with UnavailableError when the queue is full. */
+  run(request: RunRequest): Promise<RunResult> {
+    if (this.closing) return Promise.reject(new UnavailableError('the sandbox is shutting down'));
+    const idle = this.slots.some((s) => s.ready && !s.job);
+    if (!idle && this.queue.length >= this.opts.queueLimit) {
+      return Promise.reject(new UnavailableError(`all ${this.slots.length} workers are busy and the queue (${this.opts.queueLimit}) is full`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, resolve, reject, enqueuedAt: performance.now() });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) break;
+      if (!slot.ready || slot.job) continue;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.ready = false;
+      slot.startedAt = performance.now();
+      const ms = job.request.limits.watchdogMs;
+      if (ms > 0) slot.timer = setTimeout(() => this.kill(slot), ms);
+      slot.worker.postMessage({ type: 'run', id: job.id, request: job.request } satisfies ToWorker);
+    }
+    if (this.queue.length === 0 && this.slots.every((s) => !s.job)) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private finish(slot: Slot, result: RunResult): void {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.job = null;
+    job?.resolve(result);
+    this.dispatch();
+  }
+
+  /** Watchdog: the run overstayed; terminate the worker (the only way to stop spinning wasm). */
+  private kill(slot: Slot): void {
+    const job = slot.job;
+    if (!job) return;
+    slot.job = null;
+    slot.timer = null;
+    job.resolve(failedResult('timed_out', -9, 'watchdog terminated the worker', performance.now() - slot.startedAt));
+    this.retire(slot);
+  }
+
+  /** A worker died unexpectedly: fail its run and replace it. */
+  private lose(slot: Slot, why: string): void {
+    if (!this.slots.includes(slot)) return;
+    const job = slot.job;
+    slot.job = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    job?.resolve(failedResult('crashed', -11, why, performance.now() - slot.startedAt));
+    this.retire(slot);
+  }
+
+  private retire(slot: Slot): void {
+    this.slots = this.slots.filter((s) => s !== slot);
+    slot.worker.removeAllListeners('exit');
+    slot.worker.removeAllListeners('error');
+    void slot.worker.terminate();
+    if (this.closing) return;
+    this.replacements++;
+    this.spawn().catch((err) => {
+      // Could not replace: keep serving with fewer workers, and say so.
+      process.emitWarning(`codejail-wasm: could not replace a worker: ${(err as Error).message}`);
+    });
+    this.dispatch();
+  }
+
+  stats(): PoolStats {
+    const busy = this.slots.filter((s) => s.job).length;
+    return {
+      workers: this.slots.length,
+      busy,
+      idle: this.slots.filter((s) => s.ready && !s.job).length,
+      queued: this.queue.length,
+      queueLimit: this.opts.queueLimit,
+      replacements: this.replacements,
+    };
+  }
+
+  /** Stop taking work, let queued and running requests finish, then stop the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.queue.length > 0 || this.slots.some((s) => s.job)) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+    const slots = this.slots.splice(0);
+    for (const s of slots) {
+      s.worker.removeAllListeners();
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}
+
+function toSharedBytes(data: Uint8Array): Uint8Array {
+  const sab = new SharedArrayBuffer(data.length);
+  const view = new Uint8Array(sab);
+  view.set(data);
+  return view;
+}
+
+/** Layers and snapshot live in SharedArrayBuffers: every worker maps the same bytes. */
+function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
+  return files.map((f) => ({ path: f.path, data: f.data.buffer instanceof SharedArrayBuffer ? f.data : toSharedBytes(f.data) }));
+}
+
+function shareSnapshot(s: Snapshot): Snapshot {
+  return { memory: toSharedBytes(s.memory), globals: { ...s.globals } };
+}

@@ -1,0 +1,42 @@
+// Worker thread: one warm interpreter restored from the shared snapshot. Runs one request at
+// a time, replies, then restores the snapshot before saying it is ready again, so the restore
+// is off the next request's critical path whenever there is a gap between requests.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PythonInstance, type Snapshot } from './PythonInstance.js';
+import { buildReadOnlyTree, type ReadOnlyFile } from './wasi/InMemoryFs.js';
+import type { RunRequest, RunResult } from './types.js';
+import { SANDBOX_DIRS } from './layout.js';
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  files: ReadOnlyFile[];
+  snapshot: Snapshot;
+}
+export type ToWorker = { type: 'run'; id: number; request: RunRequest };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; result: RunResult };
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const tree = buildReadOnlyTree(init.files, SANDBOX_DIRS);
+const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type !== 'run') return;
+  let result: RunResult;
+  try {
+    result = instance.run(msg.request);
+  } catch (err) {
+    // A host-side failure (our bug, not the program's): report it as a crash of this run.
+    result = {
+      outcome: 'crashed', status: -11, stdout: new Uint8Array(0), stderr: new Uint8Array(0),
+      stdoutTruncated: false, stderrTruncated: false, fuelUsed: 0, wallMs: 0,
+      detail: `host error: ${(err as Error)?.stack ?? String(err)}`,
+    };
+  }
+  port.postMessage({ type: 'result', id: msg.id, result } satisfies FromWorker);
+  instance.restore(init.snapshot);
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
+});
+port.postMessage({ type: 'ready' } satisfies FromWorker);
