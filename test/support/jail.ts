@@ -1,0 +1,28 @@
+// Shared fixtures: one real Jail (warm pool over the committed runtime) per test file.
+import { spawnSync } from 'node:child_process';
+import { createJail, type Jail, type JailOptions } from '../../src/jail/jail.js';
+import { defaultPolicy } from '../../src/jail/limits.js';
+import type { CodejailLimits, JailCodeResult } from '../../src/jail/types.js';
+
+export async function startJail(opts: Partial<JailOptions> = {}): Promise<Jail> {
+  return createJail({
+    policy: opts.policy ?? defaultPolicy(),
+    workers: opts.workers ?? 2,
+    queueLimit: opts.queueLimit ?? 64,
+    outputLimitBytes: opts.outputLimitBytes ?? 8 * 1024 * 1024,
+    ...opts,
+  });
+}
+
+export const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
+
+/** Run code with jail_code and codejail's default limits unless given. */
+export async function runCode(jail: Jail, code: string, limits: Partial<CodejailLimits> = {}, extra: { stdin?: string; argv?: string[]; seed?: number } = {}): Promise<JailCodeResult> {
+  return jail.jailCode({ command: 'python', code, limits, ...extra });
+}
+
+/** Native CPython as codejail runs it (no sandbox): the reference for expected values. */
+export function nativePython(code: string, stdin = ''): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', code], { input: stdin, encoding: 'utf8', env: {} });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
