@@ -15,6 +15,16 @@ import os
 import sys
 import types
 
+def _image_path():
+    """Library layers of the runtime image (zips), listed by the host in image.json."""
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "image.json"), "rb") as f:
+            return list(json.load(f).get("sys_path", []))
+    except FileNotFoundError:
+        return []
+
+
+sys.path.extend(p for p in _image_path() if p not in sys.path)
 _BASE_PATH = list(sys.path)
 # Programs compiled while the snapshot was built (the safe_exec wrapper), keyed by source.
 # A run whose source is identical reuses the code object with its own file name instead of

@@ -52,6 +52,8 @@ export interface RuntimeImage {
   files: ReadOnlyFile[];
   /** Modules imported before the snapshot is taken, so a request pays no import cost. */
   preloads: string[];
+  /** Extra sys.path entries (library layer zips), after the stdlib and compat directory. */
+  sysPath: string[];
 }
 
 function readTree(dir: string, mountAt: string): ReadOnlyFile[] {
@@ -93,10 +95,17 @@ export function loadDefaultImage(opts: { root?: string; fuel?: boolean; verify?:
     wasmBytes,
     files,
     preloads: ['json', 'six', 'random2', 'math', 're', 'random', 'string', 'fractions', 'decimal', 'collections', 'itertools', 'functools'],
+    sysPath: [],
   };
+}
+
+/** The read-only files of an image, including the image.json the driver reads at start. */
+export function imageFiles(image: RuntimeImage): ReadOnlyFile[] {
+  const manifest = new TextEncoder().encode(JSON.stringify({ name: image.name, sys_path: image.sysPath }));
+  return [...image.files, { path: `${SANDBOX_PATHS.compatDir}/image.json`, data: manifest }];
 }
 
 /** The read-only tree every run starts from. */
 export function imageTree(image: RuntimeImage): DirNode {
-  return buildReadOnlyTree(image.files, SANDBOX_DIRS);
+  return buildReadOnlyTree(imageFiles(image), SANDBOX_DIRS);
 }

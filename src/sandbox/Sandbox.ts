@@ -1,7 +1,7 @@
 // Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
 // path, take the snapshot every worker restores from, and start the pool.
 import { createHash } from 'node:crypto';
-import { imageTree, type RuntimeImage } from '../runtime/RuntimeImage.js';
+import { imageFiles, imageTree, type RuntimeImage } from '../runtime/RuntimeImage.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { RunRequest } from './types.js';
@@ -56,7 +56,7 @@ function defaultWarmupShape(): RunRequest {
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);
   const pool = await WorkerPool.start({
-    workers: opts.workers, queueLimit: opts.queueLimit, module, files: opts.image.files, snapshot,
+    workers: opts.workers, queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,
   });
   return {
     pool,
