@@ -15,6 +15,24 @@ import os
 import sys
 import types
 
+class _DottedBuiltinFinder:
+    """Finds built-in modules registered under dotted names (numpy's extension modules in a
+    runtime variant). BuiltinImporter only looks at top-level names: it returns None whenever
+    a package path is given, which is the case for every submodule."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        import _imp
+        from importlib.machinery import BuiltinImporter, ModuleSpec
+        if "." in name and _imp.is_builtin(name):
+            return ModuleSpec(name, BuiltinImporter, origin="built-in")
+        return None
+
+
+if any("." in _name for _name in sys.builtin_module_names):
+    sys.meta_path.insert(0, _DottedBuiltinFinder)
+
+
 def _image_path():
     """Library layers of the runtime image (zips), listed by the host in image.json."""
     try:

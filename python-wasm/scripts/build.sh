@@ -12,7 +12,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)       # python-wasm/
 REPO=$(cd "$HERE/.." && pwd)
 BUILD=${CJW_BUILD_DIR:-/var/tmp/codejail-wasm-build}
-DIST=$HERE/dist
+DIST=${CJW_DIST_DIR:-$HERE/dist}
 JOBS=${JOBS:-$(nproc)}
 PY_SRC_VERSION=${PY_SRC_VERSION:-3.11.2-6+deb12u8}
 ZLIB_SRC_VERSION=${ZLIB_SRC_VERSION:-1:1.2.13.dfsg-1}

@@ -45,6 +45,13 @@ void *sbrk(intptr_t increment) {
 
 static PyObject *driver_run;
 
+/* A runtime variant with extra built-in extension modules (numpy) is linked from a file that
+ * defines CJ_EXTRA_BUILTINS as a header declaring `static int cj_extra_builtins(void)`, which
+ * registers them with PyImport_AppendInittab before the interpreter starts. */
+#ifdef CJ_EXTRA_BUILTINS
+#include CJ_EXTRA_BUILTINS
+#endif
+
 EXPORT(cj_alloc) void *cj_alloc(size_t n) { return malloc(n); }
 EXPORT(cj_free) void cj_free(void *p) { free(p); }
 EXPORT(cj_set_memory_limit) void cj_set_memory_limit(uint32_t bytes) { memory_limit = bytes; }
@@ -63,6 +70,9 @@ EXPORT(cj_init) int cj_init(void) {
     config.hash_seed = 0;
     config.buffered_stdio = 1; /* like a process whose stdout is a pipe */
     config.module_search_paths_set = 1;
+#ifdef CJ_EXTRA_BUILTINS
+    if (cj_extra_builtins() != 0) { PyConfig_Clear(&config); return 4; }
+#endif
     status = PyConfig_SetString(&config, &config.home, L"/usr");
     if (PyStatus_Exception(status)) goto fail;
     status = PyConfig_SetString(&config, &config.program_name, L"python3");

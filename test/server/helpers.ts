@@ -1,0 +1,106 @@
+// Shared test fixtures for the HTTP layer: a deterministic in-process fake of JailService.
+import type request from 'supertest';
+import type {
+  CodejailLimits,
+  JailCodeRequest,
+  JailCodeResult,
+  JailService,
+  PoolStats,
+  SafeExecRequest,
+  SafeExecResult,
+} from '../../src/jail/types.js';
+import { UnavailableError } from '../../src/jail/types.js';
+import type { RunResult } from '../../src/sandbox/types.js';
+import { defaultConfig, type Config } from '../../src/config/config.js';
+import { effectiveLimits } from '../../src/jail/limits.js';
+import { createApp, type App } from '../../src/server/app.js';
+import { HealthState } from '../../src/server/health.js';
+import { createMetrics } from '../../src/server/metrics.js';
+
+export function run(over: Partial<RunResult> = {}): RunResult {
+  return {
+    outcome: 'complete',
+    status: 0,
+    stdout: new Uint8Array(),
+    stderr: new Uint8Array(),
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    fuelUsed: 12345,
+    wallMs: 7,
+    ...over,
+  };
+}
+
+export type SafeExecBehaviour = (req: SafeExecRequest, limits: CodejailLimits) => SafeExecResult | Promise<SafeExecResult>;
+export type JailCodeBehaviour = (req: JailCodeRequest, limits: CodejailLimits) => JailCodeResult | Promise<JailCodeResult>;
+
+/** Echoes: safe_exec returns the input globals text unchanged; jail_code prints its argv. */
+export class FakeJail implements JailService {
+  safeExecCalls: SafeExecRequest[] = [];
+  jailCodeCalls: JailCodeRequest[] = [];
+  closed = false;
+  statsValue: PoolStats = { workers: 4, busy: 1, idle: 3, queued: 2, queueLimit: 64, replacements: 5 };
+  onSafeExec: SafeExecBehaviour = (req, limits) => ({ ok: true, globalsJson: req.globalsJson, run: run(), effectiveLimits: limits });
+  onJailCode: JailCodeBehaviour = (req, limits) => {
+    const out = new TextEncoder().encode(`argv=${JSON.stringify(req.argv ?? [])}\n`);
+    return { status: 0, stdout: out, stderr: new Uint8Array([0xff, 0x00]), run: run({ stdout: out }), effectiveLimits: limits };
+  };
+  constructor(readonly config: Config = testConfig()) {}
+
+  async safeExec(req: SafeExecRequest): Promise<SafeExecResult> {
+    this.safeExecCalls.push(req);
+    return this.onSafeExec(req, effectiveLimits(this.config.limits, req.limitOverridesContext, req.limits));
+  }
+  async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
+    this.jailCodeCalls.push(req);
+    return this.onJailCode(req, effectiveLimits(this.config.limits, req.limitOverridesContext, req.limits));
+  }
+  stats(): PoolStats {
+    return this.statsValue;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+export function testConfig(over: Partial<Config> = {}): Config {
+  return { ...defaultConfig(), workers: 2, queueLimit: 4, ...over };
+}
+
+export interface TestApp {
+  app: App;
+  jail: FakeJail;
+  health: HealthState;
+  logs: Record<string, unknown>[];
+  errors: Record<string, unknown>[];
+}
+
+export function makeApp(opts: { config?: Config; healthy?: boolean; jail?: FakeJail } = {}): TestApp {
+  const config = opts.config ?? testConfig();
+  const jail = opts.jail ?? new FakeJail(config);
+  const health = new HealthState();
+  if (opts.healthy !== false) health.set('ok');
+  const logs: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  const app = createApp({
+    jail,
+    config,
+    health,
+    log: (e) => logs.push(e),
+    logError: (e) => errors.push(e),
+    metrics: createMetrics(jail, { defaultMetrics: false }),
+  });
+  return { app, jail, health, logs, errors };
+}
+
+export function unavailable(): never {
+  throw new UnavailableError('queue full: try again later');
+}
+
+/** A supertest parser that keeps the body as text (responses may carry NaN / Infinity). */
+export const textParser = ((res: NodeJS.ReadableStream, cb: (err: Error | null, body: string) => void): void => {
+  let data = '';
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => (data += c));
+  res.on('end', () => cb(null, data));
+}) as unknown as Parameters<request.Test['parse']>[0];

@@ -1,0 +1,130 @@
+// /health/, the startup self-test, /metrics, request logging, /api/openapi.json.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { runSelfTest } from '../../src/server/health.js';
+import { FakeJail, makeApp, run, testConfig } from './helpers.js';
+
+describe('/health/', () => {
+  it('503 UNAVAILABLE before the self-test, 200 OK after it passed, 503 when stopping', async () => {
+    const { app, health } = makeApp({ healthy: false });
+    let res = await request(app).get('/health/');
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.body, { status: 'UNAVAILABLE' });
+    health.set('ok');
+    res = await request(app).get('/health/');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { status: 'OK' });
+    health.set('stopping');
+    assert.equal((await request(app).get('/health/')).status, 503);
+    health.set('failed', ['x']);
+    assert.equal((await request(app).get('/health')).status, 503);
+  });
+});
+
+describe('startup self-test', () => {
+  function sandboxLikeJail(): FakeJail {
+    const jail = new FakeJail();
+    jail.onSafeExec = (req, limits) => {
+      assert.equal(req.code, 'x = x + 1');
+      return { ok: true, globalsJson: '{"x": 17}', run: run(), effectiveLimits: limits };
+    };
+    jail.onJailCode = (_req, limits) => {
+      const err = new TextEncoder().encode("PermissionError: [Errno 63] Operation not permitted: '/etc/passwd'\n");
+      return { status: 1, stdout: new Uint8Array(), stderr: err, run: run({ status: 1 }), effectiveLimits: limits };
+    };
+    return jail;
+  }
+
+  it('passes when code runs and /etc/passwd is denied', async () => {
+    const jail = sandboxLikeJail();
+    const r = await runSelfTest(jail);
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.match(jail.jailCodeCalls[0].code ?? '', /open\('\/etc\/passwd'\)/);
+  });
+
+  it('fails when the computation is wrong', async () => {
+    const jail = sandboxLikeJail();
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{"x": 16}', run: run(), effectiveLimits: limits });
+    const r = await runSelfTest(jail);
+    assert.equal(r.ok, false);
+    assert.match(r.checks[0].detail, /x != 17/);
+  });
+
+  it('fails when the escape succeeds', async () => {
+    const jail = sandboxLikeJail();
+    jail.onJailCode = (_req, limits) => {
+      const out = new TextEncoder().encode('ESCAPED 1234\n');
+      return { status: 0, stdout: out, stderr: new Uint8Array(), run: run({ stdout: out }), effectiveLimits: limits };
+    };
+    const r = await runSelfTest(jail);
+    assert.equal(r.ok, false);
+    assert.match(r.checks[1].detail, /read \/etc\/passwd/);
+  });
+
+  it('fails (does not throw) when the jail throws', async () => {
+    const jail = sandboxLikeJail();
+    jail.onSafeExec = () => {
+      throw new Error('no runtime');
+    };
+    const r = await runSelfTest(jail);
+    assert.equal(r.ok, false);
+    assert.match(r.checks[0].detail, /no runtime/);
+  });
+});
+
+describe('/metrics and request logs', () => {
+  it('exposes request counts, latency, pool gauges and fuel', async () => {
+    const { app, jail } = makeApp();
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}', run: run({ fuelUsed: 5_000_000 }), effectiveLimits: limits });
+    await request(app).post('/api/v0/code-exec').field('payload', '{"code": "a", "globals_dict": {}}');
+    await request(app).post('/api/v0/code-exec').field('payload', 'bad');
+    const res = await request(app).get('/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.headers['content-type'], /text\/plain/);
+    const t = res.text;
+    assert.match(t, /codejail_wasm_requests_total\{endpoint="code_exec_v0",outcome="success"\} 1/);
+    assert.match(t, /codejail_wasm_requests_total\{endpoint="code_exec_v0",outcome="bad_request"\} 1/);
+    assert.match(t, /codejail_wasm_request_duration_seconds_count\{endpoint="code_exec_v0"\} 2/);
+    assert.match(t, /codejail_wasm_pool_workers 4/);
+    assert.match(t, /codejail_wasm_pool_busy 1/);
+    assert.match(t, /codejail_wasm_pool_queued 2/);
+    assert.match(t, /codejail_wasm_pool_queue_limit 64/);
+    assert.match(t, /codejail_wasm_pool_replacements 5/);
+    assert.match(t, /codejail_wasm_fuel_used_total\{endpoint="code_exec_v0"\} 5000000/);
+    assert.match(t, /codejail_wasm_fuel_used_count\{endpoint="code_exec_v0"\} 1/);
+    assert.match(t, /codejail_wasm_runs_total\{endpoint="code_exec_v0",run_outcome="complete"\} 1/);
+  });
+
+  it('logs one structured line per request, without code unless configured', async () => {
+    const { app, logs } = makeApp();
+    await request(app).post('/api/v0/code-exec').field('payload', '{"code": "secret_code = 1", "globals_dict": {}, "slug": "hw1", "limit_overrides_context": "course-v1:a+b+c"}');
+    assert.equal(logs.length, 1);
+    const l = logs[0];
+    assert.equal(l.endpoint, 'code_exec_v0');
+    assert.equal(l.slug, 'hw1');
+    assert.equal(l.limit_overrides_context, 'course-v1:a+b+c');
+    assert.equal(l.outcome, 'success');
+    assert.equal(l.status, 200);
+    assert.equal(typeof l.duration_ms, 'number');
+    assert.equal(l.fuel, 12345);
+    assert.equal(typeof l.timestamp, 'string');
+    assert.doesNotMatch(JSON.stringify(l), /secret_code/);
+
+    const withCode = makeApp({ config: testConfig({ logCode: true }) });
+    await request(withCode.app).post('/api/v0/code-exec').field('payload', '{"code": "secret_code = 1", "globals_dict": {}}');
+    assert.equal(withCode.logs[0].code, 'secret_code = 1');
+  });
+});
+
+describe('/api/openapi.json', () => {
+  it('serves an OpenAPI 3 document describing every endpoint', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/api/openapi.json');
+    assert.equal(res.status, 200);
+    assert.match(res.body.openapi, /^3\./);
+    for (const p of ['/api/v0/code-exec', '/api/v1/jail_code', '/api/v1/safe_exec', '/health/', '/metrics', '/api/openapi.json']) {
+      assert.ok(res.body.paths[p], p);
+    }
+  });
+});
