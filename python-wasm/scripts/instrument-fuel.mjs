@@ -29,11 +29,18 @@ function load() {
   return m;
 }
 
+// wasm-ld emits exactly one mutable global, the C stack pointer; a snapshot must capture it.
+// Anything else would be guest state we do not know how to save, so refuse to build.
 function exportMutableGlobals(m) {
+  const mutable = [];
   for (let i = 0; i < m.getNumGlobals(); i++) {
     const g = B.getGlobalInfo(m.getGlobalByIndex(i));
-    if (g.mutable && !g.module && g.name !== 'fuel') m.addGlobalExport(g.name, g.name);
+    if (g.mutable && !g.module && g.name !== 'fuel') mutable.push(g);
   }
+  if (mutable.length !== 1 || mutable[0].type !== B.i32) {
+    throw new Error(`expected one mutable i32 global (the stack pointer), found ${mutable.map((g) => g.name).join(', ')}`);
+  }
+  m.addGlobalExport(mutable[0].name, '__stack_pointer');
 }
 
 // Children of each expression kind that can contain other expressions. An id not listed

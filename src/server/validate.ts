@@ -73,6 +73,15 @@ export function checkRelativePath(p: string, field: string): string {
 }
 
 /** codejail's extra_files names: "No subdirectories are supported in the filename." */
+/** codejail's python_path entries are host paths; only their base name is used in the jail
+ * (`sys.path.append(basename)`), and the contents travel in files / extra_files. */
+export function checkPythonPathEntry(p: string, field: string): string {
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  if (base.length === 0) bad(field, 'must end in a file or directory name');
+  if (base === '.' || base === '..') bad(field, "must not end in '.' or '..'");
+  return p;
+}
+
 export function checkFileName(n: string, field: string): string {
   if (n.length === 0) bad(field, 'must not be empty');
   if (n.length > 255) bad(field, 'is too long (at most 255 characters)');
@@ -185,7 +194,7 @@ export function parseSafeExecBody(body: PyValue): SafeExecRequest {
     globalsJson = dumpPyJson(g);
   }
   const req: SafeExecRequest = { code, globalsJson };
-  const pp = stringList(d.get('python_path'), 'python_path', checkRelativePath);
+  const pp = stringList(d.get('python_path'), 'python_path', checkPythonPathEntry);
   if (pp) req.pythonPath = pp;
   const f = files(d.get('files'), 'files');
   if (f) req.files = f;

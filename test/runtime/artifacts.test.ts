@@ -1,0 +1,48 @@
+// The committed runtime must match its checksum manifest, so a fresh clone runs exactly the
+// bytes that were built (and a corrupted or hand-edited artifact is caught).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDefaultImage, repoRoot, verifyArtifacts } from '../../src/runtime/RuntimeImage.js';
+
+const dist = join(repoRoot(), 'python-wasm', 'dist');
+
+test('python-wasm/dist matches SHA256SUMS', () => {
+  assert.deepEqual(verifyArtifacts(dist), []);
+  const listed = readFileSync(join(dist, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]);
+  assert.deepEqual(listed.sort(), ['BUILDINFO', 'python-nofuel.wasm', 'python.wasm', 'python311.zip']);
+});
+
+test('a single flipped byte in an artifact is reported, and loading refuses it', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cjw-artifacts-'));
+  try {
+    const copy = join(tmp, 'python-wasm', 'dist');
+    cpSync(dist, copy, { recursive: true });
+    cpSync(join(repoRoot(), 'compat'), join(tmp, 'compat'), { recursive: true });
+    const zip = readFileSync(join(copy, 'python311.zip'));
+    zip[zip.length >> 1] ^= 0x01;
+    writeFileSync(join(copy, 'python311.zip'), zip);
+    const problems = verifyArtifacts(copy);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.file, 'python311.zip');
+    assert.throws(() => loadDefaultImage({ root: tmp }), /do not match python-wasm\/dist\/SHA256SUMS: python311.zip/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the module imports only WASI preview1 functions (the sandbox boundary)', () => {
+  const mod = new WebAssembly.Module(readFileSync(join(dist, 'python.wasm')));
+  const imports = WebAssembly.Module.imports(mod);
+  assert.ok(imports.length > 0);
+  for (const i of imports) {
+    assert.equal(i.module, 'wasi_snapshot_preview1', `unexpected import ${i.module}.${i.name}`);
+    assert.equal(i.kind, 'function');
+  }
+  const exports = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
+  for (const name of ['cj_init', 'cj_run', 'cj_alloc', 'cj_free', 'cj_set_memory_limit', 'fuel', 'memory', '__stack_pointer', '_initialize']) {
+    assert.ok(exports.includes(name), `missing export ${name}`);
+  }
+});
