@@ -185,6 +185,10 @@ def _prepare(request):
     sys.displayhook = sys.__displayhook__
     os.environ.clear()
     os.environ.update(request.get("env", {}))
+    # A native interpreter started with no locale variables coerces the C locale and records
+    # it in the environment (PEP 538).
+    if not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
+        os.environ["LC_CTYPE"] = "C.UTF-8"
     os.chdir(request["cwd"])
     sys.path[:] = _BASE_PATH
     # The WASI build defaults to 600; a native interpreter allows 1000 Python frames.

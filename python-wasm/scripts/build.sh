@@ -67,6 +67,8 @@ fetch_source bzip2 "$BZIP2_SRC_VERSION"
 fetch_source xz-utils "$XZ_SRC_VERSION"
 S=$(ls -d "$BUILD"/src-python3.11/python3.11-*/)
 S=${S%/}
+# Our source changes (Linux errno numbers at the Python boundary); idempotent.
+python3 "$HERE/scripts/patch-cpython.py" "$S" "$HERE/src/cj_errno.h"
 
 # 2. Compression libraries for wasm32 (zlib for zipimport of deflated zips, bz2, lzma).
 DEPS=$BUILD/deps
@@ -121,12 +123,12 @@ _lzma _lzmamodule.c -I$DEPS/include $DEPS/lib/liblzma.a
 SETUP
   mark cross-configure
 fi
-if ! done_ cross-make; then
+# make is incremental: it recompiles only what changed (e.g. after patch-cpython.py).
+if true; then
   log "make CPython for wasm32-wasi"
   # clang >= 15 makes int-conversion an error; timemodule.c trips it on wasi-libc's CLOCK_* pointers.
   (cd "$WASI" && make -j"$JOBS" EXTRA_CFLAGS="-Wno-error=int-conversion -Wno-error=incompatible-function-pointer-types $PREFIX_MAP" \
      >"$WASI/make.log" 2>&1) || { tail -40 "$WASI/make.log"; exit 1; }
-  mark cross-make
 fi
 
 # 5. Link the reactor with our entry layer.

@@ -5,8 +5,10 @@ usage: python -E -I mkstdlib.py LIB_DIR SYSCONFIGDATA_PY OUT_ZIP
 Run it with the build's own native python so the bytecode magic matches the wasm
 interpreter. Byte-for-byte reproducible: sorted entries, fixed timestamps, and
 unchecked hash-based pycs (no source mtimes).  Code objects carry the path Debian's
-python3.11 would show (/usr/lib/python3.11/...), so tracebacks through the stdlib
-name the same files as under codejail.
+python3.11 would show (/usr/lib/python3.11/...), and each module's source is stored
+(deflated) beside its bytecode: imports use the .pyc, while tracebacks and inspect find
+the source through the zip importer, so tracebacks through the stdlib show the same
+lines as under codejail.
 """
 import importlib._bootstrap_external as bootstrap
 import importlib.util
@@ -45,6 +47,10 @@ def main():
             info = zipfile.ZipInfo(rel[:-3] + ".pyc", date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             zf.writestr(info, pyc)
+            src = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
+            src.external_attr = 0o644 << 16
+            src.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(src, source, compresslevel=9)
     print(f"{len(entries)} modules -> {out} ({out.stat().st_size} bytes)")
 
 if __name__ == "__main__":

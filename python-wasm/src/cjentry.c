@@ -62,6 +62,13 @@ EXPORT(cj_memory_limit) uint32_t cj_memory_limit(void) { return (uint32_t)memory
 EXPORT(cj_init) int cj_init(void) {
     PyConfig config;
     PyStatus status;
+    /* Natively, codejail's python starts with an empty environment, i.e. the C locale, which
+     * CPython coerces to C.UTF-8 and so runs in UTF-8 mode: stdio and file names are UTF-8. */
+    PyPreConfig preconfig;
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    status = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(status)) return 5;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0;
     config.write_bytecode = 0;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
 import { buildReadOnlyTree, type DirNode, type ReadOnlyFile } from '../sandbox/wasi/InMemoryFs.js';
 import { SANDBOX_DIRS } from '../sandbox/layout.js';
 
@@ -22,8 +23,18 @@ export function repoRoot(): string {
 /** Where things are mounted inside the sandbox. The driver (cjentry.c) expects these paths. */
 export const SANDBOX_PATHS = {
   stdlibZip: '/usr/lib/python311.zip',
+  /** Where Debian keeps the stdlib sources; tracebacks read source lines from these paths. */
+  stdlibSourceDir: '/usr/lib/python3.11',
   compatDir: '/usr/lib/codejail-wasm',
 } as const;
+
+/** The stdlib's .py sources stored in the zip, as files at Debian's paths. Imports use the
+ * zip's bytecode; these exist so that tracebacks (which open the file named in the code
+ * object) and inspect show the same source lines as a native interpreter. */
+export function stdlibSources(zip: Uint8Array): ReadOnlyFile[] {
+  const entries = unzipSync(zip, { filter: (f) => f.name.endsWith('.py') });
+  return Object.keys(entries).sort().map((name) => ({ path: `${SANDBOX_PATHS.stdlibSourceDir}/${name}`, data: entries[name]! }));
+}
 
 export interface ChecksumProblem { file: string; expected: string; actual: string | null }
 
@@ -86,8 +97,10 @@ export function loadDefaultImage(opts: { root?: string; fuel?: boolean; verify?:
     }
   }
   const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
+  const stdlibZip = readFileSync(join(dist, 'python311.zip'));
   const files: ReadOnlyFile[] = [
-    { path: SANDBOX_PATHS.stdlibZip, data: readFileSync(join(dist, 'python311.zip')) },
+    { path: SANDBOX_PATHS.stdlibZip, data: stdlibZip },
+    ...stdlibSources(stdlibZip),
     ...readTree(resolve(root, 'compat'), SANDBOX_PATHS.compatDir),
   ];
   return {
