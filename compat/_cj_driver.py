@@ -22,8 +22,10 @@ class _DottedBuiltinFinder:
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
+        # Names from the always-loaded bootstrap: importing importlib.machinery here would
+        # come back through this finder and recurse.
         import _imp
-        from importlib.machinery import BuiltinImporter, ModuleSpec
+        from _frozen_importlib import BuiltinImporter, ModuleSpec
         if "." in name and _imp.is_builtin(name):
             return ModuleSpec(name, BuiltinImporter, origin="built-in")
         return None

@@ -56,6 +56,18 @@ export interface Config {
   /** codejail-service's CODEJAIL_ENABLED switch for /api/v0/code-exec. */
   codeExecEnabled: boolean;
   zip: ZipConfig;
+  /** Serve the playground page at /playground/ (off by default). */
+  playground: boolean;
+  /** Let the playground compare with the native legacy runner: runs code UNSANDBOXED, loopback only. */
+  playgroundLegacy: boolean;
+  /** Image configuration file (python-wasm/layers/images.json format); the committed default when absent. */
+  imagesConfig?: string;
+  /** Images to start (all configured ones, plus numpy's when built, when absent). */
+  images?: string[];
+  /** The image for requests that name none and whose course has no mapping. */
+  defaultImage?: string;
+  /** limit_overrides_context (course key) -> image name. */
+  courseImages: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +95,9 @@ export function defaultConfig(): Config {
     },
     allowUnauthenticated: false,
     logCode: false,
+    playground: false,
+    playgroundLegacy: false,
+    courseImages: {},
     codeExecEnabled: true,
     zip: { maxEntries: 10_000, maxUncompressedBytes: 256 * 1024 * 1024, maxRatio: 200 },
   };
@@ -101,6 +116,9 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Main refuses to expose an unauthenticated service beyond loopback unless explicitly allowed. */
 export function exposureProblem(config: Config): string | null {
+  if (config.playgroundLegacy && !isLoopbackHost(config.host)) {
+    return `refusing to serve the playground's legacy comparison (native, unsandboxed Python) on non-loopback HOST ${config.host}`;
+  }
   if (isLoopbackHost(config.host) || authEnabled(config.auth) || config.allowUnauthenticated) return null;
   return (
     `refusing to listen on non-loopback HOST ${config.host} without authentication: configure ` +
@@ -199,7 +217,8 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
   const known = new Set([
     'host', 'port', 'workers', 'queueLimit', 'outputLimitBytes', 'maxBodyBytes', 'requestTimeoutMs',
     'shutdownGraceMs', 'limits', 'limitOverrides', 'maxima', 'auth', 'allowUnauthenticated', 'logCode',
-    'codeExecEnabled', 'zip',
+    'codeExecEnabled', 'zip', 'playground', 'playgroundLegacy', 'imagesConfig', 'images', 'defaultImage',
+    'courseImages',
   ]);
   for (const k of Object.keys(file)) if (!known.has(k)) c.add(`${src}: unknown setting "${k}"`);
   const w = (k: string) => `${src}: ${k}`;
@@ -222,7 +241,7 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
       if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     }
   }
-  for (const k of ['allowUnauthenticated', 'logCode', 'codeExecEnabled'] as const) {
+  for (const k of ['allowUnauthenticated', 'logCode', 'codeExecEnabled', 'playground', 'playgroundLegacy'] as const) {
     if (file[k] !== undefined) {
       const v = bool(c, w(k), file[k]);
       if (v !== undefined) cfg[k] = v;
@@ -233,6 +252,16 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
     if (v) Object.assign(cfg.limits.defaults, v);
   }
   if (file.limitOverrides !== undefined) applyOverrides(c, cfg, file.limitOverrides, w('limitOverrides'));
+  for (const k of ['imagesConfig', 'defaultImage'] as const) {
+    if (file[k] === undefined) continue;
+    if (typeof file[k] === 'string' && file[k]) cfg[k] = file[k] as string;
+    else c.add(`${w(k)}: expected a non-empty string`);
+  }
+  if (file.images !== undefined) {
+    const v = strList(c, w('images'), file.images);
+    if (v) cfg.images = v;
+  }
+  if (file.courseImages !== undefined) applyCourseImages(c, cfg, file.courseImages, w('courseImages'));
   if (file.maxima !== undefined) applyMaxima(c, cfg, file.maxima, w('maxima'));
   if (file.auth !== undefined) {
     const a = file.auth;
@@ -266,6 +295,17 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
       if (z.maxUncompressedBytes !== undefined) cfg.zip.maxUncompressedBytes = intIn(c, w('zip.maxUncompressedBytes'), z.maxUncompressedBytes, 1, 2 ** 40) ?? cfg.zip.maxUncompressedBytes;
       if (z.maxRatio !== undefined) cfg.zip.maxRatio = numIn(c, w('zip.maxRatio'), z.maxRatio, 1, 1e6) ?? cfg.zip.maxRatio;
     }
+  }
+}
+
+function applyCourseImages(c: Collector, cfg: Config, v: unknown, where: string): void {
+  if (!isObj(v)) {
+    c.add(`${where}: expected an object mapping course keys to image names`);
+    return;
+  }
+  for (const [course, image] of Object.entries(v)) {
+    if (typeof image === 'string' && image) cfg.courseImages[course] = image;
+    else c.add(`${where}.${course}: expected an image name`);
   }
 }
 
@@ -421,6 +461,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (value === undefined) continue;
     applyMaxima(c, cfg, { [name]: value }, 'env');
   }
+  if (env.CODEJAIL_WASM_IMAGES_CONFIG) cfg.imagesConfig = env.CODEJAIL_WASM_IMAGES_CONFIG;
+  if (env.CODEJAIL_WASM_DEFAULT_IMAGE) cfg.defaultImage = env.CODEJAIL_WASM_DEFAULT_IMAGE;
+  if (env.CODEJAIL_WASM_IMAGES) cfg.images = env.CODEJAIL_WASM_IMAGES.split(',').map((x) => x.trim()).filter(Boolean);
+  if (env.CODEJAIL_WASM_COURSE_IMAGES) {
+    const v = parseEnvJson(c, 'CODEJAIL_WASM_COURSE_IMAGES', env.CODEJAIL_WASM_COURSE_IMAGES);
+    if (v !== undefined) applyCourseImages(c, cfg, v, 'CODEJAIL_WASM_COURSE_IMAGES');
+  }
   if (env.CODEJAIL_WASM_LIMIT_OVERRIDES) {
     const v = parseEnvJson(c, 'CODEJAIL_WASM_LIMIT_OVERRIDES', env.CODEJAIL_WASM_LIMIT_OVERRIDES);
     if (v !== undefined) applyOverrides(c, cfg, v, 'CODEJAIL_WASM_LIMIT_OVERRIDES');
@@ -438,6 +485,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   flag('CODEJAIL_WASM_JWT_REQUIRE_EXP', (v) => (cfg.auth.jwt.requireExp = v));
   flag('CODEJAIL_WASM_ALLOW_UNAUTHENTICATED', (v) => (cfg.allowUnauthenticated = v));
   flag('CODEJAIL_WASM_LOG_CODE', (v) => (cfg.logCode = v));
+  flag('CODEJAIL_WASM_PLAYGROUND', (v) => (cfg.playground = v));
+  flag('CODEJAIL_WASM_PLAYGROUND_LEGACY', (v) => (cfg.playgroundLegacy = v));
   flag('CODEJAIL_WASM_CODE_EXEC_ENABLED', (v) => (cfg.codeExecEnabled = v));
 
   // Whole-config checks.

@@ -15,12 +15,20 @@ import {
 
 export interface JailOptions {
   policy: LimitPolicy;
+  /** Workers per image. */
   workers: number;
   queueLimit: number;
   outputLimitBytes: number;
   /** Commands jail_code accepts (codejail's configure()); 'python' by default. */
   commands?: string[];
+  /** A single image (tests, tools); ignored when `images` is given. */
   image?: RuntimeImage;
+  /** Several images by name, each with its own warm snapshot and workers. */
+  images?: Map<string, RuntimeImage>;
+  /** Image for requests that name none and whose course has no mapping. */
+  defaultImage?: string;
+  /** limit_overrides_context (course key) -> image name. */
+  courseImages?: Record<string, string>;
   settings?: Partial<RunSettings>;
 }
 
@@ -31,14 +39,35 @@ export function safeExecExceptionMessage(stdout: Uint8Array, stderr: Uint8Array,
 
 export class Jail implements JailService {
   constructor(
-    private readonly sandbox: Sandbox,
+    private readonly sandboxes: Map<string, Sandbox>,
+    private readonly defaultImage: string,
+    private readonly courseImages: Record<string, string>,
     private readonly policy: LimitPolicy,
     private readonly settings: RunSettings,
     private readonly commands: Set<string>,
   ) {}
 
+  /** Image names, the default first. */
+  get images(): string[] {
+    return [this.defaultImage, ...[...this.sandboxes.keys()].filter((n) => n !== this.defaultImage)];
+  }
+
+  /** sha256 of the default image's snapshot (the same on every machine). */
   get snapshotDigest(): string {
-    return this.sandbox.snapshotDigest;
+    return this.sandboxes.get(this.defaultImage)!.snapshotDigest;
+  }
+
+  snapshotBytes(image = this.defaultImage): number {
+    return this.sandboxes.get(image)?.snapshotBytes ?? 0;
+  }
+
+  /** The request's image, else the course's, else the default. */
+  resolveImage(image: string | null | undefined, context: string | null | undefined): string {
+    const name = image || (context && Object.prototype.hasOwnProperty.call(this.courseImages, context) ? this.courseImages[context] : undefined) || this.defaultImage;
+    if (!this.sandboxes.has(name)) {
+      throw new BadRequestError('image', `unknown image '${name}' (available: ${this.images.join(', ')})`);
+    }
+    return name;
   }
 
   async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
@@ -46,10 +75,11 @@ export class Jail implements JailService {
     if (!this.commands.has(command)) {
       throw new BadRequestError('command', `jail_code needs to be configured for '${command}'`);
     }
+    const image = this.resolveImage(req.image, req.limitOverridesContext);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
     const seed = req.seed ?? newSeed();
-    const run = await this.sandbox.pool.run(buildJailRun(req, limits, this.settings, seed));
-    return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits };
+    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, seed));
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits, image };
   }
 
   async safeExec(req: SafeExecRequest): Promise<SafeExecResult> {
@@ -73,10 +103,11 @@ export class Jail implements JailService {
       slug: req.slug,
       limits: req.limits,
       seed: req.seed,
+      image: req.image,
     });
-    const { status, stdout, stderr, run, effectiveLimits: limits } = result;
+    const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
     if (status !== 0) {
-      return { ok: false, emsg: safeExecExceptionMessage(stdout, stderr, status), status, stdout, stderr, run, effectiveLimits: limits };
+      return { ok: false, emsg: safeExecExceptionMessage(stdout, stderr, status), status, stdout, stderr, run, effectiveLimits: limits, image };
     }
     const text = Buffer.from(stdout).toString('utf8');
     if (!/^\s*\{/.test(text)) {
@@ -84,18 +115,25 @@ export class Jail implements JailService {
       // codejail's json.loads fails here; report it as a failed execution with the output.
       return {
         ok: false, emsg: `${safeExecExceptionMessage(stdout, stderr, status)} (no globals were returned)`,
-        status, stdout, stderr, run, effectiveLimits: limits,
+        status, stdout, stderr, run, effectiveLimits: limits, image,
       };
     }
-    return { ok: true, globalsJson: text, run, effectiveLimits: limits };
+    return { ok: true, globalsJson: text, run, effectiveLimits: limits, image };
   }
 
   stats(): PoolStats {
-    return this.sandbox.pool.stats();
+    const per: Record<string, Omit<PoolStats, 'images'>> = {};
+    const total = { workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0 };
+    for (const [name, sb] of this.sandboxes) {
+      const s = sb.pool.stats();
+      per[name] = s;
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s[k];
+    }
+    return this.sandboxes.size > 1 ? { ...total, images: per } : total;
   }
 
-  close(): Promise<void> {
-    return this.sandbox.pool.close();
+  async close(): Promise<void> {
+    await Promise.all([...this.sandboxes.values()].map((sb) => sb.pool.close()));
   }
 }
 
@@ -119,11 +157,27 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     outputLimitBytes: options.outputLimitBytes,
     ...options.settings,
   };
-  const sandbox = await startSandbox({
-    image: options.image ?? loadDefaultImage(),
-    workers: options.workers > 0 ? options.workers : availableParallelism(),
-    queueLimit: options.queueLimit,
-    warmups: warmupRuns(settings),
-  });
-  return new Jail(sandbox, options.policy, settings, new Set(options.commands ?? ['python']));
+  const single = options.images ? undefined : (options.image ?? loadDefaultImage());
+  const images = options.images ?? new Map([[single!.name, single!]]);
+  const defaultImage = options.defaultImage ?? images.keys().next().value!;
+  if (!images.has(defaultImage)) throw new Error(`default image ${defaultImage} is not among the images (${[...images.keys()].join(', ')})`);
+  for (const [course, name] of Object.entries(options.courseImages ?? {})) {
+    if (!images.has(name)) throw new Error(`course ${course} is mapped to unknown image ${name}`);
+  }
+  const sandboxes = new Map<string, Sandbox>();
+  try {
+    // One after the other: building a snapshot is CPU-bound work on this thread.
+    for (const [name, image] of images) {
+      sandboxes.set(name, await startSandbox({
+        image,
+        workers: options.workers > 0 ? options.workers : availableParallelism(),
+        queueLimit: options.queueLimit,
+        warmups: warmupRuns(settings),
+      }));
+    }
+  } catch (err) {
+    await Promise.all([...sandboxes.values()].map((sb) => sb.pool.close()));
+    throw err;
+  }
+  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.policy, settings, new Set(options.commands ?? ['python']));
 }

@@ -37,6 +37,8 @@ export interface JailCodeRequest {
   limits?: Partial<CodejailLimits>;
   /** Seed for the sandbox's randomness (os.urandom, jail dir name); random when absent. */
   seed?: number;
+  /** Runtime image (interpreter + library layers); the course's or the default when absent. */
+  image?: string | null;
 }
 
 export interface JailCodeResult {
@@ -46,6 +48,8 @@ export interface JailCodeResult {
   run: RunResult;
   /** The limits that applied after overrides and clamping. */
   effectiveLimits: CodejailLimits;
+  /** The image the code ran in. */
+  image: string;
 }
 
 export interface SafeExecRequest {
@@ -59,13 +63,14 @@ export interface SafeExecRequest {
   slug?: string | null;
   limits?: Partial<CodejailLimits>;
   seed?: number;
+  image?: string | null;
 }
 
 export type SafeExecResult =
   /** globalsJson: the json_safe globals exactly as the wrapper printed them (Python's json.dump). */
-  | { ok: true; globalsJson: string; run: RunResult; effectiveLimits: CodejailLimits }
+  | { ok: true; globalsJson: string; run: RunResult; effectiveLimits: CodejailLimits; image: string }
   /** emsg: SafeExecException's message, byte for byte as codejail builds it. */
-  | { ok: false; emsg: string; status: number; stdout: Uint8Array; stderr: Uint8Array; run: RunResult; effectiveLimits: CodejailLimits };
+  | { ok: false; emsg: string; status: number; stdout: Uint8Array; stderr: Uint8Array; run: RunResult; effectiveLimits: CodejailLimits; image: string };
 
 /** Operator policy for limits: codejail's LIMITS and LIMIT_OVERRIDES plus maxima no request can exceed. */
 export interface LimitPolicy {
@@ -79,6 +84,8 @@ export interface LimitPolicy {
 
 /** Pool occupancy, for /metrics and /health/. */
 export interface PoolStats {
+  /** Per image when the jail runs several; the totals are the sums. */
+  images?: Record<string, Omit<PoolStats, 'images'>>;
   workers: number;
   busy: number;
   idle: number;

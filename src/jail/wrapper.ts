@@ -112,7 +112,13 @@ export function buildSafeExecWrapper(pythonPath: readonly string[]): string {
   return PROLOGUE + pathLines + EXEC + JSON_SAFE_SOURCE + EPILOGUE;
 }
 
+/** A JSON string literal as Python's json.dumps writes it (ensure_ascii: everything outside
+ * ' '..'~' escaped, astral characters as surrogate pairs). */
+export function pyJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 /** stdin for the wrapper: json.dumps([code, globals]); globals arrive as JSON text already. */
 export function buildSafeExecStdin(code: string, globalsJson: string): string {
-  return `[${JSON.stringify(code)}, ${globalsJson}]`;
+  return `[${pyJsonString(code)}, ${globalsJson}]`;
 }

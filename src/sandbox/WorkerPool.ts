@@ -156,12 +156,15 @@ export class WorkerPool {
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('error');
     void slot.worker.terminate();
-    if (this.closing) return;
-    this.replacements++;
-    this.spawn().catch((err) => {
-      // Could not replace: keep serving with fewer workers, and say so.
-      process.emitWarning(`codejail-wasm: could not replace a worker: ${(err as Error).message}`);
-    });
+    // While closing, replace the worker only if queued requests still need one (close() lets
+    // them finish); either way dispatch, which also wakes close() once nothing is running.
+    if (!this.closing || this.queue.length > 0) {
+      this.replacements++;
+      this.spawn().catch((err) => {
+        // Could not replace: keep serving with fewer workers, and say so.
+        process.emitWarning(`codejail-wasm: could not replace a worker: ${(err as Error).message}`);
+      });
+    }
     this.dispatch();
   }
 

@@ -15,6 +15,7 @@ import { payloadSchemaError } from './payloadSchema.js';
 import { dumpPyJson, parsePyJson, PyJsonError, PyJsonLimitError, type PyValue } from './pyjson.js';
 import { parseJailCodeBody, parseSafeExecBody } from './validate.js';
 import { checkZip, ZipCheckError } from './zipCheck.js';
+import { playgroundRouter } from '../playground/router.js';
 
 export type LogFn = (entry: Record<string, unknown>) => void;
 
@@ -27,6 +28,8 @@ export interface AppOptions {
   /** Receives internal errors with their stacks (default: a JSON line on stderr). */
   logError?: LogFn;
   metrics?: Metrics;
+  /** Image names offered by the playground, default first. */
+  images?: string[];
 }
 
 export type App = express.Express & { metrics: Metrics };
@@ -238,6 +241,7 @@ export function createApp(opts: AppOptions): App {
     const pythonPath = pp && pp.t === 'list' ? pp.items.map((x) => (x as { v: string }).v) : [];
     const limitOverridesContext = strOrNull(p.get('limit_overrides_context'));
     const slug = strOrNull(p.get('slug'));
+    const image = strOrNull(p.get('image'));
     const unsafely = p.get('unsafely');
     i.slug = slug;
     i.limit_overrides_context = limitOverridesContext;
@@ -272,6 +276,7 @@ export function createApp(opts: AppOptions): App {
         extraFiles: lib !== undefined ? [{ name: 'python_lib.zip', content: new Uint8Array(lib) }] : [],
         limitOverridesContext,
         slug,
+        image,
       }),
     );
     recordRun(res, result.run);
@@ -354,6 +359,7 @@ export function createApp(opts: AppOptions): App {
         stdout_truncated: r.run.stdoutTruncated,
         stderr_truncated: r.run.stderrTruncated,
         effective_limits: r.effectiveLimits,
+        image: r.image,
       }),
     );
   });
@@ -368,7 +374,7 @@ export function createApp(opts: AppOptions): App {
     i.code = sreq.code;
     const r = await callJail(jail.safeExec(sreq));
     recordRun(res, r.run);
-    const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits };
+    const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits, image: r.image };
     if (r.ok) {
       const g = checkedGlobals(r.globalsJson);
       if (g.ok) {
@@ -417,6 +423,11 @@ export function createApp(opts: AppOptions): App {
   app.get('/api/openapi.json', endpoint('openapi'), (_req, res) => {
     sendJsonText(res, 200, openapiText());
   });
+
+  if (config.playground) {
+    app.use('/playground', endpoint('playground'));
+    app.use(playgroundRouter({ jail, images: opts.images ?? [], legacy: config.playgroundLegacy, auth }));
+  }
 
   // Known paths with the wrong method (DRF answers 405 too).
   app.all(['/api/v0/code-exec', '/api/v1/jail_code', '/api/v1/safe_exec', '/metrics', '/api/openapi.json', '/health/'], (req, res) => {

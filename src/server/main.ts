@@ -2,6 +2,7 @@
 // that gates /health/ and code execution, and graceful shutdown on SIGTERM / SIGINT.
 import { createServer } from 'node:http';
 import { createJail } from '../jail/jail.js';
+import { loadServiceImages } from '../runtime/serviceImages.js';
 import { ConfigError, exposureProblem, loadConfig } from '../config/config.js';
 import { createApp } from './app.js';
 import { HealthState, runSelfTest } from './health.js';
@@ -28,14 +29,24 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  let images;
+  try {
+    images = loadServiceImages({ configPath: config.imagesConfig, only: config.images, defaultImage: config.defaultImage });
+  } catch (e) {
+    process.stderr.write(`codejail-wasm: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const jail = await createJail({
     policy: config.limits,
     workers: config.workers,
     queueLimit: config.queueLimit,
     outputLimitBytes: config.outputLimitBytes,
+    images: images.images,
+    defaultImage: images.defaultImage,
+    courseImages: config.courseImages,
   });
   const health = new HealthState();
-  const app = createApp({ jail, config, health });
+  const app = createApp({ jail, config, health, images: jail.images });
   const server = createServer(app);
   server.requestTimeout = config.requestTimeoutMs + 30_000;
   server.headersTimeout = 60_000;

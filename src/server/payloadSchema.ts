@@ -87,6 +87,8 @@ const PROPERTIES: [string, (v: PyValue, path: string[]) => SchemaError[]][] = [
   ['limit_overrides_context', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
   ['slug', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
   ['unsafely', (v, p) => (v.t === 'bool' ? [] : [typeError(v, 'boolean', [], p)])],
+  // Our addition (edx-platform never sends it): the runtime image for this problem.
+  ['image', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
 ];
 const REQUIRED = ['code', 'globals_dict'];
 

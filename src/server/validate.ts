@@ -149,7 +149,7 @@ function seed(v: PyValue | undefined): number | undefined {
 }
 
 const JAIL_CODE_FIELDS = [
-  'command', 'code', 'files', 'extra_files', 'argv', 'stdin_b64', 'limit_overrides_context', 'slug', 'limits', 'seed',
+  'command', 'code', 'files', 'extra_files', 'argv', 'stdin_b64', 'limit_overrides_context', 'slug', 'limits', 'seed', 'image',
 ] as const;
 
 export function parseJailCodeBody(body: PyValue): JailCodeRequest {
@@ -176,11 +176,13 @@ export function parseJailCodeBody(body: PyValue): JailCodeRequest {
   if (l) req.limits = l;
   const s = seed(d.get('seed'));
   if (s !== undefined) req.seed = s;
+  const image = str(d.get('image'), 'image', { nullable: true, max: MAX_ID, noNul: true });
+  if (image) req.image = image;
   return req;
 }
 
 const SAFE_EXEC_FIELDS = [
-  'code', 'globals_dict', 'python_path', 'files', 'extra_files', 'limit_overrides_context', 'slug', 'limits', 'seed',
+  'code', 'globals_dict', 'python_path', 'files', 'extra_files', 'limit_overrides_context', 'slug', 'limits', 'seed', 'image',
 ] as const;
 
 export function parseSafeExecBody(body: PyValue): SafeExecRequest {
@@ -208,5 +210,7 @@ export function parseSafeExecBody(body: PyValue): SafeExecRequest {
   if (l) req.limits = l;
   const s = seed(d.get('seed'));
   if (s !== undefined) req.seed = s;
+  const image = str(d.get('image'), 'image', { nullable: true, max: MAX_ID, noNul: true });
+  if (image) req.image = image;
   return req;
 }

@@ -38,7 +38,7 @@ test('module state, sys.modules, builtins and files do not leak into the next re
   const results = await Promise.all([1, 2, 3, 4].map(() => runCode(jail, probe)));
   for (const r of results) {
     assert.equal(r.status, 0, text(r.stderr));
-    assert.equal(text(r.stdout), "False False False\nFalse False ['TMPDIR']\n[] []\n");
+    assert.equal(text(r.stdout), "False False False\nFalse False ['LC_CTYPE', 'TMPDIR']\n[] []\n");
   }
 });
 

@@ -133,7 +133,7 @@ describe('POST /api/v0/code-exec (codejail-service compatibility)', () => {
 
   it('success returns {"globals_dict": ...} and passes the call through', async () => {
     const { app, jail } = makeApp();
-    jail.onSafeExec = (req, limits) => ({ ok: true, globalsJson: '{"retval": 7}', run: run(), effectiveLimits: limits });
+    jail.onSafeExec = (req, limits) => ({ ok: true, globalsJson: '{"retval": 7}', run: run(), effectiveLimits: limits, image: 'test-image' });
     const res = await post(app, { ...standard, slug: 'hw5', limit_overrides_context: 'course-v1:a+b+c' });
     assert.equal(res.status, 200);
     assert.match(res.headers['content-type'], /application\/json/);
@@ -170,7 +170,7 @@ describe('POST /api/v0/code-exec (codejail-service compatibility)', () => {
       stdout: new Uint8Array(),
       stderr: new Uint8Array(),
       run: run({ status: 1 }),
-      effectiveLimits: limits,
+      effectiveLimits: limits, image: 'test-image',
     });
     const res = await post(app, { code: '1/0', globals_dict: {} });
     assert.equal(res.status, 200);
@@ -261,7 +261,7 @@ describe('lossless globals', () => {
   it("the jail's globals text is spliced into the response byte for byte", async () => {
     const { app, jail } = makeApp();
     const printed = '{"out_special": NaN, "big": 123456789012345678901234567890, "z": -0.0, "e": 1e+100, "i": Infinity}';
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: printed, run: run(), effectiveLimits: limits });
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: printed, run: run(), effectiveLimits: limits, image: 'test-image' });
     const res = await post(app, { code: 'x', globals_dict: {} }).parse(textParser);
     assert.equal(res.status, 200);
     assert.equal(res.body, `{"globals_dict":${printed}}`);
@@ -269,7 +269,7 @@ describe('lossless globals', () => {
 
   it('globals text that is not exactly one JSON object becomes an emsg (no response injection)', async () => {
     const { app, jail } = makeApp();
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}, "emsg": "injected"', run: run(), effectiveLimits: limits });
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}, "emsg": "injected"', run: run(), effectiveLimits: limits, image: 'test-image' });
     const res = await post(app, { code: 'x', globals_dict: { a: 1 } });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { globals_dict: { a: 1 }, emsg: 'Extra data: line 1 column 3 (char 2)' });
@@ -278,7 +278,7 @@ describe('lossless globals', () => {
   it('emsg responses echo the input globals with NaN and big ints intact', async () => {
     const { app, jail } = makeApp();
     jail.onSafeExec = (_req, limits) => ({
-      ok: false, emsg: 'boom', status: 1, stdout: new Uint8Array(), stderr: new Uint8Array(), run: run({ status: 1 }), effectiveLimits: limits,
+      ok: false, emsg: 'boom', status: 1, stdout: new Uint8Array(), stderr: new Uint8Array(), run: run({ status: 1 }), effectiveLimits: limits, image: 'test-image',
     });
     const res = await post(app, '{"code": "x", "globals_dict": {"a": NaN, "b": 12345678901234567890123}}').parse(textParser);
     assert.equal(res.body, '{"globals_dict":{"a":NaN,"b":12345678901234567890123},"emsg":"boom"}');

@@ -40,10 +40,10 @@ export class FakeJail implements JailService {
   jailCodeCalls: JailCodeRequest[] = [];
   closed = false;
   statsValue: PoolStats = { workers: 4, busy: 1, idle: 3, queued: 2, queueLimit: 64, replacements: 5 };
-  onSafeExec: SafeExecBehaviour = (req, limits) => ({ ok: true, globalsJson: req.globalsJson, run: run(), effectiveLimits: limits });
+  onSafeExec: SafeExecBehaviour = (req, limits) => ({ ok: true, globalsJson: req.globalsJson, run: run(), effectiveLimits: limits, image: 'test-image' });
   onJailCode: JailCodeBehaviour = (req, limits) => {
     const out = new TextEncoder().encode(`argv=${JSON.stringify(req.argv ?? [])}\n`);
-    return { status: 0, stdout: out, stderr: new Uint8Array([0xff, 0x00]), run: run({ stdout: out }), effectiveLimits: limits };
+    return { status: 0, stdout: out, stderr: new Uint8Array([0xff, 0x00]), run: run({ stdout: out }), effectiveLimits: limits, image: 'test-image' };
   };
   constructor(readonly config: Config = testConfig()) {}
 

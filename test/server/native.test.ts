@@ -65,7 +65,7 @@ describe('POST /api/v1/jail_code', () => {
     const { app, jail } = makeApp();
     jail.onJailCode = (_req, limits) => ({
       status: -24, stdout: new Uint8Array(), stderr: new Uint8Array(),
-      run: run({ outcome: 'out_of_fuel', status: -24, limitHit: 'CPU', stdoutTruncated: true }), effectiveLimits: limits,
+      run: run({ outcome: 'out_of_fuel', status: -24, limitHit: 'CPU', stdoutTruncated: true }), effectiveLimits: limits, image: 'test-image',
     });
     const res = await postJson(app, '/api/v1/jail_code', { code: 'while True: pass' });
     assert.equal(res.body.status, -24);
@@ -179,7 +179,7 @@ describe('POST /api/v1/jail_code', () => {
 describe('POST /api/v1/safe_exec', () => {
   it('success splices the globals text and adds run details', async () => {
     const { app, jail } = makeApp();
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{"x": 17, "big": 99999999999999999999, "n": NaN}', run: run(), effectiveLimits: limits });
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{"x": 17, "big": 99999999999999999999, "n": NaN}', run: run(), effectiveLimits: limits, image: 'test-image' });
     const res = await postJson(app, '/api/v1/safe_exec', '{"code": "x = x + 1", "globals_dict": {"x": 16, "inf": -Infinity}, "python_path": ["lib.zip"], "extra_files": [{"name": "lib.zip", "content_b64": ""}], "limits": {"REALTIME": 0}, "seed": 7}').parse(textParser);
     assert.equal(res.status, 200, res.body);
     const limits = { CPU: 1, REALTIME: 120, VMEM: 2147483648, FSIZE: 0, NPROC: 15, PROXY: null };
@@ -207,7 +207,7 @@ describe('POST /api/v1/safe_exec', () => {
     jail.onSafeExec = (_req, limits) => ({
       ok: false, emsg: "Couldn't execute jailed code: stdout: b'', stderr: b'' with status code: -9",
       status: -9, stdout: new Uint8Array(), stderr: new TextEncoder().encode('err'),
-      run: run({ outcome: 'timed_out', status: -9, limitHit: 'REALTIME' }), effectiveLimits: limits,
+      run: run({ outcome: 'timed_out', status: -9, limitHit: 'REALTIME' }), effectiveLimits: limits, image: 'test-image',
     });
     const res = await postJson(app, '/api/v1/safe_exec', { code: 'import time; time.sleep(5)' });
     assert.equal(res.status, 200);

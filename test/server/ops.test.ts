@@ -27,11 +27,11 @@ describe('startup self-test', () => {
     const jail = new FakeJail();
     jail.onSafeExec = (req, limits) => {
       assert.equal(req.code, 'x = x + 1');
-      return { ok: true, globalsJson: '{"x": 17}', run: run(), effectiveLimits: limits };
+      return { ok: true, globalsJson: '{"x": 17}', run: run(), effectiveLimits: limits, image: 'test-image' };
     };
     jail.onJailCode = (_req, limits) => {
       const err = new TextEncoder().encode("PermissionError: [Errno 63] Operation not permitted: '/etc/passwd'\n");
-      return { status: 1, stdout: new Uint8Array(), stderr: err, run: run({ status: 1 }), effectiveLimits: limits };
+      return { status: 1, stdout: new Uint8Array(), stderr: err, run: run({ status: 1 }), effectiveLimits: limits, image: 'test-image' };
     };
     return jail;
   }
@@ -45,7 +45,7 @@ describe('startup self-test', () => {
 
   it('fails when the computation is wrong', async () => {
     const jail = sandboxLikeJail();
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{"x": 16}', run: run(), effectiveLimits: limits });
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{"x": 16}', run: run(), effectiveLimits: limits, image: 'test-image' });
     const r = await runSelfTest(jail);
     assert.equal(r.ok, false);
     assert.match(r.checks[0].detail, /x != 17/);
@@ -55,7 +55,7 @@ describe('startup self-test', () => {
     const jail = sandboxLikeJail();
     jail.onJailCode = (_req, limits) => {
       const out = new TextEncoder().encode('ESCAPED 1234\n');
-      return { status: 0, stdout: out, stderr: new Uint8Array(), run: run({ stdout: out }), effectiveLimits: limits };
+      return { status: 0, stdout: out, stderr: new Uint8Array(), run: run({ stdout: out }), effectiveLimits: limits, image: 'test-image' };
     };
     const r = await runSelfTest(jail);
     assert.equal(r.ok, false);
@@ -76,7 +76,7 @@ describe('startup self-test', () => {
 describe('/metrics and request logs', () => {
   it('exposes request counts, latency, pool gauges and fuel', async () => {
     const { app, jail } = makeApp();
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}', run: run({ fuelUsed: 5_000_000 }), effectiveLimits: limits });
+    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}', run: run({ fuelUsed: 5_000_000 }), effectiveLimits: limits, image: 'test-image' });
     await request(app).post('/api/v0/code-exec').field('payload', '{"code": "a", "globals_dict": {}}');
     await request(app).post('/api/v0/code-exec').field('payload', 'bad');
     const res = await request(app).get('/metrics');

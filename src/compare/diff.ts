@@ -1,0 +1,203 @@
+// Comparing two safe_exec results: verdicts, a readable unified-style diff, and the known
+// platform differences between native CPython (64-bit Linux) and CPython on wasm32-wasi,
+// which are flagged by name rather than hidden.
+import { splitTopLevel } from './jsontext.js';
+import type { SideResult } from './runners.js';
+
+export type Verdict = 'identical' | 'different' | 'legacy-only-failed' | 'wasm-only-failed' | 'error' | 'skipped';
+
+/** Severity order for summarising several seeds into one verdict. */
+export const VERDICT_ORDER: Verdict[] = ['error', 'wasm-only-failed', 'legacy-only-failed', 'different', 'identical', 'skipped'];
+
+export interface PlatformNote {
+  id: string;
+  text: string;
+}
+
+/** Unified diff of two texts by lines (LCS; falls back to a block replace for huge inputs). */
+export function unifiedDiff(a: string, b: string, labelA: string, labelB: string, context = 3): string {
+  if (a === b) return '';
+  const A = a.split('\n');
+  const B = b.split('\n');
+  // Trim common prefix and suffix first: cheap, and keeps the LCS table small.
+  let pre = 0;
+  while (pre < A.length && pre < B.length && A[pre] === B[pre]) pre++;
+  let suf = 0;
+  while (suf < A.length - pre && suf < B.length - pre && A[A.length - 1 - suf] === B[B.length - 1 - suf]) suf++;
+  const a2 = A.slice(pre, A.length - suf);
+  const b2 = B.slice(pre, B.length - suf);
+  type Op = [' ' | '-' | '+', string];
+  const mid: Op[] = [];
+  if (a2.length * b2.length <= 2_000_000) {
+    const n = a2.length;
+    const m = b2.length;
+    const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        L[i]![j] = a2[i] === b2[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && a2[i] === b2[j]) { mid.push([' ', a2[i]!]); i++; j++; }
+      else if (i < n && (j >= m || L[i + 1]![j]! >= L[i]![j + 1]!)) { mid.push(['-', a2[i]!]); i++; }
+      else { mid.push(['+', b2[j]!]); j++; }
+    }
+  } else {
+    for (const l of a2) mid.push(['-', l]);
+    for (const l of b2) mid.push(['+', l]);
+  }
+  const ops: Op[] = [...A.slice(0, pre).map((l): Op => [' ', l]), ...mid, ...A.slice(A.length - suf).map((l): Op => [' ', l])];
+  // Group into hunks with `context` lines around changes.
+  const out = [`--- ${labelA}`, `+++ ${labelB}`];
+  let k = 0;
+  const lineA = new Array<number>(ops.length);
+  const lineB = new Array<number>(ops.length);
+  let la = 1;
+  let lb = 1;
+  ops.forEach(([t], idx) => {
+    lineA[idx] = la;
+    lineB[idx] = lb;
+    if (t !== '+') la++;
+    if (t !== '-') lb++;
+  });
+  while (k < ops.length) {
+    while (k < ops.length && ops[k]![0] === ' ') k++;
+    if (k >= ops.length) break;
+    const start = Math.max(0, k - context);
+    let end = k;
+    for (;;) {
+      while (end < ops.length && ops[end]![0] !== ' ') end++;
+      let next = end;
+      while (next < ops.length && ops[next]![0] === ' ') next++;
+      if (next < ops.length && next - end <= 2 * context) { end = next; continue; }
+      end = Math.min(ops.length, end + context);
+      break;
+    }
+    const hunk = ops.slice(start, end);
+    const countA = hunk.filter(([t]) => t !== '+').length;
+    const countB = hunk.filter(([t]) => t !== '-').length;
+    out.push(`@@ -${lineA[start]},${countA} +${lineB[start]},${countB} @@`);
+    for (const [t, l] of hunk) out.push(t + l);
+    k = end;
+  }
+  return out.join('\n');
+}
+
+/** Per-key diff of two globals JSON texts (values compared as raw JSON text, losslessly). */
+export function globalsDiff(a: string, b: string): string {
+  let ka: [string, string][];
+  let kb: [string, string][];
+  try {
+    ka = splitTopLevel(a);
+    kb = splitTopLevel(b);
+  } catch {
+    return unifiedDiff(a, b, 'legacy globals', 'wasm globals');
+  }
+  const ma = new Map(ka);
+  const mb = new Map(kb);
+  const lines: string[] = [];
+  const keys = [...new Set([...ka.map(([k]) => k), ...kb.map(([k]) => k)])];
+  for (const k of keys) {
+    const va = ma.get(k);
+    const vb = mb.get(k);
+    if (va === vb) continue;
+    if (va !== undefined) lines.push(`-${JSON.stringify(k)}: ${va}`);
+    if (vb !== undefined) lines.push(`+${JSON.stringify(k)}: ${vb}`);
+  }
+  return lines.length ? ['--- legacy globals', '+++ wasm globals', ...lines].join('\n') : '';
+}
+
+export interface SeedComparison {
+  verdict: Verdict;
+  /** Readable diff of status, globals, stdout, stderr (empty when identical). */
+  diff: string;
+}
+
+export function compareSides(legacy: SideResult, wasm: SideResult): SeedComparison {
+  if (legacy.error || wasm.error) {
+    const diff = [legacy.error ? `legacy runner error: ${legacy.error}` : '', wasm.error ? `wasm runner error: ${wasm.error}` : '']
+      .filter(Boolean).join('\n');
+    return { verdict: 'error', diff };
+  }
+  const parts: string[] = [];
+  if (legacy.status !== wasm.status) parts.push(`status: legacy ${legacy.status}, wasm ${wasm.status}`);
+  if (legacy.ok && wasm.ok) {
+    const g = globalsDiff(legacy.globals!, wasm.globals!);
+    if (g) parts.push(g);
+  } else {
+    const d = unifiedDiff(legacy.stdout, wasm.stdout, 'legacy stdout', 'wasm stdout');
+    if (d) parts.push(d);
+  }
+  const e = unifiedDiff(legacy.stderr, wasm.stderr, 'legacy stderr', 'wasm stderr');
+  if (e) parts.push(e);
+  if (parts.length === 0) return { verdict: 'identical', diff: '' };
+  const verdict: Verdict = legacy.ok === wasm.ok && (legacy.status === 0) === (wasm.status === 0)
+    ? 'different'
+    : legacy.ok && !wasm.ok ? 'wasm-only-failed' : !legacy.ok && wasm.ok ? 'legacy-only-failed' : 'different';
+  return { verdict, diff: parts.join('\n') };
+}
+
+/** Whether two results of the same side are the same (used to spot nondeterministic code). */
+export function sameResult(a: SideResult, b: SideResult): boolean {
+  return a.status === b.status && a.stdout === b.stdout && a.stderr === b.stderr && a.error === b.error;
+}
+
+const MAXSIZE_64 = '9223372036854775807';
+const MAXSIZE_32 = '2147483647';
+
+/**
+ * Known platform differences that explain (part of) a difference. Checked on the code and on
+ * both results; each note names the cause so a reader can judge whether it matters.
+ */
+export function platformNotes(code: string, legacy: SideResult, wasm: SideResult): PlatformNote[] {
+  const notes: PlatformNote[] = [];
+  const all = (r: SideResult): string => `${r.stdout}\n${r.stderr}\n${r.globals ?? ''}`;
+  const L = all(legacy);
+  const W = all(wasm);
+  const add = (id: string, t: string): void => { if (!notes.some((n) => n.id === id)) notes.push({ id, text: t }); };
+  if (/\bsys\.maxsize\b/.test(code) || (L.includes(MAXSIZE_64) && W.includes(MAXSIZE_32))) {
+    add('maxsize', 'sys.maxsize: 2**63-1 natively, 2**31-1 on wasm32 (also bounds len(), range() indexes, struct "n"/"P")');
+  }
+  if (/\bhash\s*\(/.test(code) || /__hash__/.test(code)) {
+    add('hash', 'hash(): 64-bit and randomised per process natively (-E ignores PYTHONHASHSEED), 32-bit on wasm32');
+  }
+  if (/\bid\s*\(/.test(code)) add('id', 'id(): object addresses differ between processes and platforms');
+  const errnos = (s: string): string => [...s.matchAll(/\[Errno (\d+)\]/g)].map((m) => m[1]).join(',');
+  if (errnos(L) !== errnos(W) || (/\berrno\b/.test(code) && L !== W)) {
+    add('errno', 'errno numbers: WASI numbering differs from Linux (ENOENT is 44 in WASI, 2 on Linux; EACCES 2 vs 13, ...)');
+  }
+  if (/\bsys\.platform\b|\bos\.uname\b|\bplatform\.|\bos\.name\b|\bsys\.version\b|\bsysconfig\b/.test(code) || (L.includes('linux') && W.includes('wasi'))) {
+    add('platform', "platform identification: sys.platform is 'wasi' vs 'linux'; sys.version names the compiler (clang vs GCC)");
+  }
+  if (/\bos\.environ\b|\bgetenv\b|\blocale\b/.test(code)) {
+    add('environ', 'environment: os.environ / locale may differ (native CPython adds LC_CTYPE=C.UTF-8 by C-locale coercion)');
+  }
+  const encodingTrouble = /'ascii' codec can't (en|de)code|surrogates not allowed/;
+  if (encodingTrouble.test(W) && !encodingTrouble.test(L)) {
+    add('encoding', 'text encoding: the sandbox runs with ASCII stdio / filesystem encoding where native CPython uses UTF-8 (C-locale coercion, UTF-8 mode); likely a sandbox defect, not inherent');
+  }
+  const missing = (t: string): Set<string> => new Set([...t.matchAll(/ModuleNotFoundError: No module named '([^']+)'/g)].map((m) => m[1]!));
+  const ml = missing(L);
+  const mw = missing(W);
+  for (const m of mw) if (!ml.has(m)) add(`module:${m}`, `module '${m}' is not available in the sandbox but is installed natively`);
+  for (const m of ml) if (!mw.has(m)) add(`module:${m}`, `module '${m}' is available in the sandbox but not installed natively`);
+  if (/\btime\.(time|perf_counter|monotonic|process_time)\b|\bdatetime\.(datetime\.)?(now|today|utcnow)\b|\bdate\.today\b/.test(code)) {
+    add('clock', 'clocks: wall-clock and timing values differ between runs');
+  }
+  if (/\bos\.getpid\b|\bos\.getppid\b|\bos\.get[ug]id\b|\bgetpass\b|\bpwd\b/.test(code)) {
+    add('process', 'process identity (pid, uid) differs; the sandbox has no processes or users');
+  }
+  if (/\bsys\.getsizeof\b|\bstruct\.calcsize\b|\bctypes\b/.test(code)) {
+    add('sizes', 'object and C type sizes differ on a 32-bit platform (sys.getsizeof, struct.calcsize)');
+  }
+  if (/\b(subprocess|multiprocessing|threading|socket|urllib|http\.client|requests)\b/.test(code)) {
+    add('os-services', 'processes, threads and network do not exist in the sandbox (codejail forbids them by AppArmor)');
+  }
+  if (/\bset\s*\(|\bfrozenset\s*\(|\{[^{}:]+\}/.test(code) && !notes.some((n) => n.id === 'hash')) {
+    // Only a hint: string-keyed set ordering follows hash() and so varies natively between runs.
+    if (L !== W && /\{'|\{"|set\(\[/.test(L + W)) add('set-order', 'set iteration order of str/bytes follows hash(), which is randomised natively');
+  }
+  return notes;
+}

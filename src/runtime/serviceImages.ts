@@ -1,0 +1,33 @@
+// The images the service starts: those of the image configuration (python-wasm/layers/
+// images.json by default) plus the numpy image when its artifacts are present.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultImageName, loadImages, ImageConfigError } from './images.js';
+import { loadNumpyImage, numpyDistDir } from './numpyImage.js';
+import { repoRoot, type RuntimeImage } from './RuntimeImage.js';
+
+export interface ServiceImages {
+  images: Map<string, RuntimeImage>;
+  defaultImage: string;
+}
+
+export function loadServiceImages(opts: { configPath?: string; only?: string[]; defaultImage?: string } = {}): ServiceImages {
+  const root = repoRoot();
+  const all: Map<string, RuntimeImage> = new Map(loadImages(opts.configPath, { root }));
+  if (existsSync(join(numpyDistDir(root), 'SHA256SUMS'))) {
+    const numpy = loadNumpyImage({ root });
+    all.set(numpy.name, numpy);
+  }
+  const defaultImage = opts.defaultImage ?? defaultImageName(opts.configPath, root);
+  const wanted = opts.only ?? [...all.keys()];
+  const images = new Map<string, RuntimeImage>();
+  for (const name of wanted) {
+    const image = all.get(name);
+    if (!image) throw new ImageConfigError(`unknown image ${name} (have: ${[...all.keys()].join(', ')})`);
+    images.set(name, image);
+  }
+  if (!images.has(defaultImage)) {
+    throw new ImageConfigError(`the default image ${defaultImage} is not among the started images (${[...images.keys()].join(', ')})`);
+  }
+  return { images, defaultImage };
+}

@@ -1,0 +1,154 @@
+// Loading images and layers: the default configuration, operator configurations that extend
+// it, and verification failures (corrupted zips, missing or conflicting layers, bad builds).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SANDBOX_PATHS } from '../../src/runtime/RuntimeImage.js';
+import { defaultImageName, ImageConfigError, loadImages } from '../../src/runtime/images.js';
+import { defaultLayerDir, LayerError, loadLayer, scanLayerDir, zipEntries } from '../../src/runtime/layers.js';
+import { buildLayer, makeWheel, testRoot, writeConfig, writeDemoPackage } from './helpers.js';
+
+let tmp: string;
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'cj-images-'));
+});
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+test('the default configuration: py311-base and py311-sci-2026.1, sci is the default', () => {
+  assert.equal(defaultImageName(undefined, testRoot()), 'py311-sci-2026.1');
+  const images = loadImages(undefined, { root: testRoot() });
+  assert.deepEqual([...images.keys()].sort(), ['py311-base', 'py311-sci-2026.1']);
+  const base = images.get('py311-base')!;
+  const sci = images.get('py311-sci-2026.1')!;
+  assert.deepEqual(base.sysPath, []);
+  assert.ok(base.preloads.includes('six') && base.preloads.includes('random2'));
+  assert.deepEqual(sci.sysPath, ['sympy', 'networkx', 'pyparsing', 'dateutil'].map((n) => `/usr/lib/codejail-wasm/layers/${n}.zip`));
+  for (const p of sci.sysPath) assert.ok(sci.files.some((f) => f.path === p), p);
+  assert.ok(sci.files.some((f) => f.path === SANDBOX_PATHS.stdlibZip));
+  for (const m of ['six', 'random2', 'sympy', 'networkx', 'pyparsing', 'dateutil.parser']) assert.ok(sci.preloads.includes(m), m);
+  assert.equal(sci.wasmBytes, base.wasmBytes, 'images share the runtime module bytes');
+  const pkgs = Object.fromEntries(sci.layers.flatMap((l) => l.packages).map((p) => [p.name, p.version]));
+  assert.equal(pkgs['sympy'], '1.11.1');
+  assert.equal(pkgs['networkx'], '2.8.8');
+  assert.equal(pkgs['pyparsing'], '3.0.9');
+  assert.equal(pkgs['python-dateutil'], '2.8.2');
+});
+
+test('committed layers match SHA256SUMS and their manifests, pyc-only, no tests, Debian code paths', () => {
+  const dir = defaultLayerDir(testRoot());
+  const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
+  const entries = scanLayerDir(dir);
+  assert.deepEqual(entries.map((e) => e.manifest.name).sort(), ['dateutil', 'networkx', 'pyparsing', 'sympy']);
+  for (const e of entries) {
+    const layer = loadLayer(e.manifestPath);
+    assert.ok(sums.includes(`${sha256(layer.data)}  ${e.manifest.zip}`));
+    const names = zipEntries(layer.data).map((z) => z.name);
+    assert.equal(names.filter((n) => !n.endsWith('/')).length, e.manifest.files);
+    assert.deepEqual(names, [...names].sort(), 'entries are sorted');
+    assert.ok(!names.some((n) => n.endsWith('.py')), 'no sources');
+    assert.ok(!names.some((n) => n.includes('/tests/')), 'no tests directories');
+    assert.ok(!names.some((n) => n.includes('__pycache__')));
+    assert.equal(e.manifest.codePrefix, '/usr/lib/python3/dist-packages/');
+    for (const p of e.manifest.packages) {
+      assert.equal(p.origin, 'deb');
+      assert.match(p.sha256 ?? '', /^[0-9a-f]{64}$/);
+    }
+  }
+});
+
+test('a corrupted layer zip is refused with a clear checksum error', () => {
+  const dir = join(tmp, 'corrupt');
+  mkdirSync(dir);
+  for (const f of ['pyparsing-3.0.9-1.zip', 'pyparsing-3.0.9-1.manifest.json']) copyFileSync(join(defaultLayerDir(testRoot()), f), join(dir, f));
+  const zip = join(dir, 'pyparsing-3.0.9-1.zip');
+  const data = readFileSync(zip);
+  data[1000] = (data[1000] as number) ^ 0xff;
+  writeFileSync(zip, data);
+  // Without a SHA256SUMS the manifest's sha256 catches it.
+  assert.throws(() => loadLayer(join(dir, 'pyparsing-3.0.9-1.manifest.json')), (err: Error) => {
+    assert.ok(err instanceof LayerError);
+    assert.match(err.message, /layer pyparsing@3\.0\.9-1 .*checksum mismatch for pyparsing-3\.0\.9-1\.zip: manifest says [0-9a-f]{64}, the file is [0-9a-f]{64} \(corrupted or modified layer\)/);
+    return true;
+  });
+  // Through an image configuration, the error names the image too.
+  const cfg = writeConfig(join(dir, 'images.json'), {
+    include: 'default', layerDirs: ['.'], defaultImage: 'bad',
+    images: [{ name: 'bad', extends: 'py311-base', layers: ['pyparsing@3.0.9-1'] }],
+  });
+  assert.throws(() => loadImages(cfg, { root: testRoot(), only: ['bad'] }), /image bad: layer pyparsing@3\.0\.9-1 .*checksum mismatch/);
+  // With a SHA256SUMS (as in python-wasm/layers/dist) the listed checksum catches it first.
+  copyFileSync(join(defaultLayerDir(testRoot()), 'SHA256SUMS'), join(dir, 'SHA256SUMS'));
+  assert.throws(() => loadLayer(join(dir, 'pyparsing-3.0.9-1.manifest.json')),
+    /checksum mismatch for pyparsing-3\.0\.9-1\.zip: SHA256SUMS says [0-9a-f]{64}, the file is [0-9a-f]{64}/);
+  // A manifest edited to match a tampered zip still fails against SHA256SUMS.
+  const manifestPath = join(dir, 'pyparsing-3.0.9-1.manifest.json');
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  m.zipSha256 = sha256(data);
+  writeFileSync(manifestPath, JSON.stringify(m, null, 2) + '\n');
+  assert.throws(() => loadLayer(manifestPath), /SHA256SUMS says/);
+});
+
+test('configuration errors: unknown layer, ambiguous versions, module conflicts, compat shadowing', () => {
+  const v1 = buildLayer(['--name', 'demo', '--version', '1', '--out', join(tmp, 'layers'), `dir:${writeDemoPackage(tmp, '1.0')}`]);
+  buildLayer(['--name', 'demo', '--version', '2', '--out', join(tmp, 'layers'), `dir:${writeDemoPackage(tmp, '2.0')}`]);
+  assert.equal(JSON.parse(v1.stdout).name, 'demo');
+  const six = join(tmp, 'six-src');
+  mkdirSync(six);
+  writeFileSync(join(six, 'six.py'), 'X = 1\n');
+  buildLayer(['--name', 'six', '--version', '9', '--out', join(tmp, 'layers'), `dir:${six}`]);
+  const cfg = (images: object[]) => writeConfig(join(tmp, 'cfg.json'), {
+    include: 'default', layerDirs: ['layers'], defaultImage: 'py311-base', images: images as never,
+  });
+  assert.throws(() => loadImages(cfg([{ name: 'x', layers: ['nope@1'] }]), { root: testRoot(), only: ['x'] }),
+    (e: Error) => e instanceof LayerError && /image x: layer nope@1 not found/.test(e.message));
+  assert.throws(() => loadImages(cfg([{ name: 'x', layers: ['demo'] }]), { root: testRoot(), only: ['x'] }),
+    /layer demo is ambiguous \(demo@1, demo@2\)/);
+  assert.throws(() => loadImages(cfg([{ name: 'x', layers: ['demo@1', 'demo@2'] }]), { root: testRoot(), only: ['x'] }),
+    (e: Error) => e instanceof ImageConfigError && /listed twice/.test(e.message));
+  assert.throws(() => loadImages(cfg([{ name: 'x', layers: ['six@9'] }]), { root: testRoot(), only: ['x'] }),
+    /layer six@9 provides six, which the runtime's compat modules already provide/);
+  assert.throws(() => loadImages(cfg([{ name: 'x', extends: 'y' }, { name: 'y', extends: 'x' }]), { root: testRoot() }), /cycle/);
+  assert.throws(() => loadImages(cfg([{ name: 'x', extends: 'missing' }]), { root: testRoot() }), /extends unknown image missing/);
+  const ok = loadImages(cfg([{ name: 'x', extends: 'py311-base', layers: ['demo@2'], addPreloads: ['demo_pkg'] }]), { root: testRoot(), only: ['x'] });
+  const x = ok.get('x')!;
+  assert.deepEqual(x.sysPath, ['/usr/lib/codejail-wasm/layers/demo.zip']);
+  assert.equal(x.preloads[x.preloads.length - 1], 'demo_pkg');
+  assert.deepEqual(x.layers.map((l) => [l.name, l.version]), [['demo', '2']]);
+});
+
+test('the builder refuses compiled extensions, non-pure wheels and unpinned Debian packages', () => {
+  const src = join(tmp, 'ext-src');
+  mkdirSync(join(src, 'fastpkg'), { recursive: true });
+  writeFileSync(join(src, 'fastpkg', '__init__.py'), 'from ._speedups import f\n');
+  writeFileSync(join(src, 'fastpkg', '_speedups.cpython-311-x86_64-linux-gnu.so'), 'ELF');
+  const r = buildLayer(['--name', 'fast', '--version', '1', '--out', join(tmp, 'out'), `dir:${src}`], true);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /compiled extensions are not allowed.*\n.*fastpkg\/_speedups\.cpython-311-x86_64-linux-gnu\.so/);
+  const unpinned = buildLayer(['--name', 'x', '--version', '1', '--out', join(tmp, 'out'), 'deb:python3-sympy'], true);
+  assert.equal(unpinned.status, 1);
+  assert.match(unpinned.stderr, /must pin an exact version/);
+  const whl = join(tmp, 'plat-1.0-cp311-cp311-linux_x86_64.whl');
+  makeWheel(whl, 'plat', '1.0', { 'plat/__init__.py': 'X = 1\n' }, false);
+  const plat = buildLayer(['--name', 'plat', '--version', '1', '--out', join(tmp, 'out'), `wheel:${whl}`], true);
+  assert.equal(plat.status, 1);
+  assert.match(plat.stderr, /not a pure-Python wheel/);
+});
+
+test('layers are reproducible: the same sources give the same zip bytes', () => {
+  const src = writeDemoPackage(join(tmp), '3.0');
+  const a = JSON.parse(buildLayer(['--name', 'demo', '--version', '3', '--out', join(tmp, 'ra'), `dir:${src}`]).stdout);
+  const b = JSON.parse(buildLayer(['--name', 'demo', '--version', '3', '--out', join(tmp, 'rb'), `dir:${src}`]).stdout);
+  assert.equal(a.zipSha256, b.zipSha256);
+  assert.deepEqual(readFileSync(join(tmp, 'ra', 'demo-3.zip')), readFileSync(join(tmp, 'rb', 'demo-3.zip')));
+  const entries = zipEntries(readFileSync(join(tmp, 'ra', 'demo-3.zip')));
+  assert.deepEqual(entries.map((e) => e.name), [
+    'demo_pkg-3.0.dist-info/', 'demo_pkg-3.0.dist-info/METADATA', 'demo_pkg/', 'demo_pkg/__init__.pyc', 'demo_pkg/core.pyc',
+  ]);
+});

@@ -1,0 +1,66 @@
+// Helpers of the image tests: build layers at test time with python-wasm/layers/build_layer.py
+// (the same builder the committed layers come from) and write image configurations.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import type { ImagesConfigFile } from '../../src/runtime/images.js';
+
+export const PYTHON = '/usr/bin/python3';
+
+/** The repository whose runtime and layers the image tests load: this one, unless
+ * CJ_IMAGES_TEST_ROOT names another checkout (e.g. a stable copy while python-wasm/dist is
+ * being rebuilt in this tree). */
+export function testRoot(): string {
+  return process.env['CJ_IMAGES_TEST_ROOT'] || repoRoot();
+}
+export const BUILDER = join(repoRoot(), 'python-wasm', 'layers', 'build_layer.py');
+
+export interface BuildResult { status: number; stdout: string; stderr: string }
+
+/** Run build_layer.py; throws with its stderr unless `allowFailure`. */
+export function buildLayer(args: string[], allowFailure = false): BuildResult {
+  const r = spawnSync(PYTHON, [BUILDER, ...args], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', PYTHONHASHSEED: '0' } });
+  const out = { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  if (!allowFailure && out.status !== 0) throw new Error(`build_layer.py ${args.join(' ')} failed:\n${out.stderr}`);
+  return out;
+}
+
+/** Write a tiny pure-Python package `demo_pkg` of the given version as a site-packages-like dir. */
+export function writeDemoPackage(dir: string, version: string): string {
+  const src = join(dir, `demo-src-${version}`);
+  mkdirSync(join(src, 'demo_pkg'), { recursive: true });
+  writeFileSync(join(src, 'demo_pkg', '__init__.py'),
+    `__version__ = ${JSON.stringify(version)}\nfrom .core import greet\n`);
+  writeFileSync(join(src, 'demo_pkg', 'core.py'),
+    `def greet(name):\n    return "demo %s says hello to %s" % (__import__("demo_pkg").__version__, name)\n\n` +
+    `def fail():\n    raise ValueError("boom from demo_pkg")\n`);
+  mkdirSync(join(src, `demo_pkg-${version}.dist-info`));
+  writeFileSync(join(src, `demo_pkg-${version}.dist-info`, 'METADATA'),
+    `Metadata-Version: 2.1\nName: demo_pkg\nVersion: ${version}\n`);
+  return src;
+}
+
+/** Write an image configuration that extends the default one (layers from `layerDirs` win). */
+export function writeConfig(path: string, cfg: Omit<ImagesConfigFile, 'format'>): string {
+  writeFileSync(path, JSON.stringify({ format: 1, ...cfg }, null, 2));
+  return path;
+}
+
+/** Write a wheel (a zip with a .dist-info) with Python's zipfile. */
+export function makeWheel(path: string, name: string, version: string, files: Record<string, string>, pure = true): void {
+  const code = `
+import json, sys, zipfile
+path, name, version, files, pure = json.loads(sys.argv[1])
+di = "%s-%s.dist-info" % (name, version)
+with zipfile.ZipFile(path, "w") as z:
+    for k, v in sorted(files.items()):
+        z.writestr(k, v)
+    z.writestr(di + "/METADATA", "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (name, version))
+    z.writestr(di + "/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: %s\\nTag: py3-none-any\\n" % ("true" if pure else "false"))
+    z.writestr(di + "/RECORD", "")
+`;
+  const r = spawnSync(PYTHON, ['-c', code, JSON.stringify([path, name, version, files, pure])], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+

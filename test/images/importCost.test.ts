@@ -1,0 +1,74 @@
+// What preloading buys: `import sympy` (and a small sympy problem) in a run on an image that
+// has the layers but imports nothing before its snapshot, against the same run on
+// py311-sci-2026.1, whose snapshot already holds sympy. Fuel and wall time are reported as
+// test diagnostics, not asserted (fuel is deterministic: only its order is checked).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Jail } from '../../src/jail/jail.js';
+import { loadImages, type LayeredImage } from '../../src/runtime/images.js';
+import { runCode, startJail, text } from '../support/jail.js';
+import { testRoot, writeConfig } from './helpers.js';
+
+let tmp: string;
+let cold: Jail;
+let warm: Jail;
+const startup: Record<string, { ms: number; snapshotMiB: number }> = {};
+const LIMITS = { CPU: 60, REALTIME: 120 };
+
+async function timedJail(name: string, image: LayeredImage): Promise<Jail> {
+  const t0 = performance.now();
+  const jail = await startJail({ workers: 1, image });
+  const sandbox = Reflect.get(jail, 'sandbox') as { snapshotBytes?: number } | undefined;
+  startup[name] = { ms: Math.round(performance.now() - t0), snapshotMiB: +((sandbox?.snapshotBytes ?? 0) / 2 ** 20).toFixed(1) };
+  return jail;
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'cj-import-cost-'));
+  const cfg = writeConfig(join(tmp, 'images.json'), {
+    include: 'default',
+    images: [{ name: 'sci-no-preload', extends: 'py311-base', layers: ['sympy', 'networkx', 'pyparsing', 'dateutil'] }],
+  });
+  const images = loadImages(cfg, { root: testRoot(), only: ['sci-no-preload', 'py311-sci-2026.1'] });
+  cold = await timedJail('sci-no-preload', images.get('sci-no-preload')!);
+  warm = await timedJail('py311-sci-2026.1', images.get('py311-sci-2026.1')!);
+});
+after(async () => {
+  await cold?.close();
+  await warm?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function measure(jail: Jail, code: string, runs = 3): Promise<{ fuel: number[]; wallMs: number[]; stdout: string }> {
+  const fuel: number[] = [];
+  const wallMs: number[] = [];
+  let stdout = '';
+  for (let i = 0; i < runs; i++) {
+    const r = await runCode(jail, code, LIMITS);
+    assert.equal(r.status, 0, text(r.stderr));
+    fuel.push(r.run.fuelUsed);
+    wallMs.push(Math.round(r.run.wallMs));
+    stdout = text(r.stdout);
+  }
+  return { fuel, wallMs, stdout };
+}
+
+test('import sympy: cold import vs restored from a snapshot that holds it', async (t) => {
+  t.diagnostic(`startup (snapshot build + pool): ${JSON.stringify(startup)}`);
+  const cases: [string, string][] = [
+    ['import sympy', 'import sympy\nprint(sympy.__version__)\n'],
+    ['import networkx', 'import networkx\nprint(networkx.__version__)\n'],
+    ['solve x**2-2', 'import sympy\nx = sympy.Symbol("x")\nprint(sympy.solve(x**2 - 2, x))\n'],
+  ];
+  for (const [label, code] of cases) {
+    const c = await measure(cold, code);
+    const w = await measure(warm, code);
+    assert.equal(c.stdout, w.stdout);
+    t.diagnostic(`${label}: cold fuel ${c.fuel.join('/')} wall ${c.wallMs.join('/')} ms; ` +
+      `preloaded fuel ${w.fuel.join('/')} wall ${w.wallMs.join('/')} ms`);
+    assert.ok(Math.max(...w.fuel) < Math.min(...c.fuel), `${label}: preloading saves work`);
+  }
+});

@@ -1,0 +1,824 @@
+// The security cases: each is one escape attempt (deny_*), a contrasting permitted action
+// (allow_*) or a feature that must keep working (support_*), with the PRECISE outcome the
+// sandbox gives. The same assertions run against the native legacy runner in sabotage mode,
+// where every deny_* case must fail because the attack works there.
+import assert from 'node:assert/strict';
+import type { CodejailLimits } from '../../src/jail/types.js';
+import { jailDirName } from '../../src/jail/jailCode.js';
+import type { CaseResult, HostContext } from './runners.js';
+
+export type Category =
+  | 'files' | 'env' | 'net' | 'ffi' | 'proc' | 'introspect' | 'bytecode' | 'isolation' | 'resources';
+
+export interface SecurityCase {
+  name: string;
+  category: Category;
+  code: (ctx: HostContext) => string;
+  limits?: Partial<CodejailLimits>;
+  stdin?: string;
+  /** Run through safe_exec with these globals (JSON text) instead of jail_code. */
+  safeExecGlobals?: (ctx: HostContext) => string;
+  /** Requests run first (on every worker) whose traces the case then looks for. */
+  setup?: { code: (ctx: HostContext) => string; limits?: Partial<CodejailLimits> };
+  /** Run the case on every worker (concurrently) and check each result. */
+  everyWorker?: boolean;
+  /** Why the case cannot run natively in sabotage mode (it is skipped there), if it cannot. */
+  nativeSkip?: string;
+  expect: (r: CaseResult, ctx: HostContext) => void;
+}
+
+/** A Python string literal for an ASCII string. */
+const py = (s: string): string => JSON.stringify(s);
+
+/** Helper the multi-attempt cases prepend: attempt(label, fn) records the outcome; report() prints them as JSON. */
+const ATTEMPT = `import json as _json
+_R = {}
+def attempt(label, fn):
+    try:
+        _R[label] = "OK " + repr(fn())[:300]
+    except BaseException as e:
+        _R[label] = type(e).__name__ + ": " + str(e)
+def report():
+    print(_json.dumps(_R, sort_keys=True))
+`;
+
+export function dump(r: CaseResult): string {
+  return `status=${r.status} outcome=${r.outcome} limit=${r.limitHit ?? '-'}\nstdout: ${r.stdout.slice(0, 1500)}\nstderr: ${r.stderr.slice(-1500)}`;
+}
+
+function lastLine(s: string): string {
+  const lines = s.split('\n').filter((l) => l.trim() !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+/** The program ended with an uncaught exception whose last traceback line matches `re`. */
+function uncaught(r: CaseResult, re: RegExp, stdout = ''): void {
+  assert.equal(r.status, 1, dump(r));
+  assert.equal(r.outcome, 'complete', dump(r));
+  assert.equal(r.stdout, stdout, dump(r));
+  assert.match(lastLine(r.stderr), re, dump(r));
+}
+
+/** The program completed and printed one JSON line last; return it parsed. */
+function jsonOut(r: CaseResult): unknown {
+  assert.equal(r.status, 0, dump(r));
+  assert.equal(r.stderr, '', dump(r));
+  return JSON.parse(lastLine(r.stdout));
+}
+
+/** A limit stopped the run with codejail's status. */
+function limited(r: CaseResult, status: number, outcome: string, limitHit: string): void {
+  assert.equal(r.status, status, dump(r));
+  assert.equal(r.outcome, outcome, dump(r));
+  assert.equal(r.limitHit, limitHit, dump(r));
+}
+
+/** A crash is fine only as a contained status of this run: never a host-side error. */
+function contained(r: CaseResult, statuses: number[]): void {
+  assert.ok(statuses.includes(r.status), `status ${r.status} not in ${statuses.join(',')}\n${dump(r)}`);
+  assert.ok(r.outcome === 'complete' || r.outcome === 'crashed', dump(r));
+  assert.doesNotMatch(r.detail ?? '', /host error/, dump(r));
+}
+
+const ENOENT = (path: string) => new RegExp(`^FileNotFoundError: \\[Errno ENOENT\\] No such file or directory: '${escapeRe(path)}'$`);
+const EACCES = (path: string) => new RegExp(`^PermissionError: \\[Errno EACCES\\] Permission denied: '${escapeRe(path)}'$`);
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+const NOENT_MSG = (path: string) => `FileNotFoundError: [Errno ENOENT] No such file or directory: '${path}'`;
+const NO_PROCESSES = 'OSError: [Errno ENOTSUP] wasi does not support processes.';
+const NO_SOCKETS = 'OSError: [Errno ENOTSUP] Not supported';
+const NO_GETADDRINFO = /^AttributeError: module '_socket' has no attribute 'getaddrinfo'$/;
+const RESOURCE_SKIP = 'resource attack: natively it would load the shared host (and codejail\'s rlimits are what it tests)';
+const NO_NATIVE_ANALOGUE = 'no native analogue: native codejail runs each request in a fresh process, so the warm-instance threat does not exist there';
+
+const SANDBOX_ROOT = ['tmp', 'usr'];
+
+export const CASES: SecurityCase[] = [
+  // ---------------------------------------------------------------- files: host reads and writes
+  {
+    name: 'deny_files_read_etc_passwd', category: 'files',
+    code: () => 'print(open("/etc/passwd").read())',
+    expect: (r) => uncaught(r, ENOENT('/etc/passwd')),
+  },
+  {
+    name: 'deny_files_read_host_canary_by_absolute_path', category: 'files',
+    code: (c) => `print(open(${py(c.canaryFile)}).read())`,
+    expect: (r, c) => { uncaught(r, ENOENT(c.canaryFile)); assert.ok(!r.stdout.includes(c.secret)); },
+  },
+  {
+    name: 'deny_files_read_host_canary_by_dotdot_chain', category: 'files',
+    code: (c) => `print(open("../" * 16 + ${py(c.canaryFile.slice(1))}).read())`,
+    expect: (r, c) => uncaught(r, ENOENT('../'.repeat(16) + c.canaryFile.slice(1))),
+  },
+  {
+    name: 'deny_files_overwrite_host_canary', category: 'files', limits: { FSIZE: 1000 },
+    code: (c) => `with open(${py(c.canaryFile)}, "w") as f:\n    f.write("pwned")\nprint("overwritten")`,
+    expect: (r, c) => uncaught(r, ENOENT(c.canaryFile)),
+  },
+  {
+    name: 'deny_files_create_file_in_host_dir', category: 'files', limits: { FSIZE: 1000 },
+    code: (c) => `open(${py(`${c.canaryDir}/new-${c.marker}`)}, "x").close()\nprint("created")`,
+    expect: (r, c) => uncaught(r, ENOENT(`${c.canaryDir}/new-${c.marker}`)),
+  },
+  {
+    name: 'deny_files_write_file_in_host_tmp', category: 'files', limits: { FSIZE: 1000 },
+    code: (c) => `open(${py(`/tmp/${c.marker}-file`)}, "w").close()\nprint("created")`,
+    expect: (r, c) => uncaught(r, EACCES(`/tmp/${c.marker}-file`)),
+  },
+  {
+    name: 'deny_files_mkdir_in_host_tmp', category: 'files',
+    code: (c) => `import os\nos.mkdir(${py(`/tmp/${c.marker}-dir`)})\nprint("created")`,
+    expect: (r, c) => uncaught(r, EACCES(`/tmp/${c.marker}-dir`)),
+  },
+  {
+    name: 'deny_files_write_at_filesystem_root', category: 'files', limits: { FSIZE: 1000 },
+    code: (c) => `open(${py(`/${c.marker}`)}, "w").close()\nprint("created")`,
+    expect: (r, c) => uncaught(r, EACCES(`/${c.marker}`)),
+  },
+  {
+    name: 'deny_files_list_root_via_dotdot', category: 'files',
+    code: () => `${ATTEMPT}import os\nattempt("root", lambda: sorted(os.listdir("/")))\nattempt("dotdot", lambda: sorted(os.listdir("../../../../../..")))\nattempt("scandir", lambda: sorted(e.name for e in os.scandir("/")))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      dotdot: `OK ${pyList(SANDBOX_ROOT)}`, root: `OK ${pyList(SANDBOX_ROOT)}`, scandir: `OK ${pyList(SANDBOX_ROOT)}`,
+    }),
+  },
+  {
+    name: 'deny_files_chdir_above_root', category: 'files',
+    code: () => `import os\nos.chdir("/")\nos.chdir("..")\nos.chdir("../..")\nprint(sorted(os.listdir(".")), os.path.exists("etc/passwd"), os.path.exists("proc"))`,
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "['tmp', 'usr'] False False\n"); },
+  },
+  {
+    name: 'deny_files_symlink_to_host_file', category: 'files',
+    code: (c) => `import os\nos.symlink(${py(c.canaryFile)}, "tmp/link")\nprint(open("tmp/link").read())`,
+    expect: (r, c) => uncaught(r, new RegExp(`^PermissionError: \\[Errno EPERM\\] Operation not permitted: '${escapeRe(c.canaryFile)}' -> 'tmp/link'$`)),
+  },
+  {
+    name: 'deny_files_symlink_to_root_dir', category: 'files',
+    code: () => `import os\nos.symlink("/", "tmp/root")\nprint(sorted(os.listdir("tmp/root/etc"))[:5])`,
+    expect: (r) => uncaught(r, /^PermissionError: \[Errno EPERM\] Operation not permitted: '\/' -> 'tmp\/root'$/),
+  },
+  {
+    name: 'deny_files_hardlink_to_host_canary', category: 'files', limits: { FSIZE: 1000 },
+    code: (c) => `import os\nos.link(${py(c.canaryFile)}, "tmp/hard")\nwith open("tmp/hard", "a") as f:\n    f.write("pwned")\nprint(open("tmp/hard").read())`,
+    expect: (r, c) => uncaught(r, new RegExp(`^PermissionError: \\[Errno EPERM\\] Operation not permitted: '${escapeRe(c.canaryFile)}' -> 'tmp/hard'$`)),
+  },
+  {
+    name: 'deny_files_proc_self_environ', category: 'files',
+    code: () => 'print(open("/proc/self/environ", "rb").read())',
+    expect: (r) => uncaught(r, ENOENT('/proc/self/environ')),
+  },
+  {
+    name: 'deny_files_proc_self_links_and_maps', category: 'files',
+    code: () => `${ATTEMPT}import os\nattempt("exe", lambda: os.readlink("/proc/self/exe"))\nattempt("cwd", lambda: os.readlink("/proc/self/cwd"))\nattempt("maps", lambda: open("/proc/self/maps").read(50))\nattempt("cmdline1", lambda: open("/proc/1/cmdline", "rb").read())\nattempt("list", lambda: os.listdir("/proc"))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      cmdline1: NOENT_MSG('/proc/1/cmdline'), cwd: NOENT_MSG('/proc/self/cwd'), exe: NOENT_MSG('/proc/self/exe'),
+      list: NOENT_MSG('/proc'), maps: NOENT_MSG('/proc/self/maps'),
+    }),
+  },
+  {
+    name: 'deny_files_device_nodes', category: 'files',
+    code: () => `${ATTEMPT}for p in ["/dev/null", "/dev/zero", "/dev/urandom", "/dev/shm"]:\n    attempt(p, lambda: open(p, "rb").close())\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), Object.fromEntries(['/dev/null', '/dev/shm', '/dev/urandom', '/dev/zero'].map((p) => [p, NOENT_MSG(p)]))),
+  },
+  {
+    name: 'deny_files_host_system_dirs_absent', category: 'files',
+    code: () => 'import os\nprint({p: os.path.exists(p) for p in ["/etc", "/proc", "/sys", "/dev", "/root", "/home", "/var", "/bin", "/lib", "/usr/bin/python3"]})',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.equal(r.stdout, "{'/etc': False, '/proc': False, '/sys': False, '/dev': False, '/root': False, '/home': False, '/var': False, '/bin': False, '/lib': False, '/usr/bin/python3': False}\n");
+    },
+  },
+  {
+    name: 'deny_files_glob_host_dirs', category: 'files',
+    code: () => 'import glob, os, json\nprint(json.dumps({p: sorted(glob.glob(p)) for p in ["/etc/*", "/root/*", "/home/*", "/tmp/*", "/usr/*", "/usr/lib/*"]}))\nprint(os.getcwd())',
+    expect: (r, c) => {
+      assert.equal(r.status, 0, dump(r));
+      const [json, cwd] = r.stdout.trim().split('\n');
+      assert.deepEqual(JSON.parse(json!), {
+        '/etc/*': [], '/root/*': [], '/home/*': [], '/tmp/*': [cwd], '/usr/*': ['/usr/bin', '/usr/lib'],
+        '/usr/lib/*': c.usrLib.map((n) => `/usr/lib/${n}`),
+      });
+    },
+  },
+  {
+    name: 'deny_files_read_node_binary', category: 'files',
+    code: (c) => `print(open(${py(c.nodeExe)}, "rb").read(4))`,
+    expect: (r, c) => uncaught(r, ENOENT(c.nodeExe)),
+  },
+  {
+    name: 'deny_files_read_repo_package_json', category: 'files',
+    code: (c) => `print(open(${py(`${c.repoRoot}/package.json`)}).read())`,
+    expect: (r, c) => uncaught(r, ENOENT(`${c.repoRoot}/package.json`)),
+  },
+  {
+    name: 'deny_files_read_repo_artifacts_and_sources', category: 'files',
+    code: (c) => `${ATTEMPT}import os\nroot = ${py(c.repoRoot)}\nfor rel in ["python-wasm/dist/python.wasm", "python-wasm/dist/SHA256SUMS", "src/sandbox/wasi/WasiHost.ts", "dist/src/jail/jail.js", ".git/config"]:\n    attempt(rel, lambda: open(os.path.join(root, rel), "rb").read(8))\nattempt("listdir", lambda: os.listdir(root))\nreport()`,
+    expect: (r, c) => {
+      const want: Record<string, string> = { listdir: NOENT_MSG(c.repoRoot) };
+      for (const rel of ['python-wasm/dist/python.wasm', 'python-wasm/dist/SHA256SUMS', 'src/sandbox/wasi/WasiHost.ts', 'dist/src/jail/jail.js', '.git/config']) {
+        want[rel] = NOENT_MSG(`${c.repoRoot}/${rel}`);
+      }
+      assert.deepEqual(jsonOut(r), want);
+    },
+  },
+  {
+    name: 'deny_files_open_stdlib_for_writing', category: 'files',
+    // r+b never creates or truncates: natively (as root) it opens the host's stdlib for writing
+    // without changing it; in the sandbox every layer file is read-only.
+    code: () => `${ATTEMPT}import json, random\nfor p in ["/usr/lib/python311.zip", "/usr/lib/codejail-wasm/_cj_driver.py", "/usr/lib/codejail-wasm/six.py", "/usr/lib/python3.11/os.py", json.__file__, random.__file__]:\n    attempt(p, lambda: open(p, "r+b").close())\nreport()`,
+    expect: (r, c) => assert.deepEqual(jsonOut(r), {
+      '/usr/lib/python3.11/os.py': c.usrLib.includes('python3.11')
+        ? "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/python3.11/os.py'" : NOENT_MSG('/usr/lib/python3.11/os.py'),
+      '/usr/lib/python311.zip': "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/python311.zip'",
+      '/usr/lib/codejail-wasm/_cj_driver.py': "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm/_cj_driver.py'",
+      '/usr/lib/codejail-wasm/six.py': "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm/six.py'",
+      '/usr/lib/python311.zip/json/__init__.pyc': "NotADirectoryError: [Errno ENOTDIR] Not a directory: '/usr/lib/python311.zip/json/__init__.pyc'",
+      '/usr/lib/python311.zip/random.pyc': "NotADirectoryError: [Errno ENOTDIR] Not a directory: '/usr/lib/python311.zip/random.pyc'",
+    }),
+  },
+  {
+    name: 'deny_files_delete_or_replace_layers', category: 'files', limits: { FSIZE: 1000 },
+    nativeSkip: 'the native analogue would delete or replace files of the host\'s own /usr',
+    code: () => `${ATTEMPT}import os, shutil\nattempt("remove", lambda: os.remove("/usr/lib/codejail-wasm/six.py"))\nattempt("rename", lambda: os.rename("/usr/lib/python311.zip", "tmp/z"))\nattempt("rmdir", lambda: os.rmdir("/usr/lib/codejail-wasm"))\nattempt("rmtree", lambda: shutil.rmtree("/usr/lib/codejail-wasm"))\nattempt("shadow", lambda: open("/usr/lib/codejail-wasm/json.py", "w").write("x"))\nattempt("mkdir", lambda: os.mkdir("/usr/lib/evil"))\nattempt("utime", lambda: os.utime("/usr/lib/python311.zip", (0, 0)))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      mkdir: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/evil'",
+      remove: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm/six.py'",
+      rename: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/python311.zip' -> 'tmp/z'",
+      rmdir: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm'",
+      rmtree: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm/_cj_driver.py'",
+      shadow: "PermissionError: [Errno EACCES] Permission denied: '/usr/lib/codejail-wasm/json.py'",
+      utime: 'PermissionError: [Errno EACCES] Permission denied',
+    }),
+  },
+  {
+    name: 'deny_files_remove_jail_dir', category: 'files',
+    code: () => 'import os, shutil\nshutil.rmtree(os.getcwd())\nprint("removed")',
+    expect: (r) => {
+      assert.equal(r.status, 1, dump(r));
+      assert.match(lastLine(r.stderr), /^PermissionError: \[Errno EACCES\] Permission denied: '\/tmp\/codejail-[a-z0-9_]{8}'$/, dump(r));
+    },
+  },
+  {
+    name: 'deny_files_move_file_out_to_host', category: 'files',
+    code: (c) => `import os\nos.rename("jailed_code", ${py(`${c.canaryDir}/moved-${c.marker}`)})\nprint("moved")`,
+    expect: (r, c) => uncaught(r, new RegExp(`^FileNotFoundError: \\[Errno ENOENT\\] No such file or directory: 'jailed_code' -> '${escapeRe(`${c.canaryDir}/moved-${c.marker}`)}'$`)),
+  },
+  {
+    name: 'allow_files_write_and_read_inside_tmp', category: 'files', limits: { FSIZE: 1000 },
+    code: () => 'import os\nwith open("tmp/out.txt", "w") as f:\n    f.write("hello")\nprint(open("tmp/out.txt").read(), sorted(os.listdir("tmp")))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "hello ['out.txt']\n"); },
+  },
+  {
+    name: 'allow_files_read_own_jailed_code', category: 'files',
+    code: () => 'import os\nsrc = open("jailed_code").read()\nprint(src.splitlines()[0], sorted(os.listdir(".")))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "import os ['jailed_code', 'tmp']\n"); },
+  },
+  {
+    name: 'allow_files_dirs_rename_remove_inside_jail', category: 'files', limits: { FSIZE: 100 },
+    code: () => 'import os, shutil\nos.makedirs("tmp/a/b")\nopen("tmp/a/b/f", "w").write("x")\nos.rename("tmp/a/b/f", "tmp/a/g")\nshutil.rmtree("tmp/a/b")\nprint(sorted(os.listdir("tmp/a")), open("tmp/a/g").read())\nos.remove("tmp/a/g")\nos.rmdir("tmp/a")\nprint(os.listdir("tmp"))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "['g'] x\n[]\n"); },
+  },
+  {
+    name: 'support_files_tempfile_uses_jail_tmp', category: 'files', limits: { FSIZE: 100 },
+    code: () => 'import os, tempfile\nprint(tempfile.gettempdir() == os.path.join(os.getcwd(), "tmp"))\nwith tempfile.NamedTemporaryFile("w", delete=False) as f:\n    f.write("t")\nprint(os.path.dirname(f.name) == tempfile.gettempdir(), open(f.name).read())',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\nTrue t\n'); },
+  },
+
+  // ---------------------------------------------------------------- env: environment, argv, identity
+  {
+    // Natively codejail passes exactly {TMPDIR: tmp}; CPython may add LC_CTYPE=C.UTF-8 itself when it
+    // coerces the C locale (PEP 538). Nothing else, in both modes: this is the contract, not an attack.
+    name: 'support_env_environ_is_codejails', category: 'env',
+    code: (c) => `import os, posix, json\nextra = {k: v for k, v in os.environ.items() if (k, v) not in (("TMPDIR", "tmp"), ("LC_CTYPE", "C.UTF-8"))}\nprint(json.dumps([os.environ.get("TMPDIR"), extra, sorted(posix.environ) == sorted(k.encode() for k in os.environ), os.getenv(${py(c.canaryEnvName)}), os.getenv("PATH"), os.getenv("HOME")]))`,
+    expect: (r) => assert.deepEqual(jsonOut(r), ['tmp', {}, true, null, null, null]),
+  },
+  {
+    name: 'deny_env_host_environment_unreachable', category: 'env',
+    code: (c) => `${ATTEMPT}import os\nsecret = ${py(c.canaryEnvName)}\nfound = []\ndef scan(label, data):\n    if isinstance(data, bytes):\n        data = data.decode("latin-1")\n    if secret in data or "PATH=" in data:\n        found.append(label)\n    return len(data)\nattempt("environ", lambda: scan("environ", repr(dict(os.environ))) > 0)\nattempt("self", lambda: scan("self", open("/proc/self/environ", "rb").read()))\nattempt("parent", lambda: scan("parent", open("/proc/%d/environ" % os.getppid(), "rb").read()))\nattempt("init", lambda: scan("init", open("/proc/1/environ", "rb").read()))\n_R["found"] = found\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      environ: 'OK True', found: [], init: NOENT_MSG('/proc/1/environ'),
+      parent: "AttributeError: module 'os' has no attribute 'getppid'", self: NOENT_MSG('/proc/self/environ'),
+    }),
+  },
+  {
+    name: 'deny_env_argv_names_no_host_path', category: 'env',
+    code: () => 'import sys\nprint(sys.argv)\nprint([a for a in sys.orig_argv if a not in ("python", "-E", "-B", "jailed_code")])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "['jailed_code']\n[]\n"); },
+  },
+  {
+    name: 'deny_env_sys_executable_is_not_a_host_file', category: 'env',
+    code: () => `${ATTEMPT}import os, sys\n_R["executable"] = sys.executable\n_R["exists"] = [os.path.exists(sys.executable), os.path.exists(sys._base_executable)]\nattempt("read", lambda: open(sys.executable, "rb").read(4))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      executable: '/usr/bin/python3', exists: [false, false], read: NOENT_MSG('/usr/bin/python3'),
+    }),
+  },
+  {
+    name: 'deny_env_host_identity_hidden', category: 'env',
+    code: () => `${ATTEMPT}import os, platform, socket\n_R["uname"] = list(os.uname())\n_R["node"] = platform.node()\nattempt("hostname", lambda: socket.gethostname())\nreport()`,
+    expect: (r, c) => {
+      const out = jsonOut(r) as Record<string, unknown>;
+      assert.deepEqual(out, {
+        uname: ['wasi', '(none)', '0.0.0', '0.0.0', 'wasm32'], node: '(none)',
+        hostname: "AttributeError: module 'socket' has no attribute 'gethostname'",
+      });
+      assert.ok(!JSON.stringify(out).includes(`"${c.hostName}"`));
+    },
+  },
+  {
+    name: 'deny_env_process_identity_hidden', category: 'env',
+    code: () => 'import os\nprint(os.getpid(), [n for n in ("getppid", "getuid", "geteuid", "getgid", "getlogin", "getpgid", "setuid", "kill", "killpg", "nice") if hasattr(os, n)])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '42 []\n'); },
+  },
+  {
+    name: 'deny_env_cwd_is_a_private_jail_dir', category: 'env',
+    code: () => 'import os\ncwd = os.getcwd()\nprint(cwd)\nprint(os.listdir("/tmp") == [os.path.basename(cwd)], os.listdir(".."))',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      const [cwd, rest] = r.stdout.trim().split('\n');
+      assert.match(cwd!, /^\/tmp\/codejail-[a-z0-9_]{8}$/);
+      assert.equal(rest, `True ['${cwd!.slice(5)}']`);
+    },
+  },
+  {
+    name: 'deny_env_sys_path_and_prefix_name_only_layers', category: 'env',
+    code: () => 'import os, sys\nprint(sys.path == [os.getcwd(), "/usr/lib/python311.zip", "/usr/lib/codejail-wasm"], sys.prefix, sys.exec_prefix, sys.platform)\nimport site\nprint(site.ENABLE_USER_SITE, [p for p in site.getsitepackages() if os.path.exists(p)])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True /usr /usr wasi\nNone []\n'); },
+  },
+  {
+    name: 'support_env_tmpdir_and_argv_as_codejail', category: 'env',
+    code: () => 'import os, sys\nprint(os.environ["TMPDIR"], sys.argv[0], os.path.basename(os.getcwd()).startswith("codejail-"))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'tmp jailed_code True\n'); },
+  },
+
+  // ---------------------------------------------------------------- net: sockets to a listener we own
+  {
+    name: 'deny_net_tcp_connect_loopback', category: 'net',
+    code: (c) => `import socket\ns = socket.socket()\ns.connect(("127.0.0.1", ${c.tcpPort}))\ns.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")\nprint(s.recv(100))`,
+    expect: (r) => uncaught(r, new RegExp(`^${escapeRe(NO_SOCKETS)}$`)),
+  },
+  {
+    name: 'deny_net_create_connection', category: 'net',
+    code: (c) => `import socket\ns = socket.create_connection(("127.0.0.1", ${c.tcpPort}), timeout=2)\ns.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")\nprint(s.recv(100))`,
+    expect: (r) => uncaught(r, NO_GETADDRINFO),
+  },
+  {
+    name: 'deny_net_dns_getaddrinfo', category: 'net',
+    code: (c) => `import socket\nprint(socket.getaddrinfo("localhost", ${c.tcpPort}))`,
+    expect: (r) => uncaught(r, NO_GETADDRINFO),
+  },
+  {
+    name: 'deny_net_dns_gethostbyname', category: 'net',
+    code: () => 'import socket\nprint(socket.gethostbyname("localhost"))',
+    expect: (r) => uncaught(r, /^AttributeError: module 'socket' has no attribute 'gethostbyname'$/),
+  },
+  {
+    name: 'deny_net_udp_sendto_loopback', category: 'net',
+    code: (c) => `import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b"pwned", ("127.0.0.1", ${c.udpPort}))\nprint("sent")`,
+    expect: (r) => uncaught(r, new RegExp(`^${escapeRe(NO_SOCKETS)}$`)),
+  },
+  {
+    name: 'deny_net_unix_socket_connect', category: 'net',
+    code: (c) => `import socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\ns.connect(${py(c.unixPath)})\ns.sendall(b"x")\nprint("connected")`,
+    expect: (r) => uncaught(r, /^AttributeError: module 'socket' has no attribute 'AF_UNIX'$/),
+  },
+  {
+    name: 'deny_net_urllib_request', category: 'net',
+    code: (c) => `import urllib.request\nprint(urllib.request.urlopen("http://127.0.0.1:${c.tcpPort}/", timeout=2).read())`,
+    expect: (r) => { assert.equal(r.status, 1, dump(r)); assert.match(lastLine(r.stderr), NO_GETADDRINFO, dump(r)); },
+  },
+  {
+    name: 'deny_net_http_client', category: 'net',
+    code: (c) => `import http.client\nconn = http.client.HTTPConnection("127.0.0.1", ${c.tcpPort}, timeout=2)\nconn.request("GET", "/")\nprint(conn.getresponse().read())`,
+    expect: (r) => { assert.equal(r.status, 1, dump(r)); assert.match(lastLine(r.stderr), NO_GETADDRINFO, dump(r)); },
+  },
+  {
+    name: 'deny_net_socketpair_and_fromfd', category: 'net',
+    code: () => `${ATTEMPT}import socket\nattempt("socketpair", lambda: socket.socketpair())\nattempt("fromfd", lambda: socket.fromfd(0, socket.AF_INET, socket.SOCK_STREAM))\nattempt("fileno", lambda: socket.socket(fileno=3))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), { fileno: 'OSError: [Errno ENOTSOCK] Not a socket', fromfd: NO_SOCKETS, socketpair: NO_SOCKETS }),
+  },
+  {
+    name: 'deny_net_asyncio_open_connection', category: 'net',
+    code: (c) => `${ATTEMPT}import asyncio\nasync def main():\n    r, w = await asyncio.open_connection("127.0.0.1", ${c.tcpPort})\n    w.write(b"GET / HTTP/1.0\\r\\n\\r\\n")\n    return await r.read(100)\nattempt("run", lambda: asyncio.run(main()))\nreport()`,
+    expect: (r) => {
+      // The half-built event loop complains on stderr when it is collected; the attempt itself failed.
+      assert.equal(r.status, 0, dump(r));
+      assert.deepEqual(JSON.parse(r.stdout.trim().split('\n')[0]!), { run: NO_SOCKETS });
+    },
+  },
+  {
+    name: 'support_net_modules_import', category: 'net',
+    code: () => 'import socket, http.client, urllib.request, urllib.parse, email\nprint(urllib.parse.urlparse("http://x/y?z=1").query)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'z=1\n'); },
+  },
+
+  // ---------------------------------------------------------------- ffi: native code
+  {
+    name: 'deny_ffi_import_ctypes', category: 'ffi',
+    code: () => 'import ctypes\nprint(ctypes.CDLL(None).getpid())',
+    expect: (r) => uncaught(r, /^ModuleNotFoundError: No module named 'ctypes'$/),
+  },
+  {
+    name: 'deny_ffi_import__ctypes', category: 'ffi',
+    code: () => 'import _ctypes\nprint(_ctypes.dlopen)',
+    expect: (r) => uncaught(r, /^ModuleNotFoundError: No module named '_ctypes'$/),
+  },
+  {
+    name: 'deny_ffi_cffi_or_ctypes_dlopen', category: 'ffi',
+    code: () => `${ATTEMPT}def cffi_libc():\n    import cffi\n    return cffi.FFI().dlopen(None)\ndef ctypes_libc():\n    import ctypes\n    return ctypes.CDLL("libc.so.6").getpid()\nattempt("cffi", cffi_libc)\nattempt("ctypes", ctypes_libc)\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      cffi: "ModuleNotFoundError: No module named 'cffi'", ctypes: "ModuleNotFoundError: No module named 'ctypes'",
+    }),
+  },
+  {
+    name: 'deny_ffi_load_extension_module_file', category: 'ffi',
+    code: () => `${ATTEMPT}import importlib.machinery, importlib.util\n_R["suffixes"] = importlib.machinery.EXTENSION_SUFFIXES\ndef load():\n    path = "/usr/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so"\n    loader = importlib.machinery.ExtensionFileLoader("_ctypes", path)\n    return importlib.util.module_from_spec(importlib.util.spec_from_loader("_ctypes", loader))\nattempt("load", load)\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), { suffixes: [], load: "AttributeError: module '_imp' has no attribute 'create_dynamic'" }),
+  },
+  {
+    name: 'deny_ffi_native_os_modules_absent', category: 'ffi',
+    code: () => `${ATTEMPT}for m in ["_posixsubprocess", "fcntl", "mmap", "resource", "termios", "_multiprocessing", "grp", "pwd", "_ssl", "readline", "_curses", "_posixshmem", "_testcapi", "_xxsubinterpreters"]:\n    attempt(m, lambda: __import__(m))\nreport()`,
+    expect: (r) => {
+      const mods = ['_posixsubprocess', 'fcntl', 'mmap', 'resource', 'termios', '_multiprocessing', 'grp', 'pwd', '_ssl', 'readline', '_curses', '_posixshmem', '_testcapi', '_xxsubinterpreters'];
+      assert.deepEqual(jsonOut(r), Object.fromEntries(mods.map((m) => [m, `ModuleNotFoundError: No module named '${m}'`])));
+    },
+  },
+  {
+    name: 'support_ffi_pure_and_builtin_modules', category: 'ffi',
+    code: () => 'import json, re, math, decimal, fractions, collections, itertools, datetime, random, statistics, string, hashlib, zlib, struct, array, heapq, bisect\nprint(json.dumps({"a": [1, 2]}), hashlib.sha256(b"x").hexdigest()[:8], zlib.crc32(b"x"), decimal.Decimal("1.1") + 1, statistics.mean([1, 2, 3]))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '{"a": [1, 2]} 2d711642 2363233923 2.1 2\n'); },
+  },
+
+  // ---------------------------------------------------------------- proc: processes, signals, threads
+  {
+    name: 'deny_proc_os_system', category: 'proc',
+    code: (c) => `import os\nprint(os.system("echo pwned-${c.marker}"))`,
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'system'$/),
+  },
+  {
+    name: 'deny_proc_os_popen', category: 'proc',
+    code: (c) => `import os\nprint(os.popen("echo pwned-${c.marker}").read())`,
+    expect: (r) => uncaught(r, new RegExp(`^${escapeRe(NO_PROCESSES)}$`)),
+  },
+  {
+    name: 'deny_proc_subprocess_run', category: 'proc',
+    code: (c) => `import subprocess\nprint(subprocess.run(["echo", "pwned-${c.marker}"], capture_output=True).stdout)`,
+    expect: (r) => uncaught(r, new RegExp(`^${escapeRe(NO_PROCESSES)}$`)),
+  },
+  {
+    name: 'deny_proc_os_fork', category: 'proc',
+    code: () => 'import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\nprint("forked")',
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'fork'$/),
+  },
+  {
+    name: 'deny_proc_os_execv', category: 'proc',
+    code: (c) => `import os\nos.execv("/bin/echo", ["echo", "pwned-${c.marker}"])`,
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'execv'/),
+  },
+  {
+    name: 'deny_proc_os_posix_spawn', category: 'proc',
+    code: (c) => `import os\npid = os.posix_spawn("/bin/echo", ["echo", "pwned-${c.marker}"], {})\nos.waitpid(pid, 0)`,
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'posix_spawn'$/),
+  },
+  {
+    name: 'deny_proc_multiprocessing_start', category: 'proc',
+    code: () => 'import multiprocessing\np = multiprocessing.Process(target=print, args=("child",))\np.start()\np.join()\nprint("started")',
+    expect: (r) => { assert.equal(r.status, 1, dump(r)); assert.equal(r.stdout, ''); assert.match(lastLine(r.stderr), /^AttributeError: module 'os' has no attribute 'WNOHANG'$/, dump(r)); },
+  },
+  {
+    name: 'deny_proc_pty_spawn', category: 'proc',
+    code: () => 'import pty\nprint("imported", pty.spawn)',
+    expect: (r) => uncaught(r, /^ModuleNotFoundError: No module named 'termios'$/),
+  },
+  {
+    name: 'deny_proc_kill_self', category: 'proc',
+    code: () => 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)',
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'kill'$/),
+  },
+  {
+    name: 'deny_proc_signal_parent_process', category: 'proc',
+    code: () => 'import os\nppid = os.getppid()\nos.kill(ppid, 0)\nprint("parent", ppid, "is signalable")',
+    expect: (r) => uncaught(r, /^AttributeError: module 'os' has no attribute 'getppid'/),
+  },
+  {
+    name: 'deny_proc_signal_alarm', category: 'proc', limits: { REALTIME: 5 },
+    code: () => 'import signal, time\nsignal.alarm(1)\ntime.sleep(3)\nprint("survived")',
+    expect: (r) => uncaught(r, /^AttributeError: module 'signal' has no attribute 'alarm'$/),
+  },
+  {
+    name: 'deny_proc_signal_setitimer', category: 'proc', limits: { REALTIME: 5 },
+    code: () => 'import signal, time\nsignal.setitimer(signal.ITIMER_REAL, 0.2)\ntime.sleep(3)\nprint("survived")',
+    expect: (r) => uncaught(r, /^AttributeError: module 'signal' has no attribute 'setitimer'$/),
+  },
+  {
+    name: 'deny_proc_threading_start', category: 'proc',
+    code: () => 'import threading\nt = threading.Thread(target=print, args=("thread",))\nt.start()\nt.join()',
+    expect: (r) => uncaught(r, /^RuntimeError: can't start new thread$/),
+  },
+  {
+    name: 'deny_proc__thread_start_new_thread', category: 'proc',
+    code: () => 'import _thread\n_thread.start_new_thread(print, ("thread",))',
+    expect: (r) => uncaught(r, /^RuntimeError: can't start new thread$/),
+  },
+  {
+    name: 'deny_proc_thread_pool_executor', category: 'proc',
+    code: () => 'from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(2) as ex:\n    print(ex.submit(sum, [1, 2]).result())',
+    expect: (r) => uncaught(r, /^RuntimeError: can't start new thread$/),
+  },
+  {
+    name: 'deny_proc_raise_own_rlimits', category: 'proc',
+    code: () => 'import resource\nsoft, hard = resource.getrlimit(resource.RLIMIT_CPU)\nresource.setrlimit(resource.RLIMIT_CPU, (hard, hard))\nprint("raised", soft, hard)',
+    expect: (r) => uncaught(r, /^ModuleNotFoundError: No module named 'resource'$/),
+  },
+  {
+    name: 'support_proc_exit_status', category: 'proc',
+    code: () => 'import sys\nprint("bye")\nsys.exit(3)',
+    expect: (r) => { assert.equal(r.status, 3, dump(r)); assert.equal(r.stdout, 'bye\n'); },
+  },
+  {
+    name: 'support_proc_signal_handler_in_process', category: 'proc',
+    code: () => 'import signal\nseen = []\nsignal.signal(signal.SIGUSR1, lambda s, f: seen.append(s))\nsignal.raise_signal(signal.SIGUSR1)\nprint(seen == [signal.SIGUSR1])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\n'); },
+  },
+
+  // ---------------------------------------------------------------- introspect: looking for host state
+  {
+    name: 'deny_introspect_subclass_walk_to_os_system', category: 'introspect',
+    code: (c) => `${ATTEMPT}funcs = {}\nfor cls in ().__class__.__base__.__subclasses__():\n    g = getattr(getattr(cls, "__init__", None), "__globals__", None)\n    if isinstance(g, dict):\n        for k in ("system", "popen", "execv", "fork", "spawnv", "posix_spawn"):\n            if callable(g.get(k)):\n                funcs[k] = g[k]\n_R["found"] = sorted(funcs)\nfor k, f in sorted(funcs.items()):\n    if k in ("system", "popen"):\n        attempt(k, lambda: f("echo pwned-${c.marker}"))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), { found: ['popen'], popen: NO_PROCESSES }),
+  },
+  {
+    name: 'deny_introspect_heap_holds_no_host_state', category: 'introspect', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: (c) => {
+      const needles = [c.secret, c.canaryEnvName, c.repoRoot + '/', c.nodeExe, c.canaryDir, ...(process.env.PATH && process.env.PATH.length > 16 ? [process.env.PATH] : [])];
+      const hex = needles.map((n) => Buffer.from(n).toString('hex'));
+      return `import gc, sys\nneedles = [bytes.fromhex(h).decode() for h in ${JSON.stringify(hex)}]\nmine = {id(n) for n in needles}\nhits = set()\nseen = 0\ndef check(s):\n    global seen\n    if isinstance(s, str) and id(s) not in mine:\n        seen += 1\n        for n in needles:\n            if n in s:\n                hits.add(n[:12])\nfor o in gc.get_objects():\n    refs = list(o.items()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, tuple):\n            for y in x: check(y)\n        else:\n            check(x)\nfor m in list(sys.modules.values()):\n    for v in list(vars(m).values()):\n        check(v)\nprint(sorted(hits), seen > 1000)`;
+    },
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '[] True\n'); },
+  },
+  {
+    name: 'deny_introspect_driver_frames_hold_only_this_request', category: 'introspect', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'import sys, json\nf = sys._getframe()\nreqs = []\nwhile f is not None:\n    req = f.f_locals.get("request")\n    if isinstance(req, dict):\n        reqs.append(req)\n    f = f.f_back\nprint(json.dumps([[sorted(q), q.get("env"), q.get("argv")] for q in reqs]))',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.deepEqual(JSON.parse(r.stdout), [[['argv', 'cwd', 'env'], { TMPDIR: 'tmp' }, ['python', '-E', '-B', 'jailed_code']]]);
+    },
+  },
+  {
+    name: 'deny_introspect_no_other_jail_paths_in_heap', category: 'introspect', nativeSkip: NO_NATIVE_ANALOGUE, everyWorker: true,
+    // Earlier requests ran on these workers (the setup); none of their jail paths may be in the heap.
+    // The snapshot itself carries the file name of its warm-up run (seed 0), which is no request's.
+    setup: { code: () => 'import os\nprint(os.getcwd())' },
+    code: () => 'import gc, os\ncwd = os.getcwd()\nprefix = "/tmp/" + "codejail-"\nfound = set()\nfor o in gc.get_objects():\n    refs = list(o.keys()) + list(o.values()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, str) and prefix in x and x is not prefix and not x.startswith(cwd):\n            found.add(x)\nprint(sorted(found))',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      const found = JSON.parse(r.stdout.replace(/'/g, '"')) as string[];
+      assert.deepEqual(found.filter((p) => !p.startsWith(`${jailDirName(0)}/`)), []);
+    },
+  },
+  {
+    name: 'support_introspect_settrace_and_setprofile', category: 'introspect',
+    code: () => 'import sys\nn = [0]\ndef t(frame, event, arg):\n    n[0] += 1\n    return t\ndef g():\n    return 1\nsys.settrace(t)\ng()\nsys.settrace(None)\np = [0]\nsys.setprofile(lambda *a: p.__setitem__(0, p[0] + 1))\ng()\nsys.setprofile(None)\nprint(n[0], p[0])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '3 3\n'); },
+  },
+  {
+    name: 'support_introspect_marshal_rejects_garbage', category: 'introspect',
+    code: () => 'import marshal\nmarshal.loads(b"\\xe3" + b"\\xff" * 100)',
+    expect: (r) => uncaught(r, /^ValueError: bad marshal data \(unknown type code\)$/),
+  },
+
+  // ---------------------------------------------------------------- bytecode: crafted code objects
+  {
+    name: 'deny_bytecode_invalid_opcodes_crash_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'def f():\n    pass\nexec(f.__code__.replace(co_code=b"\\xff\\xff" * 20))\nprint("survived")',
+    expect: (r) => { contained(r, [-6, -11]); assert.equal(r.outcome, 'crashed'); assert.equal(r.stdout, ''); },
+  },
+  {
+    name: 'deny_bytecode_out_of_range_const_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'def f():\n    return 1\nf.__code__ = f.__code__.replace(co_code=bytes([151, 0, 100, 200, 83, 0]), co_consts=())\nprint("pre", flush=True)\nprint(repr(f())[:20])',
+    expect: (r) => { contained(r, [0, 1, -6, -11]); assert.match(r.stdout, /^pre\n/); },
+  },
+  {
+    name: 'deny_bytecode_out_of_range_local_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'def f():\n    return 1\nf.__code__ = f.__code__.replace(co_code=bytes([151, 0, 124, 250, 83, 0]), co_nlocals=0, co_varnames=())\nprint("pre", flush=True)\nprint(repr(f())[:20])',
+    expect: (r) => { contained(r, [0, 1, -6, -11]); assert.match(r.stdout, /^pre\n/); },
+  },
+  {
+    name: 'deny_bytecode_stack_overrun_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'def f():\n    return 1\nf.__code__ = f.__code__.replace(co_stacksize=1, co_code=bytes([151, 0]) + bytes([100, 0]) * 5000 + bytes([83, 0]))\nprint("pre", flush=True)\nprint(repr(f())[:20])',
+    expect: (r) => { contained(r, [0, 1, -6, -11]); assert.match(r.stdout, /^pre\n/); },
+  },
+  {
+    name: 'deny_bytecode_marshal_fuzz_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'import marshal, random\nrng = random.Random(1)\nerrors = set()\nfor i in range(300):\n    try:\n        marshal.loads(bytes(rng.randrange(256) for _ in range(40)))\n    except Exception as e:\n        errors.add(type(e).__name__)\nprint(sorted(errors))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.match(r.stdout, /^\[('[A-Za-z]+Error'(, )?)+\]\n$/); },
+  },
+  {
+    name: 'deny_bytecode_tampered_marshalled_code_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'import marshal\ncode = compile("x = 1 + 2\\nprint(x)", "m", "exec")\nraw = bytearray(marshal.dumps(code))\nfor i in range(20, len(raw), 7):\n    raw[i] ^= 0x5a\ntry:\n    exec(marshal.loads(bytes(raw)))\nexcept Exception as e:\n    print(type(e).__name__)',
+    expect: (r) => contained(r, [0, 1, -6, -11]),
+  },
+  {
+    name: 'deny_bytecode_trace_jump_f_lineno_is_contained', category: 'bytecode', nativeSkip: NO_NATIVE_ANALOGUE,
+    code: () => 'import sys\ndef f():\n    a = 1\n    for i in range(3):\n        a += i\n    return a\ndef tr(frame, event, arg):\n    if event == "line" and frame.f_code is f.__code__ and frame.f_lineno == 6:\n        try:\n            frame.f_lineno = 5\n        except ValueError as e:\n            print("refused:", e)\n    return tr\nsys.settrace(tr)\nprint(f())\nsys.settrace(None)',
+    expect: (r) => contained(r, [0, 1]),
+  },
+
+  // ---------------------------------------------------------------- isolation: other requests' data
+  {
+    name: 'deny_isolation_module_globals_and_builtins', category: 'isolation', nativeSkip: NO_NATIVE_ANALOGUE, everyWorker: true,
+    setup: { code: (c) => `import json, builtins, sys, random, os\njson.STASH = ${py(c.secret)}\nbuiltins.STASH = ${py(c.secret)}\nrandom.STASH = ${py(c.secret)}\nsys.modules["stash"] = json\nsys.path.append("/stash")\nos.STASH = ${py(c.secret)}` },
+    code: () => 'import json, builtins, sys, random, os\nprint(hasattr(json, "STASH"), hasattr(builtins, "STASH"), hasattr(random, "STASH"), hasattr(os, "STASH"), "stash" in sys.modules, "/stash" in sys.path)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'False False False False False False\n'); },
+  },
+  {
+    name: 'deny_isolation_environment_variables', category: 'isolation', nativeSkip: NO_NATIVE_ANALOGUE, everyWorker: true,
+    setup: { code: (c) => `import os\nos.environ["STASH"] = ${py(c.secret)}\nos.putenv("STASH2", ${py(c.secret)})\nos.environ["TMPDIR"] = "/elsewhere"` },
+    code: () => 'import os, posix\nprint(sorted(set(os.environ) - {"LC_CTYPE"}), sorted(set(posix.environ) - {b"LC_CTYPE"}), os.environ["TMPDIR"])',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "['TMPDIR'] [b'TMPDIR'] tmp\n"); },
+  },
+  {
+    name: 'deny_isolation_monkeypatched_stdlib', category: 'isolation', nativeSkip: NO_NATIVE_ANALOGUE, everyWorker: true,
+    setup: { code: (c) => `import json, sys, io, builtins\njson.dumps = lambda *a, **k: ${py(c.secret)}\nbuiltins.print = lambda *a, **k: None\nsys.stdout = io.StringIO()\nsys.excepthook = lambda *a: None\nsys.setrecursionlimit(50)` },
+    code: () => 'import json, sys\nprint(json.dumps([1]), sys.getrecursionlimit(), sys.excepthook is sys.__excepthook__)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '[1] 1000 True\n'); },
+  },
+  {
+    name: 'deny_isolation_files_left_for_the_next_request', category: 'isolation', everyWorker: true, limits: { FSIZE: 1000 },
+    setup: {
+      limits: { FSIZE: 1000 },
+      code: (c) => `import os\nfor p in ["tmp/stash", "stash", "../stash-${c.marker}", "/tmp/stash-${c.marker}", ${py(`${c.canaryDir}/stash-${c.marker}`)}, "/usr/lib/codejail-wasm/stash.py"]:\n    try:\n        with open(p, "w") as f:\n            f.write(${py(c.secret)})\n    except OSError:\n        pass`,
+    },
+    code: (c) => `import glob, os\nfound = []\nfor p in glob.glob("/tmp/*") + glob.glob("/tmp/codejail-*/*") + glob.glob("/tmp/codejail-*/tmp/*") + ["/tmp/stash-${c.marker}", ${py(`${c.canaryDir}/stash-${c.marker}`)}, "/usr/lib/codejail-wasm/stash.py"]:\n    if p.startswith(os.getcwd()) or not os.path.isfile(p):\n        continue\n    try:\n        if ${py(c.secret)}.encode() in open(p, "rb").read():\n            found.append(p)\n    except Exception:\n        pass\nprint(found, sorted(os.listdir(".")), os.listdir("tmp"))`,
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "[] ['jailed_code', 'tmp'] []\n"); },
+  },
+  {
+    name: 'support_isolation_seeded_randomness_is_per_request', category: 'isolation',
+    code: () => 'import random, os\nprint(len(os.urandom(16)), 0 <= random.random() < 1)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '16 True\n'); },
+  },
+
+  // ---------------------------------------------------------------- resources
+  {
+    name: 'deny_resources_infinite_loop', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 0.05, REALTIME: 30 },
+    code: () => 'while True:\n    pass',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_resources_bytes_bomb', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    code: () => "x = b'x' * 10**10",
+    expect: (r) => uncaught(r, /^OverflowError: cannot fit 'int' into an index-sized integer$/),
+  },
+  {
+    name: 'deny_resources_list_bomb', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    code: () => 'x = [0] * 10**10',
+    expect: (r) => uncaught(r, /^OverflowError: cannot fit 'int' into an index-sized integer$/),
+  },
+  {
+    name: 'deny_resources_list_bomb_within_address_space', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { VMEM: 64 << 20 },
+    code: () => 'x = [0] * 10**8',
+    // limitHit stays unset here: PythonInstance labels VMEM only when memory grew to within 1 MiB
+    // of the cap, and this single 400 MB request fails far below it (reported, not fixed here).
+    expect: (r) => uncaught(r, /^MemoryError$/),
+  },
+  {
+    name: 'deny_resources_bytearray_growth_loop', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { VMEM: 96 << 20 },
+    code: () => "x = bytearray()\nwhile True:\n    x += b'x' * 10**6",
+    expect: (r) => uncaught(r, /^MemoryError$/),
+  },
+  {
+    name: 'deny_resources_python_recursion', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    code: () => 'def f():\n    return f()\nf()',
+    expect: (r) => { assert.equal(r.status, 1, dump(r)); assert.match(lastLine(r.stderr), /^RecursionError: maximum recursion depth exceeded$/); },
+  },
+  {
+    name: 'deny_resources_c_stack_overflow', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 5, REALTIME: 20 },
+    code: () => 'import sys\nsys.setrecursionlimit(10**6)\nx = []\nfor _ in range(200000):\n    x = [x]\nprint(len(repr(x)))',
+    expect: (r) => { contained(r, [-11]); assert.equal(r.outcome, 'crashed'); },
+  },
+  {
+    name: 'deny_resources_print_1gb_stdout', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 10, REALTIME: 60 },
+    code: () => 'import sys\ns = "x" * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(s)\nprint("end", file=sys.stderr)',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.equal(r.limitHit, 'OUTPUT');
+      assert.equal(r.stdoutTruncated, true);
+      assert.equal(r.stdoutBytes, (1 << 20) + '\n[codejail-wasm: output truncated at 1048576 bytes]\n'.length);
+      assert.equal(r.stderr, 'end\n');
+    },
+  },
+  {
+    name: 'deny_resources_print_1gb_stderr', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 10, REALTIME: 60 },
+    code: () => 'import os\ns = b"e" * (1 << 20)\nfor _ in range(1024):\n    os.write(2, s)\nprint("end")',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.equal(r.limitHit, 'OUTPUT');
+      assert.equal(r.stdout, 'end\n');
+      assert.match(r.stderr, /\n\[codejail-wasm: output truncated at 1048576 bytes\]\n$/);
+      assert.equal(Buffer.byteLength(r.stderr), (1 << 20) + '\n[codejail-wasm: output truncated at 1048576 bytes]\n'.length);
+    },
+  },
+  {
+    // REALTIME 5: a runtime whose buffered flush retries EFBIG forever ends at the watchdog (21 s), not 81 s.
+    name: 'deny_resources_file_past_fsize', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 1 << 20, REALTIME: 5 },
+    code: () => 'f = open("tmp/big", "wb")\nwhile True:\n    f.write(b"x" * 65536)\n    f.flush()',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno EFBIG\] File too large$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_sparse_seek_past_fsize', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 1000, REALTIME: 5 },
+    code: () => 'f = open("tmp/s", "wb")\nf.seek(10**9)\nf.write(b"x")\nf.flush()',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno EFBIG\] File too large$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_truncate_past_fsize', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 1000 },
+    code: () => 'import os\nfd = os.open("tmp/s", os.O_WRONLY | os.O_CREAT)\nos.ftruncate(fd, 10**9)',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno EFBIG\] File too large$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_disk_quota_many_large_files', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 16 << 20 },
+    code: () => 'for i in range(10):\n    with open("tmp/f%d" % i, "wb") as f:\n        f.write(b"x" * (16 << 20))',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno ENOSPC\] No space left on device$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_many_files', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 10 },
+    code: () => 'for i in range(100000):\n    open("tmp/f%d" % i, "w").close()',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno EDQUOT\] Quota exceeded: 'tmp\/f1000'$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_many_dirs', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    code: () => 'import os\nfor i in range(100000):\n    os.mkdir("tmp/d%d" % i)',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno EDQUOT\] Quota exceeded: 'tmp\/d1000'$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_resources_file_descriptor_exhaustion', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    code: () => 'fs = []\nwhile True:\n    fs.append(open("jailed_code"))',
+    expect: (r) => uncaught(r, /^OSError: \[Errno EMFILE\] No file descriptors available: 'jailed_code'$/),
+  },
+  {
+    name: 'deny_resources_deep_json_globals', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    safeExecGlobals: () => `{"deep": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    code: () => 'x = 1',
+    expect: (r) => {
+      assert.equal(r.ok, false, dump(r));
+      assert.equal(r.status, 1, dump(r));
+      assert.match(lastLine(r.stderr), /^RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string$/, dump(r));
+      assert.match(r.emsg ?? '', /^Couldn't execute jailed code: stdout: b'', stderr: b'Traceback/);
+    },
+  },
+  {
+    name: 'deny_resources_deep_structure_returned_in_globals', category: 'resources', nativeSkip: RESOURCE_SKIP,
+    safeExecGlobals: () => '{}',
+    code: () => 'deep = []\nfor _ in range(100000):\n    deep = [deep]\nok = 1',
+    expect: (r) => { assert.equal(r.ok, true, dump(r)); assert.deepEqual(JSON.parse(r.stdout), { _: 99999, ok: 1 }); },
+  },
+  {
+    name: 'deny_resources_enormous_int_power', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 0.1, REALTIME: 30 },
+    code: () => 'x = 10**10**8\nprint("done")',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_resources_regex_catastrophic_backtracking', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { CPU: 0.1, REALTIME: 30 },
+    code: () => 'import re\nprint(re.match(r"(a+)+$", "a" * 40 + "b"))',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_resources_sleep_forever', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { REALTIME: 2 },
+    code: () => 'import time\nprint("before", flush=True)\ntime.sleep(1e9)\nprint("after")',
+    expect: (r) => { limited(r, -9, 'timed_out', 'REALTIME'); assert.equal(r.stdout, 'before\n'); },
+  },
+  {
+    name: 'deny_resources_sleep_loop_past_realtime', category: 'resources', nativeSkip: RESOURCE_SKIP, limits: { REALTIME: 2 },
+    // Program time = sleeps + CPU time from fuel: the 7th 0.3 s sleep would pass 2 s, so it ends the run
+    // (not a multiple of REALTIME: absolute-time sleeps lose a few microseconds of wall time each).
+    code: () => 'import time\nfor i in range(100):\n    time.sleep(0.3)\n    print(i, flush=True)',
+    expect: (r) => { limited(r, -9, 'timed_out', 'REALTIME'); assert.equal(r.stdout, '0\n1\n2\n3\n4\n5\n'); },
+  },
+  {
+    name: 'support_resources_int_max_str_digits_as_native', category: 'resources', limits: { CPU: 5, REALTIME: 10 },
+    code: () => 'print(len(str(2**10**7)))',
+    expect: (r) => uncaught(r, /^ValueError: Exceeds the limit \(4300 digits\) for integer string conversion; use sys.set_int_max_str_digits\(\) to increase the limit$/),
+  },
+  {
+    name: 'support_resources_moderate_recursion_and_memory', category: 'resources',
+    code: () => 'def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nx = bytearray(10 << 20)\nprint(f(900), len(x))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '900 10485760\n'); },
+  },
+  {
+    name: 'support_resources_short_sleep', category: 'resources', limits: { REALTIME: 2 },
+    code: () => 'import time\nt = time.monotonic()\ntime.sleep(0.05)\nprint(time.monotonic() - t >= 0.04)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\n'); },
+  },
+  {
+    name: 'support_resources_safe_exec_roundtrip', category: 'resources',
+    safeExecGlobals: () => '{"x": 21, "s": "caf\\u00e9", "l": [1.5, null, true]}',
+    code: () => 'y = x * 2\nz = s.upper()\nimport math\nw = math.floor(l[0])',
+    expect: (r) => {
+      assert.equal(r.ok, true, dump(r));
+      assert.deepEqual(JSON.parse(r.stdout), { x: 21, s: 'café', l: [1.5, null, true], y: 42, z: 'CAFÉ', w: 1 });
+    },
+  },
+];
+
+function pyList(items: string[]): string {
+  return `[${items.map((s) => `'${s}'`).join(', ')}]`;
+}
