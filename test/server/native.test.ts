@@ -31,7 +31,7 @@ describe('POST /api/v1/jail_code', () => {
     });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(Object.keys(res.body).sort(), [
-      'effective_limits', 'fuel_used', 'limit_hit', 'outcome', 'status', 'stderr_b64', 'stderr_truncated', 'stdout_b64', 'stdout_truncated', 'wall_ms',
+      'effective_limits', 'fuel_used', 'image', 'limit_hit', 'outcome', 'status', 'stderr_b64', 'stderr_truncated', 'stdout_b64', 'stdout_truncated', 'wall_ms',
     ]);
     assert.equal(res.body.status, 0);
     assert.equal(Buffer.from(res.body.stdout_b64, 'base64').toString(), 'argv=["a","b c"]\n');
@@ -185,7 +185,7 @@ describe('POST /api/v1/safe_exec', () => {
     const limits = { CPU: 1, REALTIME: 120, VMEM: 2147483648, FSIZE: 0, NPROC: 15, PROXY: null };
     assert.equal(
       res.body,
-      `{"globals_dict":{"x": 17, "big": 99999999999999999999, "n": NaN},"status":0,"outcome":"complete","fuel_used":12345,"wall_ms":7,"effective_limits":${JSON.stringify(limits)}}`,
+      `{"globals_dict":{"x": 17, "big": 99999999999999999999, "n": NaN},"status":0,"outcome":"complete","fuel_used":12345,"wall_ms":7,"effective_limits":${JSON.stringify(limits)},"image":"test-image"}`,
     );
     const call = jail.safeExecCalls[0];
     assert.equal(call.globalsJson, '{"x":16,"inf":-Infinity}');
@@ -211,7 +211,7 @@ describe('POST /api/v1/safe_exec', () => {
     });
     const res = await postJson(app, '/api/v1/safe_exec', { code: 'import time; time.sleep(5)' });
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body), ['emsg', 'status', 'stdout_b64', 'stderr_b64', 'outcome', 'limit_hit', 'fuel_used', 'wall_ms', 'effective_limits']);
+    assert.deepEqual(Object.keys(res.body), ['emsg', 'status', 'stdout_b64', 'stderr_b64', 'outcome', 'limit_hit', 'fuel_used', 'wall_ms', 'effective_limits', 'image']);
     assert.equal(res.body.status, -9);
     assert.equal(res.body.outcome, 'timed_out');
     assert.equal(res.body.limit_hit, 'REALTIME');
