@@ -12,7 +12,7 @@ import { buildSnapshot } from '../src/sandbox/Sandbox.js';
 import { PythonInstance } from '../src/sandbox/PythonInstance.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailCode.js';
 import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
-import { warmupRuns } from '../src/jail/jail.js';
+import { createJail, warmupRuns } from '../src/jail/jail.js';
 
 const WORKLOADS: Record<string, string> = {
   'pure-Python loop (3M additions)': 's = 0\nfor i in range(3_000_000):\n    s += i',
@@ -77,7 +77,18 @@ async function main(): Promise<void> {
   const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', 'x = 1'], { cwd: '/tmp' });
   const nativeProc = performance.now() - t0;
   if (r.status !== 0) throw new Error('native python failed');
-  console.log(`\ntrivial run in-process: median ${med(runs).toFixed(3)} ms; snapshot restore (${(snap.memory.length / 1048576).toFixed(1)} MiB): median ${med(restores).toFixed(3)} ms; native \`python3 -E -B -c 'x = 1'\` process: ${nativeProc.toFixed(1)} ms (${(nativeProc / (med(runs) + med(restores))).toFixed(0)}x the run + restore)`);
+  // Sustained throughput of the pool (2 workers, base image) and memory per warm worker.
+  const rss0 = process.memoryUsage().rss;
+  const jail = await createJail({ policy: defaultPolicy(), workers: 2, queueLimit: 10_000, outputLimitBytes: 1 << 20 });
+  const rss1 = process.memoryUsage().rss;
+  const N = 1000;
+  for (let i = 0; i < 50; i++) await jail.jailCode({ command: 'python', code: 'x = 1' });
+  const tp = performance.now();
+  await Promise.all(Array.from({ length: N }, () => jail.jailCode({ command: 'python', code: 'x = 1' })));
+  const perSecond = N / ((performance.now() - tp) / 1000);
+  await jail.close();
+  console.log(`\npool of 2 workers: ${perSecond.toFixed(0)} trivial jail_code runs/s sustained (${N} requests); process RSS +${((rss1 - rss0) / 1048576).toFixed(0)} MiB for the jail (shared module + snapshot + 2 warm workers)`);
+  console.log(`trivial run in-process: median ${med(runs).toFixed(3)} ms; snapshot restore (${(snap.memory.length / 1048576).toFixed(1)} MiB): median ${med(restores).toFixed(3)} ms; native \`python3 -E -B -c 'x = 1'\` process: ${nativeProc.toFixed(1)} ms (${(nativeProc / (med(runs) + med(restores))).toFixed(0)}x the run + restore)`);
 }
 
 await main();
