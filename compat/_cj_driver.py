@@ -51,6 +51,11 @@ _BASE_PATH = list(sys.path)
 # compiling again: same bytecode, same tracebacks, a fraction of the work.
 _COMPILED = {}
 _WARMING = True
+_IMPORT_TIME_GENERATORS = (
+    ("sympy.core.random", "rng"),
+    ("sympy.ntheory.ecm", "rgen"),
+    ("sympy.ntheory.qs", "rgen"),
+)
 _USAGE = (
     "usage: {prog} [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
     "Try `python -h' for more information.\n"
@@ -193,6 +198,7 @@ def _prepare(request):
         os.environ["LC_CTYPE"] = "C.UTF-8"
     os.chdir(request["cwd"])
     sys.path[:] = _BASE_PATH
+    sys.orig_argv = list(request["argv"])
     # The WASI build defaults to 600; a native interpreter allows 1000 Python frames.
     sys.setrecursionlimit(1000)
     sys.path_importer_cache.clear()
@@ -201,6 +207,12 @@ def _prepare(request):
     rnd = sys.modules.get("random")
     if rnd is not None:
         rnd.seed()
+    # Libraries in the snapshot that keep a module-level generator seeded at import time.
+    for module_name, attribute in _IMPORT_TIME_GENERATORS:
+        module = sys.modules.get(module_name)
+        generator = getattr(module, attribute, None) if module is not None else None
+        if generator is not None and hasattr(generator, "seed"):
+            generator.seed()
 
 
 def _execute(mode, target, rest, flags, program):

@@ -178,7 +178,8 @@ export class PythonInstance {
     const left = e.fuel ? (e.fuel.value as bigint) : budget;
     const fuelUsed = Number(budget - (left < 0n ? -1n : left));
     if (!limitHit && fs.quotaHit) limitHit = 'FSIZE';
-    if (!limitHit && status !== 0 && this.memoryBytes() + 16 * 65536 >= memoryLimit) limitHit = 'VMEM';
+    // A MemoryError ending the program is the memory cap (VMEM, or the module's maximum) at work.
+    if (!limitHit && status !== 0 && /MemoryError\n?$/.test(Buffer.from(stderr.bytes().subarray(-200)).toString('latin1'))) limitHit = 'VMEM';
     if (!limitHit && (stdout.truncated || stderr.truncated)) limitHit = 'OUTPUT';
     return {
       outcome, status,

@@ -15,6 +15,8 @@ export class FileNode {
   readonly kind = 'file' as const;
   readonly ino = nextIno++;
   mtimeNs: bigint;
+  /** Bytes of this file charged to the program's quota (files the caller supplied start at 0). */
+  charged = 0;
   /** Bytes in use are data[0, size); data may be longer (growth headroom). */
   private data: Uint8Array;
   size: number;
@@ -227,7 +229,14 @@ export class InMemoryFs {
       throw new FsError(Errno.NOSPC);
     }
     file.write(offset, bytes);
-    this.bytesUsed += growth;
+    this.charge(file, growth);
+  }
+
+  /** Quota accounting: growth is charged to the file; shrinking refunds at most what it was charged. */
+  private charge(file: FileNode, delta: number): void {
+    const d = delta >= 0 ? delta : -Math.min(-delta, file.charged);
+    file.charged += d;
+    this.bytesUsed += d;
   }
 
   truncate(file: FileNode, size: number): void {
@@ -242,7 +251,7 @@ export class InMemoryFs {
       throw new FsError(Errno.NOSPC);
     }
     file.truncate(size);
-    this.bytesUsed += growth;
+    this.charge(file, growth);
   }
 
   remove(parent: DirNode, name: string, wantDir: boolean): void {
@@ -255,7 +264,7 @@ export class InMemoryFs {
     } else if (node.kind === 'dir') {
       throw new FsError(Errno.ISDIR);
     } else {
-      this.bytesUsed -= node.size;
+      this.charge(node, -node.charged);
     }
     parent.entries.delete(name);
   }
@@ -269,7 +278,7 @@ export class InMemoryFs {
       if (target.kind === 'dir' && node.kind !== 'dir') throw new FsError(Errno.ISDIR);
       if (target.kind !== 'dir' && node.kind === 'dir') throw new FsError(Errno.NOTDIR);
       if (target.kind === 'dir' && target.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
-      if (target.kind === 'file') this.bytesUsed -= target.size;
+      if (target.kind === 'file') this.charge(target, -target.charged);
     }
     if (node.kind === 'dir' && isAncestor(node, toDir)) throw new FsError(Errno.INVAL);
     fromDir.entries.delete(fromName);

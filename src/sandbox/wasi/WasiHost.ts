@@ -126,6 +126,7 @@ export class WasiHost {
       fd_advise: wrap((fd: number) => (h.fds.has(fd) ? Errno.SUCCESS : Errno.BADF)),
       fd_allocate: wrap((fd: number, offset: bigint, len: bigint) => {
         const f = h.file(fd);
+        if (!f.writable) return Errno.BADF;
         const end = Number(offset + len);
         if (end > f.node.size) h.run.fs.truncate(f.node, end);
         return Errno.SUCCESS;
