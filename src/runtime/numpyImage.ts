@@ -2,12 +2,22 @@
 // (python-wasm/numpy/dist/python-numpy.wasm), the base image's files, and numpy's pure-Python
 // part as a read-only library layer zip. numpy is imported before the snapshot is taken.
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { join } from 'node:path';
 import type { ReadOnlyFile } from '../sandbox/wasi/InMemoryFs.js';
 import { loadDefaultImage, repoRoot, verifyArtifacts, type RuntimeImage } from './RuntimeImage.js';
 
 /** Where numpy's zip is mounted inside the sandbox (a sys.path entry). */
 export const NUMPY_LAYER_PATH = '/usr/lib/codejail-wasm/layers/numpy.zip';
+/** Debian's location of numpy; the zip's code objects carry these file names. */
+export const NUMPY_SOURCE_DIR = '/usr/lib/python3/dist-packages';
+
+/** numpy's .py sources from the zip, as files at Debian's paths: imports use the zip's
+ * bytecode; tracebacks (which open the file named in the code object) show source lines. */
+export function numpySources(zip: Uint8Array): ReadOnlyFile[] {
+  const entries = unzipSync(zip, { filter: (f) => f.name.endsWith('.py') });
+  return Object.keys(entries).sort().map((name) => ({ path: `${NUMPY_SOURCE_DIR}/${name}`, data: entries[name]! }));
+}
 
 export interface NumpyImageOptions {
   root?: string;
@@ -17,27 +27,6 @@ export interface NumpyImageOptions {
   verify?: boolean;
   /** false: do not import numpy before the snapshot (cold-import measurements). */
   preloadNumpy?: boolean;
-}
-
-/**
- * compat/_cj_driver.py's dotted-built-in finder (commit df1ccff) imports importlib.machinery
- * inside find_spec while it sits first on sys.meta_path, so the first import of that module
- * recurses until RecursionError and the numpy runtime cannot start. Until the driver takes
- * those names from the always-loaded _frozen_importlib (or imports them at module level),
- * the numpy image carries a copy of the driver with exactly that line changed.
- */
-const DRIVER_PATH = '/usr/lib/codejail-wasm/_cj_driver.py';
-const RECURSIVE_IMPORT = '        from importlib.machinery import BuiltinImporter, ModuleSpec\n';
-const SAFE_IMPORT = '        from _frozen_importlib import BuiltinImporter, ModuleSpec\n';
-
-function withWorkingFinder(files: ReadOnlyFile[]): ReadOnlyFile[] {
-  return files.map((f) => {
-    if (f.path !== DRIVER_PATH) return f;
-    const text = Buffer.from(f.data).toString('utf8');
-    return text.includes(RECURSIVE_IMPORT)
-      ? { path: f.path, data: new TextEncoder().encode(text.replace(RECURSIVE_IMPORT, SAFE_IMPORT)) }
-      : f;
-  });
 }
 
 /** Directory of the committed numpy artifacts. */
@@ -59,10 +48,11 @@ export function loadNumpyImage(opts: NumpyImageOptions = {}): RuntimeImage {
   // module is not used (the numpy module is a complete interpreter of its own).
   const base = loadDefaultImage({ root, verify: opts.verify });
   const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-numpy-nofuel.wasm' : 'python-numpy.wasm'));
+  const zip = readFileSync(join(dist, 'numpy.zip'));
   return {
     name: 'py311-numpy',
     wasmBytes,
-    files: [...withWorkingFinder(base.files), { path: NUMPY_LAYER_PATH, data: readFileSync(join(dist, 'numpy.zip')) }],
+    files: [...base.files, { path: NUMPY_LAYER_PATH, data: zip }, ...numpySources(zip)],
     sysPath: [...base.sysPath, NUMPY_LAYER_PATH],
     preloads: opts.preloadNumpy === false ? [...base.preloads] : [...base.preloads, 'numpy'],
   };

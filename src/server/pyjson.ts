@@ -4,6 +4,8 @@
 // Also: serialisation as Python's json.dumps would print the parsed value, and Python repr()
 // (for jsonschema-style error messages).
 
+import { pyStrRepr } from '../jail/pyrepr.js';
+
 export type PyValue =
   | { t: 'null' }
   | { t: 'bool'; v: boolean }
@@ -355,27 +357,6 @@ export function dumpPyJson(v: PyValue): string {
       return `{${parts.join(',')}}`;
     }
   }
-}
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-
-/** Python's repr() of a str. */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += '\\' + ch;
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x7f && cp >= 0x20) out += ch;
-    else if (PRINTABLE.test(ch)) out += ch;
-    else if (cp <= 0xff) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if (cp <= 0xffff) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
-  }
-  return out + quote;
 }
 
 /** Python's repr() of the value json.loads produced. */

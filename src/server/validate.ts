@@ -148,6 +148,21 @@ function seed(v: PyValue | undefined): number | undefined {
   return n;
 }
 
+/** The fields both native endpoints share: course context, slug, limits, seed, image. */
+function withRunOptions<R extends JailCodeRequest | SafeExecRequest>(d: Map<string, PyValue>, req: R): R {
+  const ctx = str(d.get('limit_overrides_context'), 'limit_overrides_context', { nullable: true, max: MAX_ID });
+  if (ctx !== undefined) req.limitOverridesContext = ctx;
+  const slug = str(d.get('slug'), 'slug', { nullable: true, max: MAX_ID });
+  if (slug !== undefined) req.slug = slug;
+  const l = limits(d.get('limits'));
+  if (l) req.limits = l;
+  const s = seed(d.get('seed'));
+  if (s !== undefined) req.seed = s;
+  const image = str(d.get('image'), 'image', { nullable: true, max: MAX_ID, noNul: true });
+  if (image) req.image = image;
+  return req;
+}
+
 const JAIL_CODE_FIELDS = [
   'command', 'code', 'files', 'extra_files', 'argv', 'stdin_b64', 'limit_overrides_context', 'slug', 'limits', 'seed', 'image',
 ] as const;
@@ -168,17 +183,7 @@ export function parseJailCodeBody(body: PyValue): JailCodeRequest {
   if (argv) req.argv = argv;
   const stdin = b64(d.get('stdin_b64'), 'stdin_b64', { nullable: true });
   if (stdin !== undefined) req.stdin = stdin;
-  const ctx = str(d.get('limit_overrides_context'), 'limit_overrides_context', { nullable: true, max: MAX_ID });
-  if (ctx !== undefined) req.limitOverridesContext = ctx;
-  const slug = str(d.get('slug'), 'slug', { nullable: true, max: MAX_ID });
-  if (slug !== undefined) req.slug = slug;
-  const l = limits(d.get('limits'));
-  if (l) req.limits = l;
-  const s = seed(d.get('seed'));
-  if (s !== undefined) req.seed = s;
-  const image = str(d.get('image'), 'image', { nullable: true, max: MAX_ID, noNul: true });
-  if (image) req.image = image;
-  return req;
+  return withRunOptions(d, req);
 }
 
 const SAFE_EXEC_FIELDS = [
@@ -202,15 +207,5 @@ export function parseSafeExecBody(body: PyValue): SafeExecRequest {
   if (f) req.files = f;
   const ef = extraFiles(d.get('extra_files'), 'extra_files');
   if (ef) req.extraFiles = ef;
-  const ctx = str(d.get('limit_overrides_context'), 'limit_overrides_context', { nullable: true, max: MAX_ID });
-  if (ctx !== undefined) req.limitOverridesContext = ctx;
-  const slug = str(d.get('slug'), 'slug', { nullable: true, max: MAX_ID });
-  if (slug !== undefined) req.slug = slug;
-  const l = limits(d.get('limits'));
-  if (l) req.limits = l;
-  const s = seed(d.get('seed'));
-  if (s !== undefined) req.seed = s;
-  const image = str(d.get('image'), 'image', { nullable: true, max: MAX_ID, noNul: true });
-  if (image) req.image = image;
-  return req;
+  return withRunOptions(d, req);
 }

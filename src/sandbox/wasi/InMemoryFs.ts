@@ -290,6 +290,16 @@ export class InMemoryFs {
     const parts = splitPath(path);
     const name = parts.pop();
     if (!name) throw new Error(`bad file path ${JSON.stringify(path)}`);
+    this.placeDirs(parts, path).entries.set(name, new FileNode(data.slice(), true));
+  }
+
+  /** Make a writable directory (jail layout). */
+  placeDir(path: string): void {
+    this.placeDirs(splitPath(path), path);
+  }
+
+  /** Walk `parts` from the root, creating missing directories inside the writable tree. */
+  private placeDirs(parts: string[], path: string): DirNode {
     let d = this.root;
     for (const p of parts) {
       let next = d.entries.get(p);
@@ -302,22 +312,7 @@ export class InMemoryFs {
       d = next;
     }
     if (!d.writable) throw new Error(`cannot place ${path}: read-only directory`);
-    d.entries.set(name, new FileNode(data.slice(), true));
-  }
-
-  /** Make a writable directory (jail layout). */
-  placeDir(path: string): void {
-    let d = this.root;
-    for (const p of splitPath(path)) {
-      let next = d.entries.get(p);
-      if (!next) {
-        if (!d.writable) throw new Error(`cannot place ${path}: read-only parent`);
-        next = new DirNode(true);
-        d.entries.set(p, next);
-      }
-      if (next.kind !== 'dir') throw new Error(`cannot place ${path}: ${p} is a file`);
-      d = next;
-    }
+    return d;
   }
 }
 
