@@ -81,12 +81,19 @@ export class WorkerPool {
           this.finish(slot, msg.result);
         }
       });
+      // A worker that dies before it is ready is dropped, not replaced: retrying a start that
+      // fails every time would spin forever. The caller (start() or a replacement) reports it.
+      const failedStart = (err: Error) => {
+        started = true;
+        this.slots = this.slots.filter((s) => s !== slot);
+        reject(err);
+      };
       worker.on('error', (err) => {
-        if (!started) { started = true; reject(err); }
+        if (!started) return failedStart(err);
         this.lose(slot, `worker error: ${err.message}`);
       });
       worker.on('exit', (code) => {
-        if (!started) { started = true; reject(new Error(`worker exited with ${code} during start`)); }
+        if (!started) return failedStart(new Error(`worker exited with ${code} during start`));
         this.lose(slot, `worker exited with code ${code}`);
       });
     });
