@@ -78,7 +78,7 @@ export class Jail implements JailService {
     const image = this.resolveImage(req.image, req.limitOverridesContext);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
     const seed = req.seed ?? newSeed();
-    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, seed));
+    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, seed), req.signal);
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits, image };
   }
 
@@ -104,6 +104,7 @@ export class Jail implements JailService {
       limits: req.limits,
       seed: req.seed,
       image: req.image,
+      signal: req.signal,
     });
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
     if (status !== 0) {

@@ -39,6 +39,8 @@ export interface JailCodeRequest {
   seed?: number;
   /** Runtime image (interpreter + library layers); the course's or the default when absent. */
   image?: string | null;
+  /** Aborted when the caller is gone: a run still waiting in the queue is dropped. */
+  signal?: AbortSignal;
 }
 
 export interface JailCodeResult {
@@ -64,6 +66,7 @@ export interface SafeExecRequest {
   limits?: Partial<CodejailLimits>;
   seed?: number;
   image?: string | null;
+  signal?: AbortSignal;
 }
 
 export type SafeExecResult =
@@ -108,6 +111,13 @@ export class BadRequestError extends Error {
   constructor(readonly field: string, message: string) {
     super(message);
     this.name = 'BadRequestError';
+  }
+}
+/** The caller went away while its run was still queued; the run never started. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled before it started: the caller is gone');
+    this.name = 'CancelledError';
   }
 }
 /** The queue is full or the service is shutting down (HTTP 503). */

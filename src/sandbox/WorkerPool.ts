@@ -2,7 +2,7 @@
 // snapshot. Requests queue here (bounded); a wall-clock watchdog terminates a worker whose
 // run overstays its deadline and a replacement is started at once.
 import { Worker } from 'node:worker_threads';
-import { UnavailableError, type PoolStats } from '../jail/types.js';
+import { CancelledError, UnavailableError, type PoolStats } from '../jail/types.js';
 import type { Snapshot } from './PythonInstance.js';
 import type { RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
@@ -99,15 +99,26 @@ export class WorkerPool {
     });
   }
 
-  /** Run a request on the next free worker. Rejects with UnavailableError when the queue is full. */
-  run(request: RunRequest): Promise<RunResult> {
+  /** Run a request on the next free worker. Rejects with UnavailableError when the queue is full,
+   * and with CancelledError when `signal` aborts while the request is still queued (a run that
+   * has started finishes: its limits bound it). */
+  run(request: RunRequest, signal?: AbortSignal): Promise<RunResult> {
     if (this.closing) return Promise.reject(new UnavailableError('the sandbox is shutting down'));
+    if (signal?.aborted) return Promise.reject(new CancelledError());
     const idle = this.slots.some((s) => s.ready && !s.job);
     if (!idle && this.queue.length >= this.opts.queueLimit) {
       return Promise.reject(new UnavailableError(`all ${this.slots.length} workers are busy and the queue (${this.opts.queueLimit}) is full`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, resolve, reject, enqueuedAt: performance.now() });
+      const pending: Pending = { id: this.nextId++, request, resolve, reject, enqueuedAt: performance.now() };
+      signal?.addEventListener('abort', () => {
+        const at = this.queue.indexOf(pending);
+        if (at < 0) return; // already running
+        this.queue.splice(at, 1);
+        reject(new CancelledError());
+        this.dispatch();
+      }, { once: true });
+      this.queue.push(pending);
       this.dispatch();
     });
   }

@@ -159,6 +159,15 @@ export function createApp(opts: AppOptions): App {
   };
 
   /** Run a jail call under the per-request deadline, mapping the jail's errors to HTTP. */
+  /** Aborts when the client disconnects before the answer: its queued run is dropped. */
+  function clientGone(res: Response): AbortSignal {
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    return ac.signal;
+  }
+
   async function callJail<T>(p: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -172,6 +181,8 @@ export function createApp(opts: AppOptions): App {
         throw new HttpError(504, `request timed out after ${config.requestTimeoutMs} ms`, 'timeout');
       }
       if (isUnavailable(e)) throw new HttpError(503, e.message || 'service unavailable', 'unavailable');
+      // The client is gone and its run never started: nobody reads this answer.
+      if (e instanceof Error && e.name === 'CancelledError') throw new HttpError(503, e.message, 'cancelled');
       if (isBadRequest(e)) throw new HttpError(400, badRequestMessage(e), 'bad_request');
       throw e;
     } finally {
@@ -277,6 +288,7 @@ export function createApp(opts: AppOptions): App {
         limitOverridesContext,
         slug,
         image,
+        signal: clientGone(res),
       }),
     );
     recordRun(res, result.run);
@@ -342,7 +354,7 @@ export function createApp(opts: AppOptions): App {
     i.slug = jreq.slug ?? null;
     i.limit_overrides_context = jreq.limitOverridesContext ?? null;
     if (typeof jreq.code === 'string') i.code = jreq.code;
-    const r = await callJail(jail.jailCode(jreq));
+    const r = await callJail(jail.jailCode({ ...jreq, signal: clientGone(res) }));
     recordRun(res, r.run);
     i.outcome = 'success';
     sendJsonText(
@@ -372,7 +384,7 @@ export function createApp(opts: AppOptions): App {
     i.slug = sreq.slug ?? null;
     i.limit_overrides_context = sreq.limitOverridesContext ?? null;
     i.code = sreq.code;
-    const r = await callJail(jail.safeExec(sreq));
+    const r = await callJail(jail.safeExec({ ...sreq, signal: clientGone(res) }));
     recordRun(res, r.run);
     const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits, image: r.image };
     if (r.ok) {

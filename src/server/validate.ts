@@ -24,7 +24,9 @@ function asDict(v: PyValue | undefined, field: string): Map<string, PyValue> {
 
 function checkKeys(d: Map<string, PyValue>, allowed: readonly string[], prefix: string): void {
   for (const k of d.keys()) {
-    if (!allowed.includes(k)) bad(prefix ? `${prefix}.${k}` : k, `unknown field (expected one of ${allowed.join(', ')})`);
+    if (allowed.includes(k)) continue;
+    const name = k === '' ? '"" (an empty field name)' : k;
+    bad(prefix ? `${prefix}.${name}` : name, `unknown field (expected one of ${allowed.join(', ')})`);
   }
 }
 
