@@ -79,6 +79,9 @@ export class WorkerPool {
           this.dispatch();
         } else if (msg.type === 'result') {
           this.finish(slot, msg.result);
+        } else if (msg.type === 'broken') {
+          process.emitWarning(`codejail-wasm: replacing a worker whose restore failed: ${msg.detail.split('\n')[0]}`);
+          this.lose(slot, 'snapshot restore failed');
         }
       });
       // A worker that dies before it is ready is dropped, not replaced: retrying a start that
@@ -173,6 +176,7 @@ export class WorkerPool {
     this.slots = this.slots.filter((s) => s !== slot);
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('error');
+    slot.worker.on('error', () => {}); // a late error from a retired worker changes nothing
     void slot.worker.terminate();
     // While closing, replace the worker only if queued requests still need one (close() lets
     // them finish); either way dispatch, which also wakes close() once nothing is running.
@@ -207,6 +211,7 @@ export class WorkerPool {
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.worker.removeAllListeners();
+      s.worker.on('error', () => {}); // e.g. a restore failing while we stop: nothing to do
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

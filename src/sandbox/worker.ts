@@ -15,9 +15,15 @@ export interface WorkerInit {
 export type ToWorker = { type: 'run'; id: number; request: RunRequest };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'result'; id: number; result: RunResult };
+  | { type: 'result'; id: number; result: RunResult }
+  /** The instance could not be brought back to the snapshot: retire this worker. */
+  | { type: 'broken'; detail: string };
 
 const init = workerData as WorkerInit;
+// Fault injection for the reliability suite only: make every Nth restore fail, as a restore
+// that cannot allocate memory would. Never set in production.
+const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
+let runs = 0;
 const port = parentPort!;
 const tree = buildReadOnlyTree(init.files, SANDBOX_DIRS);
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
@@ -36,7 +42,16 @@ port.on('message', (msg: ToWorker) => {
     };
   }
   port.postMessage({ type: 'result', id: msg.id, result } satisfies FromWorker);
-  instance.restore(init.snapshot);
+  try {
+    runs++;
+    if (failRestoreEvery > 0 && runs % failRestoreEvery === 0) throw new Error('injected snapshot restore failure');
+    instance.restore(init.snapshot);
+  } catch (err) {
+    // Never serve from an instance whose state is unknown: the pool replaces this worker.
+    // Sent on the same port as the result, so the result is always delivered first.
+    port.postMessage({ type: 'broken', detail: String((err as Error)?.stack ?? err) } satisfies FromWorker);
+    return;
+  }
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 });
 port.postMessage({ type: 'ready' } satisfies FromWorker);
