@@ -166,7 +166,7 @@ export function platformNotes(code: string, legacy: SideResult, wasm: SideResult
   if (/\bid\s*\(/.test(code)) add('id', 'id(): object addresses differ between processes and platforms');
   const errnos = (s: string): string => [...s.matchAll(/\[Errno (\d+)\]/g)].map((m) => m[1]).join(',');
   if (errnos(L) !== errnos(W) || (/\berrno\b/.test(code) && L !== W)) {
-    add('errno', 'errno numbers: WASI numbering differs from Linux (ENOENT is 44 in WASI, 2 on Linux; EACCES 2 vs 13, ...)');
+    add('errno', 'errno numbers differ between the two sides (the runtime translates WASI numbers to Linux ones; a difference here is unexpected)');
   }
   if (/\bsys\.platform\b|\bos\.uname\b|\bplatform\.|\bos\.name\b|\bsys\.version\b|\bsysconfig\b/.test(code) || (L.includes('linux') && W.includes('wasi'))) {
     add('platform', "platform identification: sys.platform is 'wasi' vs 'linux'; sys.version names the compiler (clang vs GCC)");
@@ -194,6 +194,11 @@ export function platformNotes(code: string, legacy: SideResult, wasm: SideResult
   }
   if (/\b(subprocess|multiprocessing|threading|socket|urllib|http\.client|requests)\b/.test(code)) {
     add('os-services', 'processes, threads and network do not exist in the sandbox (codejail forbids them by AppArmor)');
+  }
+  // numpy on wasm32: C long is 32 bits, so np.int_ (the default integer of arange, sum, array of
+  // ints, ...) is int32 and wraps where native int64 does not; no FP status flags either.
+  if (/\bnumpy\b|\bnp\./.test(code) && L !== W && !/No module named 'numpy'/.test(L + W)) {
+    add('numpy-int32', 'numpy: the default integer (np.int_) is int32 on wasm32 and int64 natively, so integer results past 2**31 wrap; floating-point errors never warn (no FP flags)');
   }
   if (/\bset\s*\(|\bfrozenset\s*\(|\{[^{}:]+\}/.test(code) && !notes.some((n) => n.id === 'hash')) {
     // Only a hint: string-keyed set ordering follows hash() and so varies natively between runs.

@@ -5,6 +5,7 @@ import { FUEL_PER_CPU_SECOND } from '../sandbox/FuelBudget.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS, newSeed, type RunSettings } from './jailCode.js';
+import { usesNumpy } from './imageSelection.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { pyBytesRepr } from './pyrepr.js';
 import { buildSafeExecStdin, buildSafeExecWrapper, posixBasename } from './wrapper.js';
@@ -29,6 +30,8 @@ export interface JailOptions {
   defaultImage?: string;
   /** limit_overrides_context (course key) -> image name. */
   courseImages?: Record<string, string>;
+  /** Image for code that uses numpy, when neither the request nor its course names one. */
+  numpyImage?: string;
   settings?: Partial<RunSettings>;
 }
 
@@ -42,6 +45,7 @@ export class Jail implements JailService {
     private readonly sandboxes: Map<string, Sandbox>,
     private readonly defaultImage: string,
     private readonly courseImages: Record<string, string>,
+    private readonly numpyImage: string | undefined,
     private readonly policy: LimitPolicy,
     private readonly settings: RunSettings,
     private readonly commands: Set<string>,
@@ -61,9 +65,11 @@ export class Jail implements JailService {
     return this.sandboxes.get(image)?.snapshotBytes ?? 0;
   }
 
-  /** The request's image, else the course's, else the default. */
-  resolveImage(image: string | null | undefined, context: string | null | undefined): string {
-    const name = image || (context && Object.prototype.hasOwnProperty.call(this.courseImages, context) ? this.courseImages[context] : undefined) || this.defaultImage;
+  /** The request's image, else the course's, else the numpy image for code using numpy, else the default. */
+  resolveImage(image: string | null | undefined, context: string | null | undefined, code?: string | null): string {
+    const course = context && Object.prototype.hasOwnProperty.call(this.courseImages, context) ? this.courseImages[context] : undefined;
+    const numpy = this.numpyImage && code && usesNumpy(code) ? this.numpyImage : undefined;
+    const name = image || course || numpy || this.defaultImage;
     if (!this.sandboxes.has(name)) {
       throw new BadRequestError('image', `unknown image '${name}' (available: ${this.images.join(', ')})`);
     }
@@ -75,7 +81,7 @@ export class Jail implements JailService {
     if (!this.commands.has(command)) {
       throw new BadRequestError('command', `jail_code needs to be configured for '${command}'`);
     }
-    const image = this.resolveImage(req.image, req.limitOverridesContext);
+    const image = this.resolveImage(req.image, req.limitOverridesContext, req.code);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
     const seed = req.seed ?? newSeed();
     const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, seed), req.signal);
@@ -103,7 +109,8 @@ export class Jail implements JailService {
       slug: req.slug,
       limits: req.limits,
       seed: req.seed,
-      image: req.image,
+      // Chosen from the user's code: jail_code only sees the wrapper.
+      image: this.resolveImage(req.image, req.limitOverridesContext, req.code),
       signal: req.signal,
     });
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
@@ -180,5 +187,6 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     await Promise.all([...sandboxes.values()].map((sb) => sb.pool.close()));
     throw err;
   }
-  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.policy, settings, new Set(options.commands ?? ['python']));
+  if (options.numpyImage !== undefined && !images.has(options.numpyImage)) throw new Error(`numpy image ${options.numpyImage} is not among the images`);
+  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.numpyImage, options.policy, settings, new Set(options.commands ?? ['python']));
 }

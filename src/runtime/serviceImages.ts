@@ -9,16 +9,27 @@ import { repoRoot, type RuntimeImage } from './RuntimeImage.js';
 export interface ServiceImages {
   images: Map<string, RuntimeImage>;
   defaultImage: string;
+  /** The image for code that uses numpy, when it is started. */
+  numpyImage?: string;
 }
 
 export function loadServiceImages(opts: { configPath?: string; only?: string[]; defaultImage?: string } = {}): ServiceImages {
   const root = repoRoot();
   const all: Map<string, RuntimeImage> = new Map(loadImages(opts.configPath, { root }));
-  if (existsSync(join(numpyDistDir(root), 'SHA256SUMS'))) {
-    const numpy = loadNumpyImage({ root });
-    all.set(numpy.name, numpy);
-  }
   const defaultImage = opts.defaultImage ?? defaultImageName(opts.configPath, root);
+  let numpyName: string | undefined;
+  if (existsSync(join(numpyDistDir(root), 'SHA256SUMS'))) {
+    // numpy content often uses the default image's libraries too (sympy, ...): mount its layers.
+    const numpy = loadNumpyImage({ root });
+    const base = all.get(defaultImage);
+    if (base) {
+      const have = new Set(numpy.files.map((f) => f.path));
+      numpy.files = [...numpy.files, ...base.files.filter((f) => base.sysPath.includes(f.path) && !have.has(f.path))];
+      numpy.sysPath = [...numpy.sysPath, ...base.sysPath.filter((p) => !numpy.sysPath.includes(p))];
+    }
+    all.set(numpy.name, numpy);
+    numpyName = numpy.name;
+  }
   const wanted = opts.only ?? [...all.keys()];
   const images = new Map<string, RuntimeImage>();
   for (const name of wanted) {
@@ -29,5 +40,5 @@ export function loadServiceImages(opts: { configPath?: string; only?: string[]; 
   if (!images.has(defaultImage)) {
     throw new ImageConfigError(`the default image ${defaultImage} is not among the started images (${[...images.keys()].join(', ')})`);
   }
-  return { images, defaultImage };
+  return { images, defaultImage, numpyImage: numpyName && images.has(numpyName) ? numpyName : undefined };
 }

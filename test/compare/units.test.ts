@@ -100,6 +100,7 @@ describe('diffs and platform notes', () => {
     assert.ok(ids("open('x')", { stderr: "[Errno 2] No such file" }, { stderr: "[Errno 44] No such file" }).includes('errno'));
     assert.ok(ids('import os\nv = os.environ.get("LC_CTYPE")', {}, {}).includes('environ'));
     assert.deepEqual(ids('import numpy', { stderr: '' }, { stderr: "ModuleNotFoundError: No module named 'numpy'" }), ['module:numpy']);
+    assert.deepEqual(ids('import numpy as np\nv = int(np.sum(np.full(3, 2**30)))', { globals: '{"v": 3221225472}' }, { globals: '{"v": -1073741824}' }), ['numpy-int32']);
     assert.deepEqual(ids('x = 1', {}, {}), []);
   });
 });
