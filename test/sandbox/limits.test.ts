@@ -41,13 +41,14 @@ test('the same CPU-bound script fails at the same point every time (deterministi
 });
 
 test('time.sleep past REALTIME ends the run as SIGKILL (-9) without waiting for it', async () => {
-  const t0 = performance.now();
+  const replacements = jail.stats().replacements;
   const r = await runCode(jail, 'import time\nprint("before", flush=True)\ntime.sleep(1e9)\n', { REALTIME: 1 });
   assert.equal(r.status, -9);
   assert.equal(r.run.outcome, 'timed_out');
   assert.equal(r.run.limitHit, 'REALTIME');
   assert.equal(text(r.stdout), 'before\n');
-  assert.ok(performance.now() - t0 < 5000);
+  // Ended by the program-time check inside the worker, not by the watchdog killing it.
+  assert.equal(jail.stats().replacements, replacements);
   await assertHealthy();
 });
 
