@@ -329,6 +329,30 @@ def _compare_jail_code(legacy, service):
     return diffs
 
 
+def _run_guarded(run):
+    """Run one arm with the re-entry guard set (a legacy callable may lead back here)."""
+    _guard.active = True
+    try:
+        return run()
+    finally:
+        _guard.active = False
+
+
+def _shadowed(operation, slug, limit_overrides_context, primary, run_primary, run_shadow, compare):
+    """Run the primary arm now and the other one in the background, log any difference, and
+    return the primary arm's Outcome."""
+    background = _Background(run_shadow).start()
+    main = _run_guarded(run_primary)
+    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
+    other = background.join(_shadow_join_timeout(cj.get_effective_limits(limit_overrides_context)))
+    try:
+        legacy, service = (main, other) if primary == "legacy" else (other, main)
+        _report(operation, slug, limit_overrides_context, legacy, service, compare)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Error while reporting codejail_wasm shadow results")
+    return main
+
+
 def _finish(outcome, globals_dict=None):
     if outcome.kind == "ok":
         if globals_dict is not None and outcome.value is not globals_dict:
@@ -360,29 +384,16 @@ def safe_exec(code, globals_dict, files=None, python_path=None, limit_overrides_
         primary_fn, shadow_fn = legacy_fn, _service_safe_exec
 
     if not _sampled():
-        _guard.active = True
-        try:
-            _finish(_run_safe_exec_arm(primary_fn, code, globals_dict, kwargs))
-        finally:
-            _guard.active = False
+        _finish(_run_guarded(lambda: _run_safe_exec_arm(primary_fn, code, globals_dict, kwargs)))
         return None
 
-    snapshot = json_safe(globals_dict)  # what either arm would see of the globals
-    shadow_globals = dict(snapshot)
-    background = _Background(lambda: _run_safe_exec_arm(shadow_fn, code, shadow_globals, kwargs)).start()
-    _guard.active = True
-    try:
-        main = _run_safe_exec_arm(primary_fn, code, globals_dict, kwargs)
-    finally:
-        _guard.active = False
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-    other = background.join(_shadow_join_timeout(cj.get_effective_limits(limit_overrides_context)))
-
-    try:
-        legacy, service = (main, other) if primary == "legacy" else (other, main)
-        _report("safe_exec", slug, limit_overrides_context, legacy, service, _compare_safe_exec)
-    except Exception:  # pylint: disable=broad-except
-        log.exception("Error while reporting codejail_wasm shadow results")
+    shadow_globals = dict(json_safe(globals_dict))  # what either arm would see of the globals
+    main = _shadowed(
+        "safe_exec", slug, limit_overrides_context, primary,
+        lambda: _run_safe_exec_arm(primary_fn, code, globals_dict, kwargs),
+        lambda: _run_safe_exec_arm(shadow_fn, code, shadow_globals, kwargs),
+        _compare_safe_exec,
+    )
     _finish(main)
     return None
 
@@ -410,23 +421,11 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin
         _warn_reentry()
         return _finish(_run_jail_code_arm(_service_jail_code, command, kwargs))
     if not _sampled():
-        _guard.active = True
-        try:
-            return _finish(_run_jail_code_arm(primary_fn, command, kwargs))
-        finally:
-            _guard.active = False
+        return _finish(_run_guarded(lambda: _run_jail_code_arm(primary_fn, command, kwargs)))
 
-    background = _Background(lambda: _run_jail_code_arm(shadow_fn, command, kwargs)).start()
-    _guard.active = True
-    try:
-        main = _run_jail_code_arm(primary_fn, command, kwargs)
-    finally:
-        _guard.active = False
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-    other = background.join(_shadow_join_timeout(cj.get_effective_limits(limit_overrides_context)))
-    try:
-        legacy, service = (main, other) if primary == "legacy" else (other, main)
-        _report("jail_code", slug, limit_overrides_context, legacy, service, _compare_jail_code)
-    except Exception:  # pylint: disable=broad-except
-        log.exception("Error while reporting codejail_wasm shadow results")
-    return _finish(main)
+    return _finish(_shadowed(
+        "jail_code", slug, limit_overrides_context, primary,
+        lambda: _run_jail_code_arm(primary_fn, command, kwargs),
+        lambda: _run_jail_code_arm(shadow_fn, command, kwargs),
+        _compare_jail_code,
+    ))
