@@ -27,6 +27,8 @@ export interface NumpyImageOptions {
   verify?: boolean;
   /** false: do not import numpy before the snapshot (cold-import measurements). */
   preloadNumpy?: boolean;
+  /** The base image already loaded (its stdlib and compat files are reused, not read again). */
+  base?: RuntimeImage;
 }
 
 /** Directory of the committed numpy artifacts. */
@@ -46,7 +48,7 @@ export function loadNumpyImage(opts: NumpyImageOptions = {}): RuntimeImage {
   }
   // The base image supplies the stdlib zip, the compat modules and the base preloads; its wasm
   // module is not used (the numpy module is a complete interpreter of its own).
-  const base = loadDefaultImage({ root, verify: opts.verify });
+  const base = opts.base ?? loadDefaultImage({ root, verify: opts.verify });
   const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-numpy-nofuel.wasm' : 'python-numpy.wasm'));
   const zip = readFileSync(join(dist, 'numpy.zip'));
   return {

@@ -20,8 +20,8 @@ export function loadServiceImages(opts: { configPath?: string; only?: string[]; 
   let numpyName: string | undefined;
   if (existsSync(join(numpyDistDir(root), 'SHA256SUMS'))) {
     // numpy content often uses the default image's libraries too (sympy, ...): mount its layers.
-    const numpy = loadNumpyImage({ root });
     const base = all.get(defaultImage);
+    const numpy = loadNumpyImage({ root, base: all.get('py311-base') });
     if (base) {
       const have = new Set(numpy.files.map((f) => f.path));
       numpy.files = [...numpy.files, ...base.files.filter((f) => base.sysPath.includes(f.path) && !have.has(f.path))];

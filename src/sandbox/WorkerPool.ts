@@ -224,9 +224,21 @@ function toSharedBytes(data: Uint8Array): Uint8Array {
   return view;
 }
 
+/** Shared copies already made, so that images with common files (the stdlib, layers) share
+ * one copy across all pools instead of one per image. */
+const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();
+
 /** Layers and snapshot live in SharedArrayBuffers: every worker maps the same bytes. */
 function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
-  return files.map((f) => ({ path: f.path, data: f.data.buffer instanceof SharedArrayBuffer ? f.data : toSharedBytes(f.data) }));
+  return files.map((f) => {
+    if (f.data.buffer instanceof SharedArrayBuffer) return f;
+    let shared = sharedCopies.get(f.data);
+    if (!shared) {
+      shared = toSharedBytes(f.data);
+      sharedCopies.set(f.data, shared);
+    }
+    return { path: f.path, data: shared };
+  });
 }
 
 function shareSnapshot(s: Snapshot): Snapshot {
