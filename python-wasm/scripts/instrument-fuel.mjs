@@ -2,10 +2,12 @@
 //
 // usage: node instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm
 //
-// Adds an exported mutable i64 global `fuel`, decremented by one at every defined
-// function's entry and at the top of every loop body (so once per back-edge), and
-// trapping with `unreachable` when it goes negative. The placement and its cost are
-// discussed in docs/adr/0003-fuel-metering.md. Every mutable global of the module is
+// Adds an exported mutable i64 global `fuel`, decremented by one at the top of every loop
+// body (so once per back-edge) and at the entry of every defined function that calls
+// another, trapping with `unreachable` when it goes negative. Leaf functions (no calls) get
+// no entry check: without loops they run a bounded number of instructions per call, and
+// any unbounded execution must pass a loop header or a calling function's entry infinitely
+// often. The placement and its cost are discussed in docs/adr/0003-fuel-metering.md. Every mutable global of the module is
 // exported as well (`__stack_pointer`), because a snapshot must capture all guest state.
 // OUT-nofuel.wasm is the same binaryen round trip without the counter: the fair
 // baseline for measuring the counter's overhead.
@@ -75,36 +77,48 @@ function children(e) {
       throw new Error(`instrument-fuel: unhandled expression id ${id}`);
   }
 }
-function findLoops(root) {
+// The loops of a function body, and whether it calls anything (call, call_indirect and
+// their return_ forms, which binaryen represents as the same expression kinds).
+function scan(root) {
   const loops = [];
+  let calls = false;
   const stack = [root];
   while (stack.length) {
     const e = stack.pop();
     if (!e) continue;
-    if (B.getExpressionId(e) === I.LoopId) loops.push(e);
+    const id = B.getExpressionId(e);
+    if (id === I.LoopId) loops.push(e);
+    else if (id === I.CallId || id === I.CallIndirectId) calls = true;
     for (const c of children(e)) if (c) stack.push(c);
   }
-  return loops;
+  return { loops, calls };
 }
 
 function addFuel(m) {
   m.addGlobal('fuel', B.i64, true, m.i64.const(0n));
-  const check = () => m.block(null, [
-    m.global.set('fuel', m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(1n))),
-    m.if(m.i64.lt_s(m.global.get('fuel', B.i64), m.i64.const(0n)), m.unreachable()),
+  // fuel -= 1 through a local, so the global is read once per check.
+  const check = (tmp) => m.block(null, [
+    m.local.set(tmp, m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(1n))),
+    m.global.set('fuel', m.local.get(tmp, B.i64)),
+    m.if(m.i64.lt_s(m.local.get(tmp, B.i64), m.i64.const(0n)), m.unreachable()),
   ], B.none);
   let sites = 0;
   for (let i = 0; i < m.getNumFunctions(); i++) {
     const f = m.getFunctionByIndex(i);
     const fi = B.getFunctionInfo(f);
     if (fi.module) continue; // imported
-    for (const loop of findLoops(fi.body)) {
+    const { loops, calls } = scan(fi.body);
+    if (!loops.length && !calls) continue;
+    const tmp = B._BinaryenFunctionAddVar(f, B.i64);
+    for (const loop of loops) {
       const body = B.Loop.getBody(loop);
-      B.Loop.setBody(loop, m.block(null, [check(), body], B.getExpressionType(body)));
+      B.Loop.setBody(loop, m.block(null, [check(tmp), body], B.getExpressionType(body)));
       sites++;
     }
-    B.Function.setBody(f, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
-    sites++;
+    if (calls) {
+      B.Function.setBody(f, m.block(null, [check(tmp), fi.body], B.getExpressionType(fi.body)));
+      sites++;
+    }
   }
   m.addGlobalExport('fuel', 'fuel');
   return sites;

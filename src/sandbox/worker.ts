@@ -27,6 +27,14 @@ let runs = 0;
 const port = parentPort!;
 const tree = buildReadOnlyTree(init.files, SANDBOX_DIRS);
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
+// Restores copy from a private, non-shared copy of the snapshot: V8 copies out of a
+// SharedArrayBuffer with relaxed atomic word moves, about half the speed of a plain memcpy
+// (7.7 MiB: ~1.1 ms from the shared bytes, ~0.6 ms from a private copy; ADR 0004). It costs
+// one snapshot's size per worker, so it is made at the first restore: workers of an image
+// that is never used do not pay for it.
+let privateSnapshot: Snapshot | null = null;
+const snapshot = (): Snapshot =>
+  (privateSnapshot ??= { memory: new Uint8Array(init.snapshot.memory), globals: init.snapshot.globals });
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type !== 'run') return;
@@ -45,7 +53,7 @@ port.on('message', (msg: ToWorker) => {
   try {
     runs++;
     if (failRestoreEvery > 0 && runs % failRestoreEvery === 0) throw new Error('injected snapshot restore failure');
-    instance.restore(init.snapshot);
+    instance.restore(snapshot());
   } catch (err) {
     // Never serve from an instance whose state is unknown: the pool replaces this worker.
     // Sent on the same port as the result, so the result is always delivered first.

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
 import { runCode, startJail, text } from '../support/jail.js';
+import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
 
 let jail: Jail;
 before(async () => {
@@ -27,7 +28,7 @@ test('an infinite loop exhausts the CPU fuel budget and ends as SIGXCPU (-24)', 
   assert.equal(r.status, -24);
   assert.equal(r.run.outcome, 'out_of_fuel');
   assert.equal(r.run.limitHit, 'CPU');
-  assert.equal(r.run.fuelUsed, Math.round(0.05 * 900_000_000) + 1, 'fuel stops exactly one unit past the budget');
+  assert.equal(r.run.fuelUsed, Math.round(0.05 * FUEL_PER_CPU_SECOND) + 1, 'fuel stops exactly one unit past the budget');
   await assertHealthy();
 });
 
