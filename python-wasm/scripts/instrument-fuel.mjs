@@ -3,12 +3,12 @@
 // usage: node instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm
 //
 // Adds an exported mutable i64 global `fuel`, decremented by one at the top of every loop
-// body (so once per back-edge) and at the entry of every defined function that calls
-// another, trapping with `unreachable` when it goes negative. Leaf functions (no calls) get
-// no entry check: without loops they run a bounded number of instructions per call, and
-// any unbounded execution must pass a loop header or a calling function's entry infinitely
-// often. The placement and its cost are discussed in docs/adr/0003-fuel-metering.md. Every mutable global of the module is
-// exported as well (`__stack_pointer`), because a snapshot must capture all guest state.
+// body (once per iteration) and at the entry of every defined function that calls another,
+// trapping with `unreachable` when it goes negative. Functions that call nothing get no entry
+// check (their loops still do): any unbounded execution must pass a loop header or a calling
+// function's entry infinitely often. The placement and its cost are discussed in
+// docs/adr/0003-fuel-metering.md. Every mutable global of the module is exported as well
+// (`__stack_pointer`), because a snapshot must capture all guest state.
 // OUT-nofuel.wasm is the same binaryen round trip without the counter: the fair
 // baseline for measuring the counter's overhead.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// CPU seconds -> fuel. Fuel counts loop iterations and calls in the interpreter,
+// CPU seconds -> fuel. Fuel counts loop iterations and calls (of functions that call others),
 // so it measures work, not time: the same script uses the same fuel on any machine under any
 // load. One CPU second of codejail (native CPython on a typical server) is worth
 // FUEL_PER_CPU_SECOND units; see docs/adr/0003-fuel-metering.md for the measurements behind it
