@@ -6,7 +6,7 @@
 // The constant in src/sandbox/FuelBudget.ts must be at least the largest rate, so that a
 // script that finishes within CPU=N seconds under codejail also finishes here.
 //
-// usage: npm run build && node dist/bench/calibrate.js
+// usage: npm run bench:calibrate
 import { spawnSync } from 'node:child_process';
 import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';

@@ -1,6 +1,6 @@
 // Runtime speed against native CPython, and the cost of fuel metering — one process, one run.
 //
-//   npm run build && node dist/bench/runtime.js [--rounds N]
+//   npm run bench:runtime [-- --rounds N]
 //
 // For each workload, ROUNDS interleaved rounds of: native `/usr/bin/python3 -E -B` (a fresh
 // process; the workload timed inside it), the fuel-instrumented runtime and the same module
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     return Number(Buffer.from(r.stdout).toString().trim());
   };
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  console.log(`${ROUNDS} interleaved rounds, medians; load average at start ${loadavg()}`);
+  console.log(`${ROUNDS} interleaved rounds, medians; Node ${process.version} (V8 ${process.versions.v8}); load average at start ${loadavg()}`);
   console.log('| workload | native ms | wasm ms (fuel) | wasm ms (no fuel) | wasm/native | fuel overhead |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, code] of Object.entries(WORKLOADS)) {

@@ -65,9 +65,9 @@ const df = parseDockerfile(text);
 const final = df.stages[df.stages.length - 1]!;
 const finalOps = (op: string) => final.instructions.filter((i) => i.op === op);
 
-test('multi-stage build on node:20 bookworm-slim', () => {
+test('multi-stage build on node:26 bookworm-slim', () => {
   assert.ok(df.stages.length >= 2, 'at least a build stage and a runtime stage');
-  for (const s of df.stages) assert.match(s.base, /^node:20[.\d]*-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `stage ${s.name}`);
+  for (const s of df.stages) assert.match(s.base, /^node:26[.\d]*-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `stage ${s.name}`);
   const names = df.stages.map((s) => s.name);
   assert.equal(new Set(names).size, names.length, 'stage names are unique');
 });
