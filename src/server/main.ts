@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     server.listen(config.port, config.host, () => resolve());
   });
   const addr = server.address();
-  // The engine matters for speed (ADR 0001): `npm start` runs the pinned Node 26, a bare `node` may not.
+  // The engine matters for speed (ADR 0009): `npm start` runs the pinned Node 26, a bare `node` may not.
   logLine('info', 'listening', { address: addr, node: process.version, v8: process.versions.v8, workers: config.workers, auth: config.auth.tokens.length > 0 || config.auth.jwt.hs256Secrets.length > 0 || config.auth.jwt.jwks.length > 0 });
 
   const selfTest = await runSelfTest(jail);
