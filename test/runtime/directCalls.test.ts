@@ -17,15 +17,17 @@ after(async () => {
   await jail.close();
 });
 
-// 10,000 objects and the list holding them: at least their object and pointer sizes must be
-// traced (16 + 8 bytes natively on 64-bit, 8 + 4 on wasm32), and freeing them gives it back.
+// 10,000 objects, 10,000 ints and the lists holding them: at least their object and pointer
+// sizes must be traced (e.g. 16 + 8 bytes per object natively on 64-bit, 8 + 4 on wasm32), and
+// freeing them gives it all back.
 const TRACED = `import struct, sys, tracemalloc
 tracemalloc.start()
 base = tracemalloc.get_traced_memory()[0]
 xs = [object() for _ in range(10000)]
+ys = [i * 1000003 for i in range(10000)]
 grown = tracemalloc.get_traced_memory()[0] - base
-print(grown >= 10000 * (sys.getsizeof(object()) + struct.calcsize("P")))
-del xs
+print(grown >= 10000 * (sys.getsizeof(object()) + sys.getsizeof(10**6) + 2 * struct.calcsize("P")))
+del xs, ys
 print(tracemalloc.get_traced_memory()[0] - base < 1024)
 print(sum(range(10)))
 `;
