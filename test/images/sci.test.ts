@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Jail } from '../../src/jail/jail.js';
 import { buildCapaCode } from '../../src/jail/capaProlog.js';
 import { loadImages, type LayeredImage } from '../../src/runtime/images.js';
-import { nativePython, runCode, startJail, text } from '../support/jail.js';
+import { nativePython, runCode, sameAsNative as sameAsNativeIn, startJail, text } from '../support/jail.js';
 import { testRoot } from './helpers.js';
 
 let images: Map<string, LayeredImage>;
@@ -27,14 +27,8 @@ after(async () => {
 });
 
 /** Run in the sci jail and natively; both must succeed with the same output. */
-async function sameAsNative(code: string): Promise<string> {
-  const native = nativePython(code);
-  assert.equal(native.status, 0, `native run failed (are Debian's python3-sympy & co installed?):\n${native.stderr}`);
-  const r = await runCode(sci, code);
-  assert.equal(r.status, 0, text(r.stderr));
-  assert.equal(text(r.stdout), native.stdout);
-  return native.stdout;
-}
+const sameAsNative = (code: string): Promise<string> =>
+  sameAsNativeIn(sci, code, " (are Debian's python3-sympy & co installed?)");
 
 test('sympy solves an equation as native Debian sympy does', async () => {
   const out = await sameAsNative([

@@ -1,4 +1,5 @@
 // Shared fixtures: one real Jail (warm pool over the committed runtime) per test file.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createJail, type Jail, type JailOptions } from '../../src/jail/jail.js';
 import { defaultPolicy } from '../../src/jail/limits.js';
@@ -25,4 +26,14 @@ export async function runCode(jail: Jail, code: string, limits: Partial<Codejail
 export function nativePython(code: string, stdin = ''): { status: number; stdout: string; stderr: string } {
   const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', code], { input: stdin, encoding: 'utf8', env: {} });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run code in the jail and natively; both must succeed with the same output, which is returned. */
+export async function sameAsNative(jail: Jail, code: string, nativeHint = ''): Promise<string> {
+  const native = nativePython(code);
+  assert.equal(native.status, 0, `native run failed${nativeHint}:\n${native.stderr}`);
+  const r = await runCode(jail, code);
+  assert.equal(r.status, 0, text(r.stderr));
+  assert.equal(text(r.stdout), native.stdout);
+  return native.stdout;
 }
