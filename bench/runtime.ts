@@ -2,16 +2,24 @@
 //
 //   npm run bench:runtime [-- --rounds N]
 //
-// For each workload, ROUNDS interleaved rounds of: native `/usr/bin/python3 -E -B` (a fresh
-// process; the workload timed inside it), the fuel-instrumented runtime and the same module
-// without fuel (in-process PythonInstance restored from a snapshot; the workload timed inside
-// Python). Medians over the rounds. Interleaving matters on a shared machine: a native
-// process's speed here is bimodal (e.g. a 3M loop in 195 ms or 310 ms, independent of the hash
-// seed), and load changes during a run, so each ratio compares runs made side by side.
-// The wasm side is warmed first (two untimed runs per workload), as a serving worker is.
+// Native CPython is a persistent `/usr/bin/python3 -E -B` process that times each workload
+// inside itself, as the wasm side does (an in-process PythonInstance restored from a snapshot
+// after every run), so both are interpreters that have been running for a while; imports are
+// timed in a fresh native process, the state each wasm run starts from.
+// Why paired ratios: this machine's speed changes by ~1.5x from second to second (a native
+// fib(25) takes 12-13 ms in one stretch and 18-19 ms in the next, in one process), so medians of
+// separately sampled sets mostly measure which stretch each side happened to land in. Each round
+// runs native, fuel and no-fuel back to back (the order reversed every other round), and each
+// ratio is the median of the per-round ratios, with the middle half of them (p25-p75) to show
+// the spread.
+// Why a mixed warm-up: V8 optimises CPython's eval function from the call targets it has seen;
+// a serving worker has seen many kinds of code, and a module warmed on one workload alone runs
+// that workload up to ~1.5x faster than a worker that has seen several. So every module first
+// runs rounds of all workloads plus string/dict/class code before anything is timed.
 // Then, for the sandbox host: the in-process cost of a trivial run and of a snapshot restore,
 // and the sustained throughput of a 2-worker pool.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { loadavg as osLoadavg } from 'node:os';
 import { imageTree, loadDefaultImage } from '../src/runtime/RuntimeImage.js';
 import { buildSnapshot } from '../src/sandbox/Sandbox.js';
@@ -23,11 +31,21 @@ import { FUEL_PER_CPU_SECOND } from '../src/sandbox/FuelBudget.js';
 
 const WORKLOADS: Record<string, string> = {
   'pure-Python loop (3M additions)': 's = 0\nfor i in range(3_000_000):\n    s += i',
+  'the same loop in a function': 'def f():\n    s = 0\n    for i in range(3_000_000):\n        s += i\nf()',
   'fib(25)': 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nfib(25)',
   'import json, re, random, math (fresh)': 'import json, re, random, math',
 };
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 9;
+// Untimed, only to give V8 the call-target feedback of varied code (see above).
+const WARMUP_EXTRA = [
+  'import json, re\nd = {str(i): [i, i * 2.5, "x" * (i % 7)] for i in range(3000)}\ns = json.dumps(d)\nassert json.loads(s) == d\nre.findall(r"\\d+", s)',
+  'x = sorted([(i * 7919) % 1000 for i in range(50000)])\ny = "".join(str(v) for v in x[:5000]).upper().split("1")\nclass P:\n    def __init__(s, a): s.a = a\n    def m(s): return s.a * 2\nz = sum(P(i).m() for i in range(50000))',
+];
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ROUNDS = arg('--rounds', 15);
+const WARMUP_ROUNDS = arg('--warmup', 4);
 
 function timedHarness(code: string, fresh: boolean): string {
   // For imports, drop the modules first so the run really imports them.
@@ -35,13 +53,37 @@ function timedHarness(code: string, fresh: boolean): string {
   return `import time\nsrc = ${JSON.stringify(code)}\n${reset}g = {}\nt = time.perf_counter()\nexec(compile(src, "<w>", "exec"), g)\nprint((time.perf_counter() - t) * 1000)\n`;
 }
 
-function native(code: string, fresh: boolean): number {
-  const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', timedHarness(code, fresh)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return Number(r.stdout.trim());
+/** A persistent native CPython that runs one harness per input line and prints its timing. */
+class NativePython {
+  private readonly proc = spawn('/usr/bin/python3', ['-E', '-B', '-u', '-c',
+    'import json, sys\nfor line in sys.stdin:\n    exec(json.loads(line), {})\n'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  private readonly lines = createInterface({ input: this.proc.stdout! })[Symbol.asyncIterator]();
+
+  async time(code: string, fresh: boolean): Promise<number> {
+    // An import is timed in a fresh process: the persistent one would keep every dependency
+    // the listed modules pull in, while each wasm run starts again from its snapshot.
+    if (fresh) {
+      const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', timedHarness(code, fresh)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return Number(r.stdout.trim());
+    }
+    this.proc.stdin!.write(JSON.stringify(timedHarness(code, fresh)) + '\n');
+    const line = await this.lines.next();
+    if (line.done) throw new Error('native python exited');
+    return Number(line.value);
+  }
+
+  close(): void {
+    this.proc.stdin!.end();
+  }
 }
 
 const loadavg = (): string => osLoadavg().map((x) => x.toFixed(2)).join(' ');
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const med = (xs: number[]): number => quantile(xs, 0.5);
+const spread = (xs: number[], fmt: (x: number) => string): string => `${fmt(med(xs))} (${fmt(quantile(xs, 0.25))}-${fmt(quantile(xs, 0.75))})`;
+const times = (x: number): string => `${x.toFixed(2)}x`;
+const percent = (x: number): string => `${((x - 1) * 100).toFixed(0)} %`;
 
 async function main(): Promise<void> {
   const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
@@ -60,24 +102,38 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(Buffer.from(r.stderr).toString());
     return Number(Buffer.from(r.stdout).toString().trim());
   };
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  console.log(`${ROUNDS} interleaved rounds, medians; Node ${process.version} (V8 ${process.versions.v8}); load average at start ${loadavg()}`);
-  console.log('| workload | native ms | wasm ms (fuel) | wasm ms (no fuel) | wasm/native | fuel overhead |');
-  console.log('|---|---|---|---|---|---|');
+  const native = new NativePython();
+  const isFresh = (name: string): boolean => name.startsWith('import');
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    for (const [name, code] of [...Object.entries(WORKLOADS), ...WARMUP_EXTRA.map((c) => ['', c] as const)]) {
+      await native.time(code, isFresh(name));
+      wasm('fuel', code, isFresh(name));
+      wasm('nofuel', code, isFresh(name));
+    }
+  }
+  console.log(`${ROUNDS} paired rounds after ${WARMUP_ROUNDS} mixed warm-up rounds; medians, (p25-p75) of the per-round ratios; Node ${process.version} (V8 ${process.versions.v8}); load average at start ${loadavg()}`);
+  console.log('| workload | native ms | wasm ms (fuel) | wasm ms (no fuel) | wasm/native (fuel) | wasm/native (no fuel) | fuel overhead |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [name, code] of Object.entries(WORKLOADS)) {
-    const fresh = name.startsWith('import');
-    for (let i = 0; i < 2; i++) { wasm('fuel', code, fresh); wasm('nofuel', code, fresh); }
+    const fresh = isFresh(name);
     const n: number[] = [];
     const f: number[] = [];
     const p: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      n.push(native(code, fresh));
-      f.push(wasm('fuel', code, fresh));
-      p.push(wasm('nofuel', code, fresh));
+      if (i % 2 === 0) {
+        n.push(await native.time(code, fresh));
+        f.push(wasm('fuel', code, fresh));
+        p.push(wasm('nofuel', code, fresh));
+      } else {
+        p.push(wasm('nofuel', code, fresh));
+        f.push(wasm('fuel', code, fresh));
+        n.push(await native.time(code, fresh));
+      }
     }
-    const [mn, mf, mp] = [med(n), med(f), med(p)];
-    console.log(`| ${name} | ${mn.toFixed(2)} | ${mf.toFixed(2)} | ${mp.toFixed(2)} | ${(mf / mn).toFixed(2)}x | ${((mf / mp - 1) * 100).toFixed(1)} % |`);
+    const ratio = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
+    console.log(`| ${name} | ${med(n).toFixed(1)} | ${med(f).toFixed(1)} | ${med(p).toFixed(1)} | ${spread(ratio(f, n), times)} | ${spread(ratio(p, n), times)} | ${spread(ratio(f, p), percent)} |`);
   }
+  native.close();
   // Host costs: a trivial run and a restore, in-process.
   const { inst, snap } = variants.fuel!;
   const trivial = buildJailRun({ command: 'python', code: 'x = 1' }, limits, settings, 1);

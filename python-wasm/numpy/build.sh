@@ -46,6 +46,8 @@ if [ -n "$missing" ]; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
+# As in scripts/build.sh: npm's binaryen package puts a wasm-opt in node_modules/.bin.
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
 if command -v wasm-opt >/dev/null; then
   echo "wasm-opt is on PATH ($(command -v wasm-opt)): clang would run it after linking and change the" >&2
   echo "output. Remove Debian's binaryen (apt-get remove binaryen) for a reproducible build." >&2
@@ -54,7 +56,7 @@ fi
 
 # 1. The base runtime build (CPython 3.11.2 for wasm32-wasi, its native twin, zlib/bz2/lzma).
 need_base() {
-  for f in stamps/cross-make stamps/deps stamps/native sysroot build-native/python build-wasi/libpython3.11.a \
+  for f in stamps/cross-configure stamps/deps stamps/native sysroot build-native/python build-wasi/libpython3.11.a \
            build-wasi/Modules/_decimal/libmpdec/libmpdec.a build-wasi/Modules/expat/libexpat.a \
            deps/lib/libz.a deps/lib/libbz2.a deps/lib/liblzma.a; do
     [ -e "$BASE/$f" ] || return 0

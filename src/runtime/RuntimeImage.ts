@@ -85,10 +85,11 @@ function readTree(dir: string, mountAt: string): ReadOnlyFile[] {
 }
 
 /** The default image: CPython 3.11 + our compat modules. `fuel: false` loads the
- * uninstrumented module (benchmarks of the fuel overhead only). */
-export function loadDefaultImage(opts: { root?: string; fuel?: boolean; verify?: boolean } = {}): RuntimeImage {
+ * uninstrumented module (benchmarks of the fuel overhead only); `dist` and `wasm` let the
+ * build's profile-training run use the artifacts it has just made. */
+export function loadDefaultImage(opts: { root?: string; dist?: string; wasm?: Uint8Array; fuel?: boolean; verify?: boolean } = {}): RuntimeImage {
   const root = opts.root ?? repoRoot();
-  const dist = join(root, 'python-wasm', 'dist');
+  const dist = opts.dist ?? join(root, 'python-wasm', 'dist');
   if (opts.verify !== false) {
     const problems = verifyArtifacts(dist);
     if (problems.length > 0) {
@@ -96,7 +97,7 @@ export function loadDefaultImage(opts: { root?: string; fuel?: boolean; verify?:
         problems.map((p) => p.file).join(', '));
     }
   }
-  const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
+  const wasmBytes = opts.wasm ?? readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
   const stdlibZip = readFileSync(join(dist, 'python311.zip'));
   const files: ReadOnlyFile[] = [
     { path: SANDBOX_PATHS.stdlibZip, data: stdlibZip },

@@ -118,6 +118,18 @@ export class PythonInstance {
     return this.exports.memory.buffer.byteLength;
   }
 
+  /** Build tooling only: the instrumented module of the profile-guided build exports
+   * cj_profile_dump/cj_profile_size, and the training run copies the profile out with this. */
+  exportedBuffer(pointerExport: string, sizeExport: string): Uint8Array | null {
+    const e = this.exports as unknown as Record<string, unknown>;
+    const pointer = e[pointerExport];
+    const size = e[sizeExport];
+    if (typeof pointer !== 'function' || typeof size !== 'function') return null;
+    const ptr = (pointer as () => number)();
+    if (ptr === 0) return null;
+    return new Uint8Array(this.exports.memory.buffer, ptr >>> 0, (size as () => number)() >>> 0).slice();
+  }
+
   /** Run one request. Never throws for anything the program does. */
   run(req: RunRequest, opts: { deterministicClock?: boolean } = {}): RunResult {
     this.dirty = true;

@@ -1,0 +1,31 @@
+// Training run of the profile-guided build: runs python-wasm/pgo/train.py once in the
+// instrumented reactor, under our WASI host (in-memory filesystem, deterministic clock and
+// seeded randomness, so the same module gives the same profile bytes), and writes the raw
+// profile for llvm-profdata.
+//
+// usage: node pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw
+// (DIST-DIR holds the python311.zip of this build; the host comes from the compiled dist/.)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { imageTree, loadDefaultImage } from '../../dist/src/runtime/RuntimeImage.js';
+import { PythonInstance } from '../../dist/src/sandbox/PythonInstance.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../dist/src/jail/jailCode.js';
+import { defaultPolicy, effectiveLimits } from '../../dist/src/jail/limits.js';
+
+const [wasm, dist, train, out] = process.argv.slice(2);
+if (!wasm || !dist || !train || !out) {
+  console.error('usage: pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw');
+  process.exit(2);
+}
+const image = { ...loadDefaultImage({ dist, wasm: readFileSync(wasm), verify: false }), preloads: [] };
+const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(image));
+const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
+const run = buildJailRun({ command: 'python', code: readFileSync(train, 'utf8') }, limits, DEFAULT_RUN_SETTINGS, 1);
+const r = inst.run(run, { deterministicClock: true });
+if (r.status !== 0) {
+  console.error(Buffer.from(r.stderr).toString());
+  throw new Error(`training run ended with status ${r.status}`);
+}
+const profile = inst.exportedBuffer('cj_profile_dump', 'cj_profile_size');
+if (!profile) throw new Error('the module has no profile to dump (not built with -fprofile-generate?)');
+writeFileSync(out, profile);
+console.log(`pgo-train: ${profile.length} bytes of raw profile`);

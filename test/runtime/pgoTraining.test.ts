@@ -1,0 +1,25 @@
+// The profile-guided build runs python-wasm/pgo/train.py in the instrumented reactor
+// (python-wasm/scripts/build.sh, ADR 0001); the build stops if the script fails. It must also
+// compute what native CPython computes, or the profile would describe the wrong paths.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import type { Jail } from '../../src/jail/jail.js';
+import { sameAsNative, startJail } from '../support/jail.js';
+
+let jail: Jail;
+before(async () => {
+  jail = await startJail({ workers: 1 });
+});
+after(async () => {
+  await jail.close();
+});
+
+test('the PGO training script gives native CPython\'s results in the sandbox', async () => {
+  const train = readFileSync(join(repoRoot(), 'python-wasm', 'pgo', 'train.py'), 'utf8');
+  // The script itself prints only a length; compare everything it computed.
+  const out = await sameAsNative(jail, `${train}\nprint(repr(results))\n`, ' (python-wasm/pgo/train.py)');
+  assert.match(out, /^\d+\n\[\(/);
+});
