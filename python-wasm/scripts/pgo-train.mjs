@@ -16,7 +16,7 @@ if (!wasm || !dist || !train || !out) {
   console.error('usage: pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw');
   process.exit(2);
 }
-const image = { ...loadDefaultImage({ dist, wasm: readFileSync(wasm), verify: false }), preloads: [] };
+const image = loadDefaultImage({ dist, wasm: readFileSync(wasm), verify: false });
 const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(image));
 const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
 const run = buildJailRun({ command: 'python', code: readFileSync(train, 'utf8') }, limits, DEFAULT_RUN_SETTINGS, 1);
