@@ -56,6 +56,8 @@ COPY --chown=root:root --from=build /build/dist/src ./dist/src
 # inputs under python-wasm/ are excluded by .dockerignore.
 COPY --chown=root:root python-wasm ./python-wasm
 COPY --chown=root:root compat ./compat
+# The safe_exec program's one source, shared with the Python client (src/jail/wrapper.ts).
+COPY --chown=root:root pyclient/codejail_wasm/wrapper.py ./pyclient/codejail_wasm/wrapper.py
 COPY --chown=root:root docs/api ./docs/api
 
 # An unprivileged user with a fixed, high UID (no login shell, no home directory writes).

@@ -1,8 +1,8 @@
-"""codejail, served by codejail-wasm.
+"""codejail 4.1.1's API, served by codejail-wasm.
 
-This package replaces Open edX's ``codejail`` with the same public API
-(``codejail.jail_code``, ``codejail.safe_exec``, ``codejail.django_integration``)
-but runs the code in the codejail-wasm service instead of a local sandbox.
+The same modules and names as Open edX's ``codejail`` (jail_code, safe_exec, subproc,
+proxy, proxy_main, util, django_integration, django_integration_utils), with the code
+running in the codejail-wasm service instead of a local sandbox.
 """
 
-__version__ = '3.5.2+wasm.0.1.0'
+__version__ = '4.1.1+wasm.0.1.0'

@@ -10,13 +10,6 @@ from . import jail_code
 def apply_django_settings(code_jail_settings):
     """
     Apply a settings.CODE_JAIL dictionary to the `jail_code` module.
-
-    Keys, as in codejail: ``python_bin`` (with ``user``, required when
-    ``python_bin`` is set) configures the "python" command; ``limits`` feeds
-    ``set_limit``; ``limit_overrides`` (context -> {limit: value}) feeds
-    ``override_limit``.  With codejail-wasm the binary path is recorded but
-    not used (the service runs its own interpreter); the limits are sent with
-    each request.
     """
     python_bin = code_jail_settings.get('python_bin')
     if python_bin:

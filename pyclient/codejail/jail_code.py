@@ -1,23 +1,35 @@
 """Run code in a jail -- the codejail-wasm service.
 
-Same API as codejail's ``codejail.jail_code``: ``configure``,
-``is_configured``, ``set_limit``, ``get_effective_limits``,
-``override_limit``, ``jail_code``, ``JailResult``, ``LIMITS``,
-``DEFAULT_LIMITS``, ``LIMIT_OVERRIDES``, ``COMMANDS``.
+codejail 4.1.1's ``codejail.jail_code``: the same names (``configure``,
+``is_configured``, ``set_limit``, ``get_effective_limits``, ``override_limit``,
+``jail_code``, ``JailResult``, ``COMMANDS``, ``DEFAULT_LIMITS``, ``LIMITS``,
+``LIMIT_OVERRIDES``, ``create_rlimits``), the same state kept here, the same log
+records on the ``codejail`` logger.  The jail is the service: the configured binary
+path and user are recorded but not used, the effective limits travel with each
+request, and ``files`` are read here and sent by content (symlinks as symlinks:
+no data is read through a link).
 
-Differences: the configured binary path and user are recorded but not used
-(the service runs its own CPython-on-WebAssembly); the caller's effective
-limits are sent with each request; transport failures raise
-``codejail_wasm.exceptions.CodejailWasmError`` subclasses.
+Configuration at import: codejail configures "python" from CODEJAIL_TEST_USER /
+CODEJAIL_TEST_VENV when running in a virtualenv; here the service's address takes
+that role -- "python" is configured when ``CODEJAIL_WASM_URL`` is set in the
+environment.  Otherwise nothing is configured until ``configure()`` (or Django's
+``CODE_JAIL`` settings through the middleware) says so, and ``jail_code`` /
+``safe_exec`` refuse to run, as codejail's do.
 """
 
+import json
 import logging
 import os
-import os.path
-import sys
+import resource
 
+from codejail_wasm import client as _client
 from codejail_wasm import config as _config
+from codejail_wasm import shadow as _shadow
+from codejail_wasm.limits import DEFAULT_LIMITS as _DEFAULT_LIMITS
 from codejail_wasm.results import JailResult  # noqa: F401  (public name, as in codejail)
+
+from .proxy import run_subprocess_through_proxy
+from .subproc import run_subprocess, service_job
 
 log = logging.getLogger("codejail")
 
@@ -36,8 +48,8 @@ def configure(command, bin_path, user=None):
     "node".  `bin_path` is the path to the binary.  `user`, if provided, is
     the user name to run the command under.
 
-    With codejail-wasm, `bin_path` and `user` are only recorded (they matter
-    to the shadow mode's local legacy jail); the service runs its own Python.
+    With codejail-wasm, `bin_path` and `user` are only recorded (shadow mode's
+    local legacy jail uses them); the service runs its own Python.
     """
     cmd_argv = [bin_path]
 
@@ -66,40 +78,14 @@ def is_configured(command):
     return command in COMMANDS
 
 
-# By default, look where our current Python is, and maybe there's a
-# python-sandbox alongside.  Only do this if running in a virtualenv.
-# (Kept from codejail so is_configured() answers the same.)
-running_in_virtualenv = (
-    hasattr(sys, 'real_prefix') or
-    (hasattr(sys, 'base_prefix') and sys.base_prefix != sys.prefix)
-)
-
-if running_in_virtualenv:
-    sandbox_user = os.getenv('CODEJAIL_TEST_USER')
-    sandbox_env = os.getenv('CODEJAIL_TEST_VENV')
-    if sandbox_env and sandbox_user:
-        configure("python", "{}/bin/python".format(sandbox_env), sandbox_user)
-    elif os.path.isdir(sys.prefix + "-sandbox"):
-        configure("python", sys.prefix + "-sandbox/bin/python", "sandbox")
+# The service's address in the environment configures "python" (see the module docstring).
+# The recorded binary is the service's interpreter name; it is never run here.
+if os.environ.get("CODEJAIL_WASM_URL"):
+    configure("python", "python")
 
 
-# The resource limits that we unless otherwise configured.
-DEFAULT_LIMITS = {
-    # CPU seconds, defaulting to 1.
-    "CPU": 1,
-    # Real time, defaulting to 1 second.
-    "REALTIME": 1,
-    # Total process virutal memory, in bytes, defaulting to unlimited.
-    "VMEM": 0,
-    # Size of files creatable, in bytes, defaulting to nothing can be written.
-    "FSIZE": 0,
-    # The number of processes and threads to allow.
-    "NPROC": 15,
-    # Whether to use a proxy process or not.  None means use an environment
-    # variable to decide. NOTE: using a proxy process is NOT THREAD-SAFE, only
-    # one thread can use CodeJail at a time if you are using a proxy process.
-    "PROXY": None,
-}
+# The resource limits that we unless otherwise configured (codejail's, in codejail_wasm.limits).
+DEFAULT_LIMITS = _DEFAULT_LIMITS
 
 # Configured resource limits.
 # Modified by calling `set_limit`.
@@ -190,7 +176,6 @@ def service_command(command):
     """
     mapping = _config.get_setting("CODEJAIL_WASM_COMMAND_MAP") or {}
     if isinstance(mapping, str):
-        import json  # pylint: disable=import-outside-toplevel
         try:
             mapping = json.loads(mapping)
         except ValueError:
@@ -223,7 +208,9 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None,
     `files` is a list of file paths, they are all copied to the jailed
     directory.  Note that no check is made here that the files don't contain
     sensitive information.  The caller must somehow determine whether to allow
-    the code access to the files.  (codejail-wasm reads them and sends their
+    the code access to the files.  Symlinks will be copied as symlinks.  If the
+    linked-to file is not accessible to the sandbox, the symlink will be
+    unreadable as well.  (codejail-wasm reads the files here and sends their
     contents; directories are sent recursively.)
 
     `extra_files` is a list of pairs, each pair is a filename and a bytestring
@@ -265,15 +252,82 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None,
         )
 
     if _config.mode() == "shadow":
-        from codejail_wasm import shadow  # pylint: disable=import-outside-toplevel
-        return shadow.jail_code(
+        return _shadow.jail_code(
             command, code=code, files=files, extra_files=extra_files, argv=argv, stdin=stdin,
             limit_overrides_context=limit_overrides_context, slug=slug,
+            legacy=legacy_run(command, effective_limits),
         )
 
-    from codejail_wasm import client  # pylint: disable=import-outside-toplevel
-    return client.jail_code(
+    payload = _client.jail_code_payload(
         service_command(command), code=code, files=files, extra_files=extra_files, argv=argv,
-        stdin=stdin, limit_overrides_context=limit_overrides_context, slug=slug,
-        limits=effective_limits,
+        stdin=stdin, limit_overrides_context=limit_overrides_context, slug=slug, limits=effective_limits,
     )
+    status, stdout, stderr = run_in_service("jail_code", payload, effective_limits, slug)
+
+    result = JailResult()
+    result.status = status
+    result.stdout = stdout
+    result.stderr = stderr
+    return result
+
+
+def run_in_service(endpoint, payload, effective_limits, slug):
+    """Send one request, directly or through the proxy process as codejail decides: the
+    PROXY limit, or when it is None the CODEJAIL_PROXY environment variable."""
+    use_proxy = effective_limits["PROXY"]
+    if use_proxy is None:
+        use_proxy = int(os.environ.get("CODEJAIL_PROXY", "0"))
+    if use_proxy:
+        run_subprocess_fn = run_subprocess_through_proxy
+    else:
+        run_subprocess_fn = run_subprocess
+    return run_subprocess_fn(service_job(endpoint, payload, effective_limits), slug=slug)
+
+
+def legacy_run(command, effective_limits):
+    """What shadow mode's legacy arm needs from this registry."""
+    spec = COMMANDS.get(command) or {}
+    cmdline = spec.get('cmdline_start') or [None]
+    return _shadow.LegacyRun(
+        python_bin=cmdline[0], user=spec.get('user'), limits=effective_limits,
+        service_command=service_command(command),
+    )
+
+
+def create_rlimits(effective_limits):
+    """
+    Create a list of resource limits for our jailed processes.
+
+    Arguments:
+        effective_limits (dict)
+
+    (codejail's rlimits for these limits; the service applies the limits itself, and
+    shadow mode's local legacy jail uses this list.)
+    """
+    rlimits = []
+
+    # Allow a small number of subprocess and threads.  One limit controls both,
+    # and at least OpenBLAS (imported by numpy) requires threads.
+    nproc = effective_limits["NPROC"]
+    if nproc:
+        rlimits.append((resource.RLIMIT_NPROC, (nproc, nproc)))
+
+    # CPU seconds, not wall clock time.
+    cpu = effective_limits["CPU"]
+    if cpu:
+        # Set the soft limit and the hard limit differently.  When the process
+        # reaches the soft limit, a SIGXCPU will be sent, which should kill the
+        # process.  If you set the soft and hard limits the same, then the hard
+        # limit is reached, and a SIGKILL is sent, which is less distinctive.
+        rlimits.append((resource.RLIMIT_CPU, (cpu, cpu+1)))
+
+    # Total process virtual memory.
+    vmem = effective_limits["VMEM"]
+    if vmem:
+        rlimits.append((resource.RLIMIT_AS, (vmem, vmem)))
+
+    # Size of written files.  Can be zero (nothing can be written).
+    fsize = effective_limits["FSIZE"]
+    rlimits.append((resource.RLIMIT_FSIZE, (fsize, fsize)))
+
+    return rlimits

@@ -1,14 +1,12 @@
 """Safe execution of untrusted Python code -- in the codejail-wasm service.
 
-Same API as codejail's ``codejail.safe_exec``: ``safe_exec``,
-``not_safe_exec``, ``json_safe``, ``SafeExecException``, ``LOG_ALL_CODE``,
-``ALWAYS_BE_UNSAFE``, ``UNSAFE``.
-
-One deliberate difference: codejail silently falls back to ``not_safe_exec``
-(running untrusted code in-process!) when no "python" jail is configured at
-import time.  Here the service *is* the jail, so ``safe_exec`` always goes to
-the service; only ``ALWAYS_BE_UNSAFE = True`` (checked at call time) runs the
-code in-process.
+codejail 4.1.1's ``codejail.safe_exec``: ``safe_exec``, ``not_safe_exec``,
+``json_safe``, ``SafeExecException``, ``LOG_ALL_CODE``, ``ALWAYS_BE_UNSAFE``, with
+the same behaviour: an unconfigured "python" raises ``RuntimeError``, a non-zero
+status raises ``SafeExecException`` with codejail's text, and the globals are read
+with ``json.loads`` from what the jailed program printed (so a program that exits
+before printing them raises ``json.JSONDecodeError``, as codejail's does).  The
+jailed program is codejail's (``codejail_wasm/wrapper.py``, built by the service).
 """
 
 import logging
@@ -16,12 +14,20 @@ import os.path
 import shutil
 import sys
 
+from codejail_wasm import client as _client
 from codejail_wasm import config as _config
+from codejail_wasm import shadow as _shadow
 from codejail_wasm.exceptions import SafeExecException  # noqa: F401  (public name)
-from codejail_wasm.jsonsafe import json_safe  # noqa: F401  (public name)
+from codejail_wasm.wrapper import json_safe  # noqa: F401  (public name)
 
 from codejail import jail_code
 from codejail.util import change_directory, temp_directory
+
+try:
+    import simplejson as json
+except ImportError:
+    import json
+
 
 log = logging.getLogger("codejail")
 
@@ -30,10 +36,17 @@ log = logging.getLogger("codejail")
 
 # Set this to True to log all the code and globals being executed.
 LOG_ALL_CODE = False
-# Set this to True to use the unsafe code, so that you can debug it.
+
+# Set this to True to run submitted code with no confinement and no sandbox.
+#
+# WARNING: This is deeply dangerous; anyone who can submit code can take
+# over the computer immediately and entirely.
+#
+# The only purpose of this setting is for local debugging.
 ALWAYS_BE_UNSAFE = False
 
 
+# pylint: disable=too-many-positional-arguments
 def safe_exec(
         code,
         globals_dict,
@@ -76,44 +89,67 @@ def safe_exec(
     the code raises an exception, this function will raise `SafeExecException`
     with the stderr of the sandbox process, which usually includes the original
     exception message and traceback.
-
     """
     if ALWAYS_BE_UNSAFE:
-        log.warning("Using codejail/safe_exec.py:not_safe_exec for %s", slug)
-        return not_safe_exec(
-            code, globals_dict, files=files, python_path=python_path,
-            limit_overrides_context=limit_overrides_context, slug=slug, extra_files=extra_files,
+        not_safe_exec(
+            code,
+            globals_dict,
+            files=files,
+            python_path=python_path,
+            limit_overrides_context=limit_overrides_context,
+            slug=slug,
+            extra_files=extra_files,
         )
+        return
 
-    if _config.mode() == "shadow":
-        from codejail_wasm import shadow  # pylint: disable=import-outside-toplevel
-        return shadow.safe_exec(
-            code, globals_dict, files=files, python_path=python_path,
-            limit_overrides_context=limit_overrides_context, slug=slug, extra_files=extra_files,
-        )
+    if not jail_code.is_configured('python'):
+        raise RuntimeError("safe_exec has not been configured for Python")
 
     effective_limits = jail_code.get_effective_limits(limit_overrides_context)
     if slug:
         log.info(
             "Preparing to execute jailed code %r "
             "(overrides context = %r, resource limits = %r).",
-            slug, limit_overrides_context, effective_limits,
+            slug,
+            limit_overrides_context,
+            effective_limits,
         )
+
+    if _config.mode() == "shadow":
+        _shadow.safe_exec(
+            code, globals_dict, files=files, python_path=python_path,
+            limit_overrides_context=limit_overrides_context, slug=slug, extra_files=extra_files,
+            legacy=jail_code.legacy_run("python", effective_limits),
+        )
+        return
+
+    # Turn this on to see what's being executed.
     if LOG_ALL_CODE:        # pragma: no cover
         log.debug("Exec: %s", code)
         log.debug("Globals: %r", globals_dict)
 
-    from codejail_wasm import client  # pylint: disable=import-outside-toplevel
-    new_globals = client.safe_exec(
+    payload = _client.safe_exec_payload(
         code, globals_dict, files=files, python_path=python_path,
         limit_overrides_context=limit_overrides_context, slug=slug, extra_files=extra_files,
         limits=effective_limits,
     )
-    if LOG_ALL_CODE:        # pragma: no cover
-        log.debug("Result globals: %r", new_globals)
-    globals_dict.update(new_globals)
+    res = jail_code.JailResult()
+    res.status, res.stdout, res.stderr = jail_code.run_in_service("safe_exec", payload, effective_limits, slug)
+
+    if LOG_ALL_CODE:
+        log.debug("Status: %s", res.status)
+        log.debug("Stdout: %s", res.stdout)
+        log.debug("Stderr: %s", res.stderr)
+
+    if res.status != 0:
+        raise SafeExecException((
+            "Couldn't execute jailed code: stdout: {res.stdout!r}, "
+            "stderr: {res.stderr!r} with status code: {res.status}"
+        ).format(res=res))
+    globals_dict.update(json.loads(res.stdout.decode('utf-8')))
 
 
+# pylint: disable=too-many-positional-arguments
 def not_safe_exec(
         code,
         globals_dict,
@@ -134,6 +170,11 @@ def not_safe_exec(
     Note that `limit_overrides_context` is ignored here, because resource limits
     are not applied.
     """
+    # Because it would be bad if this function were used in production,
+    # let's log a warning when it is used.  Developers can live with
+    # one more log line.
+    log.warning("DANGER: Executing code with `not_safe_exec` for %s", slug)
+
     g_dict = json_safe(globals_dict)
 
     with temp_directory() as tmpdir:
@@ -163,9 +204,3 @@ def not_safe_exec(
                 sys.path = original_path
 
     globals_dict.update(json_safe(g_dict))
-
-
-# codejail computes this at import time from is_configured("python") and, when
-# True, replaces safe_exec with not_safe_exec.  Here only ALWAYS_BE_UNSAFE can
-# make execution unsafe (see the module docstring).
-UNSAFE = ALWAYS_BE_UNSAFE

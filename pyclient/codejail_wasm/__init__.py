@@ -8,6 +8,7 @@
   Open edX's codejail.
 """
 
+from . import client
 from .config import configure, reset as reset_configuration
 from .exceptions import (
     CodeJailException,
@@ -25,28 +26,15 @@ from .exceptions import (
     ServiceTimeout,
     ServiceUnavailable,
 )
-from .jsonsafe import json_safe
+from .wrapper import json_safe
 from .results import JailResult
 
 __version__ = "0.1.0"
 
 
-def jail_code(*args, **kwargs):
-    """See :func:`codejail_wasm.client.jail_code`."""
-    from . import client  # pylint: disable=import-outside-toplevel
-    return client.jail_code(*args, **kwargs)
-
-
-def safe_exec(*args, **kwargs):
-    """See :func:`codejail_wasm.client.safe_exec` (returns the new globals)."""
-    from . import client  # pylint: disable=import-outside-toplevel
-    return client.safe_exec(*args, **kwargs)
-
-
-def health():
-    """See :func:`codejail_wasm.client.health`."""
-    from . import client  # pylint: disable=import-outside-toplevel
-    return client.health()
+jail_code = client.jail_code
+safe_exec = client.safe_exec
+health = client.health
 
 
 __all__ = [

@@ -7,18 +7,20 @@ from :mod:`codejail_wasm.config` unless given to :class:`ServiceClient`.
 Errors: transport/protocol problems raise :mod:`codejail_wasm.exceptions`
 ``CodejailWasmError`` subclasses; code that failed inside the sandbox raises
 ``SafeExecException`` (safe_exec only; jail_code reports it in ``status``).
+
+This module never imports the ``codejail`` package: codejail's state (configured
+commands, limits) stays there, and its functions pass what a request needs.
 """
 
 import base64
 import binascii
 import json
-import logging
 import numbers
 
 from . import config
 from .exceptions import SafeExecException, ServiceResponseError
 from .files import collect_files, extra_file_entries, b64
-from .jsonsafe import json_safe
+from .limits import LIMIT_NAMES
 from .results import JailResult
 from .transport import (
     auth_headers,
@@ -29,22 +31,12 @@ from .transport import (
     join_url,
     request,
 )
-
-log = logging.getLogger("codejail_wasm")
+from .wrapper import json_safe, python_path_basename
 
 JAIL_CODE_PATH = "/api/v1/jail_code"
 SAFE_EXEC_PATH = "/api/v1/safe_exec"
 CODE_EXEC_V0_PATH = "/api/v0/code-exec"
 HEALTH_PATH = "/health/"
-
-LIMIT_NAMES = ("CPU", "REALTIME", "VMEM", "FSIZE", "NPROC", "PROXY")
-
-
-def _caller_limits(limit_overrides_context):
-    """codejail's effective limits for this context (from the ``codejail.jail_code`` registry)."""
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-
-    return cj.get_effective_limits(limit_overrides_context)
 
 
 def _limits_payload(limits):
@@ -126,38 +118,54 @@ class ServiceClient:
                   stdin=None, limit_overrides_context=None, slug=None, limits=None):
         """Run code in the service, as ``codejail.jail_code.jail_code`` (no configure() check).
 
-        ``files`` are host paths (sent by content), ``extra_files`` (name, bytes)
-        pairs, ``argv`` the arguments after the interpreter's ``-E -B`` (and after
-        ``jailed_code`` when ``code`` is given), ``stdin`` str or bytes.
-        ``limits`` defaults to ``codejail.jail_code.get_effective_limits(limit_overrides_context)``.
+        ``files`` are host paths (sent by content; symlinks as symlinks), ``extra_files``
+        (name, bytes) pairs, ``argv`` the arguments after the interpreter's ``-E -B`` (and
+        after ``jailed_code`` when ``code`` is given), ``stdin`` str or bytes.  ``limits``
+        are the caller's effective codejail limits (the service's defaults when None).
         Returns a :class:`~codejail_wasm.results.JailResult`.
         """
-        if limits is None:
-            limits = _caller_limits(limit_overrides_context)
-        if stdin is not None and not isinstance(stdin, (bytes, bytearray)):
-            stdin = str(stdin).encode("utf-8")
-        payload = {
-            "command": command,
-            "code": code if code else None,
-            "files": collect_files(files),
-            "extra_files": extra_file_entries(extra_files),
-            "argv": [fspath_str(arg) for arg in (argv or [])],
-            "stdin_b64": b64(stdin) if stdin else None,
-            "limit_overrides_context": limit_overrides_context,
-            "slug": slug,
-            "limits": _limits_payload(limits),
-        }
-        data, resp = self._post_json(JAIL_CODE_PATH, payload, read_timeout=self.read_timeout_for(limits))
-        status = data.get("status")
-        if not _is_int(status):
-            raise ServiceResponseError(
-                "the service's jail_code answer has no integer 'status' (got %r)" % (status,),
-                url=resp.url, status_code=resp.status, body=resp.body,
-            )
+        payload = jail_code_payload(command, code, files, extra_files, argv, stdin,
+                                    limit_overrides_context, slug, limits)
+        return self.send(JAIL_CODE_PATH, payload, read_timeout=self.read_timeout_for(limits))
+
+    def run_safe_exec(self, code, globals_dict=None, files=None, python_path=None,
+                      limit_overrides_context=None, slug=None, extra_files=None, limits=None):
+        """Run codejail's safe_exec program in the service; return its JailResult.
+
+        ``status``/``stdout``/``stderr`` are the jailed program's; on success
+        ``globals_dict`` holds the globals it printed (``stdout`` is then their JSON text).
+        """
+        payload = safe_exec_payload(code, globals_dict, files, python_path, limit_overrides_context,
+                                    slug, extra_files, limits)
+        return self.send(SAFE_EXEC_PATH, payload, read_timeout=self.read_timeout_for(limits))
+
+    def safe_exec(self, code, globals_dict=None, files=None, python_path=None,
+                  limit_overrides_context=None, slug=None, extra_files=None, limits=None):
+        """Execute ``code`` with ``globals_dict`` in the service; return the new globals.
+
+        Does not modify ``globals_dict``.  Fails as codejail's safe_exec does: a non-zero
+        status raises ``SafeExecException`` with codejail's text (carrying the run's
+        ``status``, ``stdout``, ``stderr``, ``outcome``... as attributes), and a program
+        that exited 0 without printing its globals makes ``json.loads`` raise
+        ``json.JSONDecodeError``.
+        """
+        res = self.run_safe_exec(code, globals_dict, files, python_path, limit_overrides_context,
+                                 slug, extra_files, limits)
+        if res.status != 0:
+            exc = SafeExecException(safe_exec_exception_text(res))
+            for name in ("status", "stdout", "stderr", "outcome", "limit_hit", "fuel_used", "wall_ms", "response"):
+                setattr(exc, name, getattr(res, name))
+            raise exc
+        if res.globals_dict is not None:
+            return res.globals_dict
+        return json.loads(res.stdout.decode("utf-8"))
+
+    def send(self, path, payload, read_timeout=None):
+        """POST a native-API payload (see :func:`jail_code_payload`, :func:`safe_exec_payload`)
+        and read the answer into a :class:`~codejail_wasm.results.JailResult`."""
+        data, resp = self._post_json(path, payload, read_timeout=read_timeout)
         result = JailResult()
-        result.status = int(status)
-        result.stdout = _b64decode(data.get("stdout_b64"), "stdout_b64", resp.url)
-        result.stderr = _b64decode(data.get("stderr_b64"), "stderr_b64", resp.url)
+        result.response = data
         result.outcome = data.get("outcome")
         result.limit_hit = data.get("limit_hit")
         result.fuel_used = data.get("fuel_used")
@@ -165,66 +173,28 @@ class ServiceClient:
         result.stdout_truncated = bool(data.get("stdout_truncated", False))
         result.stderr_truncated = bool(data.get("stderr_truncated", False))
         result.effective_limits = data.get("effective_limits")
-        result.response = data
-        if slug:
-            log.info(
-                "Executed jailed code %s in codejail-wasm: status=%s outcome=%s wall_ms=%s",
-                slug, result.status, result.outcome, result.wall_ms,
-            )
-        return result
-
-    def safe_exec(self, code, globals_dict=None, files=None, python_path=None,
-                  limit_overrides_context=None, slug=None, extra_files=None, limits=None):
-        """Execute ``code`` with ``globals_dict`` in the service; return the new globals (a dict).
-
-        Does not modify ``globals_dict``.  Raises ``SafeExecException`` with the
-        service's message when the code failed.  ``python_path`` is sent as
-        given (the service appends each basename to ``sys.path``); each entry
-        whose basename is not an ``extra_files`` name is read from the host and
-        sent with ``files``, as codejail copies it.
-        """
-        if limits is None:
-            limits = _caller_limits(limit_overrides_context)
-        files = list(files or ())
-        extra_files = list(extra_files or ())
-        python_path = [fspath_str(p) for p in (python_path or ())]
-        extra_names = {name for name, _content in extra_files}
-        for pydir in python_path:
-            pybase = _basename(pydir)
-            if pybase not in extra_names:
-                files.append(pydir)
-        payload = {
-            "code": code,
-            "globals_dict": json_safe(globals_dict or {}),
-            "python_path": python_path,
-            "files": collect_files(files),
-            "extra_files": extra_file_entries(extra_files),
-            "limit_overrides_context": limit_overrides_context,
-            "slug": slug,
-            "limits": _limits_payload(limits),
-        }
-        data, resp = self._post_json(SAFE_EXEC_PATH, payload, read_timeout=self.read_timeout_for(limits))
-        emsg = data.get("emsg")
-        if emsg:
-            exc = SafeExecException(str(emsg))
-            exc.status = data.get("status")
-            exc.stdout = _b64decode(data.get("stdout_b64"), "stdout_b64", resp.url)
-            exc.stderr = _b64decode(data.get("stderr_b64"), "stderr_b64", resp.url)
-            exc.outcome = data.get("outcome")
-            exc.limit_hit = data.get("limit_hit")
-            exc.fuel_used = data.get("fuel_used")
-            exc.wall_ms = data.get("wall_ms")
-            exc.response = data
-            if slug:
-                log.info("Jailed code %s failed in codejail-wasm: outcome=%s", slug, exc.outcome)
-            raise exc
         new_globals = data.get("globals_dict")
-        if not isinstance(new_globals, dict):
+        if path == SAFE_EXEC_PATH and "emsg" not in data:
+            if not isinstance(new_globals, dict):
+                raise ServiceResponseError(
+                    "the service's safe_exec answer has neither 'emsg' nor a 'globals_dict' object",
+                    url=resp.url, status_code=resp.status, body=resp.body,
+                )
+            result.status = 0
+            result.globals_dict = new_globals
+            result.stdout = json.dumps(new_globals).encode("utf-8")
+            result.stderr = b""
+            return result
+        status = data.get("status")
+        if not _is_int(status):
             raise ServiceResponseError(
-                "the service's safe_exec answer has neither 'emsg' nor a 'globals_dict' object",
+                "the service's answer has no integer 'status' (got %r)" % (status,),
                 url=resp.url, status_code=resp.status, body=resp.body,
             )
-        return new_globals
+        result.status = int(status)
+        result.stdout = _b64decode(data.get("stdout_b64"), "stdout_b64", resp.url)
+        result.stderr = _b64decode(data.get("stderr_b64"), "stderr_b64", resp.url)
+        return result
 
     def code_exec_v0(self, payload, extra_files=None, connect_timeout=None, read_timeout=None, base_url=None):
         """POST the codejail-service v0 form (``payload`` JSON + files); return the decoded answer.
@@ -267,6 +237,63 @@ class ServiceClient:
         if resp.status != 200:
             raise error_for_response(resp)
         return decode_json_object(resp)
+
+
+def jail_code_payload(command="python", code=None, files=None, extra_files=None, argv=None, stdin=None,
+                      limit_overrides_context=None, slug=None, limits=None):
+    """The JSON body of ``POST /api/v1/jail_code`` (host files are read here)."""
+    if stdin is not None and not isinstance(stdin, (bytes, bytearray)):
+        stdin = str(stdin).encode("utf-8")
+    payload = {
+        "command": command,
+        "code": code if code else None,
+        "files": collect_files(files),
+        "extra_files": extra_file_entries(extra_files),
+        "argv": [fspath_str(arg) for arg in (argv or [])],
+        "stdin_b64": b64(stdin) if stdin else None,
+        "limit_overrides_context": limit_overrides_context,
+        "slug": slug,
+    }
+    if limits is not None:
+        payload["limits"] = _limits_payload(limits)
+    return payload
+
+
+def safe_exec_payload(code, globals_dict=None, files=None, python_path=None, limit_overrides_context=None,
+                      slug=None, extra_files=None, limits=None):
+    """The JSON body of ``POST /api/v1/safe_exec``.
+
+    ``python_path`` is sent as given (the service appends each basename to
+    ``sys.path``); each entry whose basename is not an ``extra_files`` name is read
+    from the host and sent with ``files``, as codejail copies it.
+    """
+    files = list(files or ())
+    extra_files = list(extra_files or ())
+    python_path = [fspath_str(p) for p in (python_path or ())]
+    extra_names = {name for name, _content in extra_files}
+    for pydir in python_path:
+        if python_path_basename(pydir) not in extra_names:
+            files.append(pydir)
+    payload = {
+        "code": code,
+        "globals_dict": json_safe(globals_dict or {}),
+        "python_path": python_path,
+        "files": collect_files(files),
+        "extra_files": extra_file_entries(extra_files),
+        "limit_overrides_context": limit_overrides_context,
+        "slug": slug,
+    }
+    if limits is not None:
+        payload["limits"] = _limits_payload(limits)
+    return payload
+
+
+def safe_exec_exception_text(res):
+    """codejail's SafeExecException message for a failed run."""
+    return (
+        "Couldn't execute jailed code: stdout: {res.stdout!r}, "
+        "stderr: {res.stderr!r} with status code: {res.status}"
+    ).format(res=res)
 
 
 def _basename(path):

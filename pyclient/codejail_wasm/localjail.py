@@ -12,13 +12,14 @@ It is only as safe as the binary/user it is given: with the legacy
 ``CODE_JAIL`` settings (sandbox virtualenv + sudo user + AppArmor) it is the
 legacy jail; with a plain python and no user it is NOT a sandbox.
 
-Which interpreter: ``python_bin``/``user`` arguments, else the settings
-``CODEJAIL_WASM_SHADOW_LEGACY_PYTHON`` / ``CODEJAIL_WASM_SHADOW_LEGACY_USER``,
-else what ``codejail.jail_code.configure`` recorded for the command.
+Which interpreter: the settings ``CODEJAIL_WASM_SHADOW_LEGACY_PYTHON`` /
+``CODEJAIL_WASM_SHADOW_LEGACY_USER``, else the ``python_bin``/``user`` arguments
+(codejail's facade passes what ``codejail.jail_code.configure`` recorded).  Limits
+come in the ``limits`` argument (codejail's effective limits); this module never
+imports ``codejail``.
 """
 
 import functools
-import inspect
 import json
 import logging
 import math
@@ -28,32 +29,25 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import textwrap
 import threading
 import time
 
 from . import config
+from .client import safe_exec_exception_text
 from .exceptions import JailError, SafeExecException
-from .jsonsafe import json_safe
 from .results import JailResult
+from .wrapper import safe_exec_program, safe_exec_stdin
 
 log = logging.getLogger("codejail_wasm.localjail")
 
 
-def _command_line(command, python_bin=None, user=None):
-    if python_bin is None:
-        python_bin = config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY_PYTHON")
-        if python_bin and user is None:
-            user = config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY_USER")
-    if python_bin:
-        return [str(python_bin), "-E", "-B"], (user or None)
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-
-    if not cj.is_configured(command):
-        raise JailError("local legacy jail needs a configured %r command or CODEJAIL_WASM_SHADOW_LEGACY_PYTHON"
-                        % (command,))
-    spec = cj.COMMANDS[command]
-    return list(spec["cmdline_start"]), spec.get("user")
+def _command_line(python_bin=None, user=None):
+    legacy_python = config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY_PYTHON")
+    if legacy_python:
+        return [str(legacy_python), "-E", "-B"], (config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY_USER") or None)
+    if not python_bin:
+        raise JailError("the local legacy jail needs CODEJAIL_WASM_SHADOW_LEGACY_PYTHON or a configured python")
+    return [str(python_bin), "-E", "-B"], (user or None)
 
 
 def create_rlimits(effective_limits):
@@ -106,12 +100,16 @@ def _killer(proc, limit, user):
 
 def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin=None,
               limit_overrides_context=None, slug=None, python_bin=None, user=None, limits=None):
-    """codejail's ``jail_code`` run locally.  Returns a JailResult (bytes stdout/stderr)."""
-    cmdline_start, user = _command_line(command, python_bin, user)
-    if limits is None:
-        from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
+    """codejail's ``jail_code`` run locally.  Returns a JailResult (bytes stdout/stderr).
 
-        limits = cj.get_effective_limits(limit_overrides_context)
+    ``command`` and ``limit_overrides_context`` are accepted for codejail's signature; the
+    interpreter comes from ``python_bin``/``user`` (or the legacy settings) and the limits
+    from ``limits`` (codejail's effective limits for the run: required).
+    """
+    del command, limit_overrides_context
+    cmdline_start, user = _command_line(python_bin, user)
+    if limits is None:
+        raise JailError("the local legacy jail needs the run's limits")
 
     homedir = tempfile.mkdtemp(prefix="codejail-")
     try:
@@ -180,68 +178,21 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin
         shutil.rmtree(homedir, ignore_errors=True)
 
 
-_PRELUDE = textwrap.dedent(
-    """
-    import sys
-    try:
-        import simplejson as json
-    except ImportError:
-        import json
-    """
-    """
-    class DevNull(object):
-        def write(self, *args, **kwargs):
-            pass
-
-        def flush(self, *args, **kwargs):
-            pass
-    sys.stdout = DevNull()
-    """
-    """
-    code, g_dict = json.load(sys.stdin)
-    """
-)
-
-
 def safe_exec(code, globals_dict, files=None, python_path=None, limit_overrides_context=None,
               slug=None, extra_files=None, python_bin=None, user=None, limits=None):
-    """codejail's ``safe_exec`` run locally; mutates ``globals_dict`` and returns None.
-
-    (codejail's wrapper also does ``import six``; it is left out because the
-    wrapper does not use it.)
-    """
-    the_code = [_PRELUDE]
+    """codejail's ``safe_exec`` run locally; mutates ``globals_dict`` and returns None."""
     files = list(files or ())
     extra_files = extra_files or ()
     python_path = python_path or ()
     extra_names = {name for name, _contents in extra_files}
     for pydir in python_path:
-        pybase = os.path.basename(pydir)
-        the_code.append("sys.path.append(%r)\n" % pybase)
-        if pybase not in extra_names:
+        if os.path.basename(pydir) not in extra_names:
             files.append(pydir)
-    the_code.append(textwrap.dedent(
-        """
-        exec(code, g_dict)
-        """))
-    the_code.append(inspect.getsource(json_safe))
-    the_code.append(textwrap.dedent(
-        """
-        g_dict = json_safe(g_dict)
-        """
-        """
-        json.dump(g_dict, sys.__stdout__)
-        """))
-
-    stdin = json.dumps([code, json_safe(globals_dict)])
     res = jail_code(
-        "python", code="".join(the_code), stdin=stdin, files=files,
+        "python", code=safe_exec_program(python_path), stdin=safe_exec_stdin(code, globals_dict), files=files,
         limit_overrides_context=limit_overrides_context, slug=slug, extra_files=extra_files,
         python_bin=python_bin, user=user, limits=limits,
     )
     if res.status != 0:
-        raise SafeExecException((
-            "Couldn't execute jailed code: stdout: {res.stdout!r}, "
-            "stderr: {res.stderr!r} with status code: {res.status}"
-        ).format(res=res))
+        raise SafeExecException(safe_exec_exception_text(res))
     globals_dict.update(json.loads(res.stdout.decode("utf-8")))

@@ -40,7 +40,7 @@ from .exceptions import (  # noqa: F401  (re-exported, edx-platform's names)
     SafeExecException,
     ServiceResponseError,
 )
-from .jsonsafe import json_safe
+from .wrapper import json_safe
 from .transport import decode_json_object
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,9 @@ class JailResult:
     exit status (0 for success).  Results from the service also carry:
     ``outcome`` ("complete", "out_of_fuel", "timed_out", "out_of_memory",
     "crashed"), ``limit_hit``, ``fuel_used``, ``wall_ms``,
-    ``stdout_truncated``, ``stderr_truncated``, ``effective_limits`` and
-    ``response`` (the whole decoded JSON body).
+    ``stdout_truncated``, ``stderr_truncated``, ``effective_limits``,
+    ``response`` (the whole decoded JSON body) and, for a successful safe_exec,
+    ``globals_dict``.
     """
 
     def __init__(self):
@@ -23,6 +24,7 @@ class JailResult:
         self.stderr_truncated = False
         self.effective_limits = None
         self.response = None
+        self.globals_dict = None
 
     def __repr__(self):
         return "<JailResult status=%r outcome=%r stdout=%r stderr=%r>" % (

@@ -31,6 +31,7 @@ Settings (Django settings / environment / :func:`configure`):
 ``CODEJAIL_WASM_SHADOW_NORMALIZERS_COMBINE`` ``append`` (default) or ``replace`` the defaults.
 """
 
+import functools
 import importlib
 import json
 import logging
@@ -38,9 +39,10 @@ import random
 import re
 import threading
 
-from . import config
+from . import client, config, localjail
 from .exceptions import SafeExecException
-from .jsonsafe import json_safe
+from .limits import DEFAULT_LIMITS
+from .wrapper import json_safe
 
 log = logging.getLogger("codejail_wasm.shadow")
 
@@ -90,20 +92,35 @@ def _import_callable(spec):
     return getattr(importlib.import_module(mod_name), attr)
 
 
-def legacy_safe_exec_callable():
+def legacy_safe_exec_callable(legacy=None):
+    """The configured legacy safe_exec, else the local jail bound to ``legacy`` (a
+    :class:`LegacyRun`: the interpreter and limits codejail's facade resolved)."""
     spec = _programmatic.get("legacy_safe_exec") or config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY")
     if spec:
         return _import_callable(spec)
-    from . import localjail  # pylint: disable=import-outside-toplevel
-    return localjail.safe_exec
+    legacy = legacy or LegacyRun()
+    return functools.partial(localjail.safe_exec, python_bin=legacy.python_bin, user=legacy.user, limits=legacy.limits)
 
 
-def legacy_jail_code_callable():
+def legacy_jail_code_callable(legacy=None):
+    """The configured legacy jail_code, else the local jail bound to ``legacy``."""
     spec = _programmatic.get("legacy_jail_code") or config.get_setting("CODEJAIL_WASM_SHADOW_LEGACY_JAIL_CODE")
     if spec:
         return _import_callable(spec)
-    from . import localjail  # pylint: disable=import-outside-toplevel
-    return localjail.jail_code
+    legacy = legacy or LegacyRun()
+    return functools.partial(localjail.jail_code, python_bin=legacy.python_bin, user=legacy.user, limits=legacy.limits)
+
+
+class LegacyRun:
+    """What one shadowed call needs from codejail's registry, passed in by the caller
+    (this package never reaches back into ``codejail``): the legacy interpreter and
+    user ``configure()`` recorded, the effective limits, and the service's command name."""
+
+    def __init__(self, python_bin=None, user=None, limits=None, service_command="python"):
+        self.python_bin = python_bin
+        self.user = user
+        self.limits = dict(DEFAULT_LIMITS) if limits is None else limits
+        self.service_command = service_command
 
 
 def sample_rate():
@@ -219,20 +236,16 @@ def _run_safe_exec_arm(fn, code, globals_dict, kwargs):
     return Outcome("ok", value=globals_dict)
 
 
-def _service_safe_exec(code, globals_dict, **kwargs):
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-    from . import client  # pylint: disable=import-outside-toplevel
-
-    limits = cj.get_effective_limits(kwargs.get("limit_overrides_context"))
-    globals_dict.update(client.safe_exec(code, globals_dict, limits=limits, **kwargs))
+def _service_safe_exec_arm(legacy):
+    def run(code, globals_dict, **kwargs):
+        globals_dict.update(client.safe_exec(code, globals_dict, limits=legacy.limits, **kwargs))
+    return run
 
 
-def _service_jail_code(command, **kwargs):
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-    from . import client  # pylint: disable=import-outside-toplevel
-
-    limits = cj.get_effective_limits(kwargs.get("limit_overrides_context"))
-    return client.jail_code(cj.service_command(command), limits=limits, **kwargs)
+def _service_jail_code_arm(legacy):
+    def run(_command, **kwargs):
+        return client.jail_code(legacy.service_command, limits=legacy.limits, **kwargs)
+    return run
 
 
 class _Background:
@@ -257,11 +270,9 @@ class _Background:
 
 
 def _shadow_join_timeout(limits):
-    from .client import ServiceClient  # pylint: disable=import-outside-toplevel
-
-    client = ServiceClient()
+    service = client.ServiceClient()
     try:
-        return client.connect_timeout + client.read_timeout_for(limits) + 2.0
+        return service.connect_timeout + service.read_timeout_for(limits) + 2.0
     except Exception:  # pylint: disable=broad-except
         return 10.0
 
@@ -338,13 +349,12 @@ def _run_guarded(run):
         _guard.active = False
 
 
-def _shadowed(operation, slug, limit_overrides_context, primary, run_primary, run_shadow, compare):
+def _shadowed(operation, slug, limit_overrides_context, limits, primary, run_primary, run_shadow, compare):
     """Run the primary arm now and the other one in the background, log any difference, and
     return the primary arm's Outcome."""
     background = _Background(run_shadow).start()
     main = _run_guarded(run_primary)
-    from codejail import jail_code as cj  # pylint: disable=import-outside-toplevel
-    other = background.join(_shadow_join_timeout(cj.get_effective_limits(limit_overrides_context)))
+    other = background.join(_shadow_join_timeout(limits))
     try:
         legacy, service = (main, other) if primary == "legacy" else (other, main)
         _report(operation, slug, limit_overrides_context, legacy, service, compare)
@@ -362,14 +372,17 @@ def _finish(outcome, globals_dict=None):
 
 
 def safe_exec(code, globals_dict, files=None, python_path=None, limit_overrides_context=None,
-              slug=None, extra_files=None):
+              slug=None, extra_files=None, legacy=None):
     """codejail-style safe_exec (mutates globals_dict, returns None) with a shadow comparison.
 
+    ``legacy`` (a :class:`LegacyRun`) carries the limits and the legacy interpreter.
     Returns/raises exactly what the primary arm does.
     """
     kwargs = dict(files=files, python_path=python_path, limit_overrides_context=limit_overrides_context,
                   slug=slug, extra_files=extra_files)
-    legacy_fn = legacy_safe_exec_callable()
+    legacy = legacy or LegacyRun()
+    legacy_fn = legacy_safe_exec_callable(legacy)
+    _service_safe_exec = _service_safe_exec_arm(legacy)
     primary = primary_arm()
     if getattr(_guard, "active", False):
         # Re-entered: the legacy callable leads back to codejail.safe_exec (i.e. to
@@ -389,7 +402,7 @@ def safe_exec(code, globals_dict, files=None, python_path=None, limit_overrides_
 
     shadow_globals = dict(json_safe(globals_dict))  # what either arm would see of the globals
     main = _shadowed(
-        "safe_exec", slug, limit_overrides_context, primary,
+        "safe_exec", slug, limit_overrides_context, legacy.limits, primary,
         lambda: _run_safe_exec_arm(primary_fn, code, globals_dict, kwargs),
         lambda: _run_safe_exec_arm(shadow_fn, code, shadow_globals, kwargs),
         _compare_safe_exec,
@@ -406,11 +419,13 @@ def _run_jail_code_arm(fn, command, kwargs):
 
 
 def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin=None,
-              limit_overrides_context=None, slug=None):
+              limit_overrides_context=None, slug=None, legacy=None):
     """codejail-style jail_code with a shadow comparison (status, stdout, stderr)."""
     kwargs = dict(code=code, files=files, extra_files=extra_files, argv=argv, stdin=stdin,
                   limit_overrides_context=limit_overrides_context, slug=slug)
-    legacy_fn = legacy_jail_code_callable()
+    legacy = legacy or LegacyRun()
+    legacy_fn = legacy_jail_code_callable(legacy)
+    _service_jail_code = _service_jail_code_arm(legacy)
     primary = primary_arm()
     if primary == "service":
         primary_fn, shadow_fn = _service_jail_code, legacy_fn
@@ -424,7 +439,7 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin
         return _finish(_run_guarded(lambda: _run_jail_code_arm(primary_fn, command, kwargs)))
 
     return _finish(_shadowed(
-        "jail_code", slug, limit_overrides_context, primary,
+        "jail_code", slug, limit_overrides_context, legacy.limits, primary,
         lambda: _run_jail_code_arm(primary_fn, command, kwargs),
         lambda: _run_jail_code_arm(shadow_fn, command, kwargs),
         _compare_jail_code,

@@ -1,7 +1,7 @@
 """Stand-ins for the legacy codejail, importable by dotted path from the shadow tests."""
 
 from codejail_wasm.exceptions import SafeExecException
-from codejail_wasm.jsonsafe import json_safe
+from codejail_wasm.wrapper import json_safe
 from codejail_wasm.results import JailResult
 
 CALLS = []

@@ -1,6 +1,7 @@
 """codejail_wasm.client against a fake service: request shapes, answers, error paths."""
 
 import base64
+import json
 import math
 import os
 import socket
@@ -76,17 +77,18 @@ class JailCodeTest(ClientTestCase):
         self.assertIsNone(body["stdin_b64"])
         self.assertEqual(body["argv"], ["-m", "mod"])
 
-    def test_default_limits_come_from_codejail_registry(self):
-        from codejail import jail_code as cj
-        cj.set_limit("CPU", 5)
-        cj.override_limit("REALTIME", 9, "course-x")
+    def test_limits_are_the_callers_or_the_services_defaults(self):
+        # The client keeps no limits of its own (codejail's registry lives in codejail.jail_code,
+        # which passes them): without limits the request carries none and the service decides.
         with FakeService({("POST", "/api/v1/jail_code"): jail_ok()}) as fake:
             codejail_wasm.configure(url=fake.url)
-            client.jail_code("python", code="1", limit_overrides_context="course-x")
+            client.jail_code("python", code="1", limit_overrides_context="course-x",
+                             limits={"CPU": 5, "REALTIME": 9})
+            client.jail_code("python", code="1")
         body = fake.requests[0].json()
-        self.assertEqual(body["limits"]["CPU"], 5)
-        self.assertEqual(body["limits"]["REALTIME"], 9)
+        self.assertEqual(body["limits"], {"CPU": 5, "REALTIME": 9, "VMEM": 0, "FSIZE": 0, "NPROC": 0, "PROXY": None})
         self.assertEqual(body["limit_overrides_context"], "course-x")
+        self.assertNotIn("limits", fake.requests[1].json())
 
     def test_files_and_directories_sent_by_content(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -166,19 +168,30 @@ class SafeExecClientTest(ClientTestCase):
         self.assertIn("mod", g)  # the client does not mutate its argument
         self.assertNotIn("y", g)
 
-    def test_emsg_raises_safe_exec_exception_with_service_text(self):
+    def test_failure_raises_safe_exec_exception_with_codejails_text(self):
+        stderr = b"Traceback...\nZeroDivisionError: division by zero\n"
         emsg = ("Couldn't execute jailed code: stdout: b'', stderr: b'Traceback...\\nZeroDivisionError: "
                 "division by zero\\n' with status code: 1")
         answer = reply(200, {"emsg": emsg, "status": 1, "stdout_b64": "", "stderr_b64": base64.b64encode(
-            b"Traceback").decode(), "outcome": "complete", "limit_hit": None, "fuel_used": 3, "wall_ms": 2.0})
+            stderr).decode(), "outcome": "complete", "limit_hit": None, "fuel_used": 3, "wall_ms": 2.0})
         with FakeService({("POST", "/api/v1/safe_exec"): answer}) as fake:
             codejail_wasm.configure(url=fake.url)
             with self.assertRaises(SafeExecException) as ctx:
                 client.safe_exec("1/0", {})
         self.assertEqual(str(ctx.exception), emsg)
         self.assertEqual(ctx.exception.status, 1)
-        self.assertEqual(ctx.exception.stderr, b"Traceback")
+        self.assertEqual(ctx.exception.stderr, stderr)
         self.assertEqual(ctx.exception.outcome, "complete")
+
+    def test_exit_without_globals_raises_json_decode_error_like_codejail(self):
+        # codejail's safe_exec does json.loads(stdout) when the status is 0: a program that
+        # exited before printing its globals makes that raise JSONDecodeError.
+        answer = reply(200, {"emsg": "Sandboxed code produced corrupted stdout.", "status": 0,
+                             "stdout_b64": "", "stderr_b64": "", "outcome": "complete"})
+        with FakeService({("POST", "/api/v1/safe_exec"): answer}) as fake:
+            codejail_wasm.configure(url=fake.url)
+            with self.assertRaises(json.JSONDecodeError):
+                client.safe_exec("import sys; sys.exit(0)", {})
 
     def test_python_path_and_extra_files(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -192,7 +205,7 @@ class SafeExecClientTest(ClientTestCase):
                 client.safe_exec(
                     "import helper", {}, python_path=[libdir, "python_lib.zip"],
                     extra_files=[("python_lib.zip", b"PK\x03\x04zip")],
-                    limit_overrides_context="ctx", slug="slug",
+                    limit_overrides_context="ctx", slug="slug", limits={"CPU": 1},
                 )
         body = fake.requests[0].json()
         self.assertEqual(body["python_path"], [libdir, "python_lib.zip"])

@@ -1,6 +1,10 @@
 """The ``codejail`` package: codejail's API on top of the service."""
 
+import base64
+import json
+import logging
 import os
+import subprocess
 import sys
 import tempfile
 import types
@@ -20,18 +24,47 @@ class ImportsTest(ClientTestCase):
     def test_public_names(self):
         # pylint: disable=unused-import
         from codejail.safe_exec import safe_exec, json_safe, SafeExecException, not_safe_exec  # noqa: F401
+        from codejail.safe_exec import ALWAYS_BE_UNSAFE, LOG_ALL_CODE  # noqa: F401
         from codejail.jail_code import (  # noqa: F401
             configure, is_configured, set_limit, get_effective_limits, override_limit, jail_code,
-            JailResult, LIMITS, DEFAULT_LIMITS, LIMIT_OVERRIDES, COMMANDS,
+            JailResult, LIMITS, DEFAULT_LIMITS, LIMIT_OVERRIDES, COMMANDS, create_rlimits,
         )
-        from codejail.django_integration import ConfigureCodeJailMiddleware  # noqa: F401
         from codejail.django_integration_utils import apply_django_settings  # noqa: F401
         from codejail.exceptions import SafeExecException as E2, CodeJailException, JailError  # noqa: F401
         from codejail.util import temp_directory, change_directory  # noqa: F401
+        from codejail.subproc import run_subprocess, log as subproc_log  # noqa: F401
+        from codejail.proxy import run_subprocess_through_proxy, PROXY_PROCESS, get_proxy, proxy_main  # noqa: F401
+        import codejail.proxy_main  # noqa: F401
         self.assertIs(SafeExecException, E2)
         self.assertIs(SafeExecException, codejail_wasm.SafeExecException)
         self.assertTrue(issubclass(SafeExecException, Exception))
-        self.assertNotIn("django", sys.modules)
+        self.assertIs(subproc_log, logging.getLogger("codejail"))
+
+    def test_only_django_integration_imports_django(self):
+        # As in codejail: django_integration needs Django, the rest of the package does not.
+        code = ("import sys\nimport codejail.jail_code, codejail.safe_exec, codejail.proxy, "
+                "codejail.django_integration_utils, codejail_wasm.shadow, codejail_wasm.remote_exec\n"
+                "assert 'django' not in sys.modules, sorted(m for m in sys.modules if 'django' in m)")
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+
+    def test_codejail_wasm_never_imports_codejail(self):
+        # One direction only: the codejail facade uses codejail_wasm, never the reverse.
+        import ast
+        root = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codejail_wasm")
+        for name in sorted(os.listdir(root)):
+            if not name.endswith(".py"):
+                continue
+            with open(os.path.join(root, name), encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    targets = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    targets = [node.module or ""]
+                else:
+                    continue
+                for target in targets:
+                    self.assertNotEqual(target.split(".")[0], "codejail", "%s imports %s" % (name, target))
 
     def test_default_limits(self):
         self.assertEqual(cj.DEFAULT_LIMITS, {"CPU": 1, "REALTIME": 1, "VMEM": 0, "FSIZE": 0, "NPROC": 15,
@@ -133,6 +166,10 @@ class JailCodeTest(ClientTestCase):
 
 class SafeExecTest(ClientTestCase):
 
+    def setUp(self):
+        super().setUp()
+        cj.configure("python", "python")
+
     def test_mutates_globals_and_returns_none(self):
         answer = reply(200, {"globals_dict": {"a": 1, "b": [1, 2]}, "status": 0, "outcome": "complete"})
         with FakeService({("POST", "/api/v1/safe_exec"): answer}) as fake:
@@ -142,21 +179,31 @@ class SafeExecTest(ClientTestCase):
         self.assertEqual(g["b"], [1, 2])
         self.assertIn("keep", g)
 
-    def test_works_without_configure(self):
-        # codejail would fall back to not_safe_exec in-process; here it always goes to the service.
-        answer = reply(200, {"globals_dict": {"r": 2}, "status": 0})
+    def test_unconfigured_raises_like_codejail(self):
+        cj.COMMANDS.clear()
+        with FakeService({}) as fake:
+            codejail_wasm.configure(url=fake.url)
+            with self.assertRaises(RuntimeError) as ctx:
+                cse.safe_exec("r = 2", {})
+        self.assertEqual(str(ctx.exception), "safe_exec has not been configured for Python")
+        self.assertEqual(fake.requests, [])
+
+    def test_corrupted_stdout_raises_json_decode_error(self):
+        answer = reply(200, {"emsg": "no globals", "status": 0, "stdout_b64": "", "stderr_b64": ""})
         with FakeService({("POST", "/api/v1/safe_exec"): answer}) as fake:
             codejail_wasm.configure(url=fake.url)
-            g = {}
-            cse.safe_exec("r = 2", g)
-        self.assertEqual(g, {"r": 2})
-        self.assertFalse(cse.UNSAFE)
+            with self.assertRaises(json.JSONDecodeError):
+                cse.safe_exec("import sys; sys.exit(0)", {})
 
     def test_exception_text(self):
         emsg = ("Couldn't execute jailed code: stdout: b'', stderr: b'Traceback (most recent call last):\\n"
                 "  File \"jailed_code\", line 19, in <module>\\n    exec(code, g_dict)\\n  File \"<string>\", "
                 "line 1, in <module>\\nValueError: no\\n' with status code: 1")
-        with FakeService({("POST", "/api/v1/safe_exec"): reply(200, {"emsg": emsg, "status": 1})}) as fake:
+        stderr = (b"Traceback (most recent call last):\n  File \"jailed_code\", line 19, in <module>\n"
+                  b"    exec(code, g_dict)\n  File \"<string>\", line 1, in <module>\nValueError: no\n")
+        answer = reply(200, {"emsg": emsg, "status": 1, "stdout_b64": "",
+                             "stderr_b64": base64.b64encode(stderr).decode()})
+        with FakeService({("POST", "/api/v1/safe_exec"): answer}) as fake:
             codejail_wasm.configure(url=fake.url)
             g = {"x": 1}
             with self.assertRaises(cse.SafeExecException) as ctx:
@@ -262,13 +309,21 @@ class DjangoIntegrationTest(ClientTestCase):
         exceptions = types.ModuleType("django.core.exceptions")
         exceptions.MiddlewareNotUsed = MiddlewareNotUsed
         django.conf, django.core, core.exceptions = conf, core, exceptions
+        utils = types.ModuleType("django.utils")
+        deprecation = types.ModuleType("django.utils.deprecation")
+
+        class MiddlewareMixin:
+            def __init__(self, get_response):
+                self.get_response = get_response
+
+        deprecation.MiddlewareMixin = MiddlewareMixin
+        django.utils, utils.deprecation = utils, deprecation
         modules = {"django": django, "django.conf": conf, "django.core": core,
-                   "django.core.exceptions": exceptions}
+                   "django.core.exceptions": exceptions, "django.utils": utils,
+                   "django.utils.deprecation": deprecation}
         return modules, MiddlewareNotUsed
 
     def test_middleware_applies_settings(self):
-        from codejail.django_integration import ConfigureCodeJailMiddleware
-
         modules, not_used = self.fake_django({
             "python_bin": "/edx/app/edxapp/venvs/edxapp-sandbox/bin/python",
             "user": "sandbox",
@@ -276,6 +331,8 @@ class DjangoIntegrationTest(ClientTestCase):
             "limit_overrides": {"course-v1:a+b+c": {"CPU": 10, "REALTIME": 10}},
         })
         with mock.patch.dict(sys.modules, modules):
+            sys.modules.pop("codejail.django_integration", None)
+            from codejail.django_integration import ConfigureCodeJailMiddleware
             with self.assertRaises(not_used):
                 ConfigureCodeJailMiddleware(lambda request: None)
         self.assertTrue(cj.is_configured("python"))

@@ -1,5 +1,6 @@
 """Shadow mode: legacy + service, compare, log, return the primary's result."""
 
+import base64
 import logging
 import os
 import sys
@@ -27,11 +28,12 @@ def echo_service(extra=None):
         try:
             exec(body["code"], g)  # pylint: disable=exec-used
         except Exception as e:  # pylint: disable=broad-except
-            return reply(200, {"emsg": (
-                "Couldn't execute jailed code: stdout: b'', stderr: b'Traceback (most recent call last):\\n"
-                "  File \"jailed_code\", line 31, in <module>\\n    exec(code, g_dict)\\n"
-                "  File \"<string>\", line 1, in <module>\\n%s: %s\\n' with status code: 1"
-                % (type(e).__name__, e)), "status": 1})
+            stderr = ("Traceback (most recent call last):\n  File \"jailed_code\", line 31, in <module>\n"
+                      "    exec(code, g_dict)\n  File \"<string>\", line 1, in <module>\n%s: %s\n"
+                      % (type(e).__name__, e)).encode()
+            return reply(200, {"emsg": "Couldn't execute jailed code: stdout: b'', stderr: %r with status code: 1"
+                               % stderr, "status": 1, "stdout_b64": "",
+                               "stderr_b64": base64.b64encode(stderr).decode()})
         g = codejail_wasm.json_safe(g)
         g.update(extra or {})
         return reply(200, {"globals_dict": g, "status": 0})
@@ -92,7 +94,8 @@ class ShadowSafeExecTest(ShadowTestCase):
     def test_emsg_difference_logged(self):
         def answer(rec):
             return reply(200, {"emsg": "Couldn't execute jailed code: stdout: b'', stderr: b'other' "
-                                       "with status code: 1", "status": 1})
+                                       "with status code: 1", "status": 1, "stdout_b64": "",
+                               "stderr_b64": base64.b64encode(b"other").decode()})
 
         with FakeService({SAFE: answer}) as fake:
             codejail_wasm.configure(url=fake.url, CODEJAIL_WASM_SHADOW_LEGACY=LEGACY)
@@ -164,6 +167,7 @@ class ShadowSafeExecTest(ShadowTestCase):
         self.assertEqual(warnings, [])
 
     def test_codejail_safe_exec_in_shadow_mode(self):
+        cj.configure("python", sys.executable)
         with FakeService({SAFE: echo_service()}) as fake:
             codejail_wasm.configure(url=fake.url, CODEJAIL_WASM_MODE="shadow", CODEJAIL_WASM_SHADOW_LEGACY=LEGACY)
             g = {"a": 3}
@@ -173,6 +177,7 @@ class ShadowSafeExecTest(ShadowTestCase):
         self.assertEqual(legacy_fakes.CALLS[0][2], "via-codejail")
 
     def test_reentrant_legacy_does_not_recurse(self):
+        cj.configure("python", sys.executable)
         with FakeService({SAFE: echo_service()}) as fake:
             codejail_wasm.configure(url=fake.url, CODEJAIL_WASM_MODE="shadow",
                                     CODEJAIL_WASM_SHADOW_LEGACY="codejail.safe_exec.safe_exec")

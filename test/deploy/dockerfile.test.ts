@@ -126,7 +126,7 @@ test('every COPY source exists (in the repo or in an earlier stage) and the runt
     }
   }
   const finalSources = finalOps('COPY').flatMap((i) => copyParts(i.args).sources);
-  for (const needed of ['package.json', 'python-wasm/dist', 'compat', 'docs/api']) {
+  for (const needed of ['package.json', 'python-wasm/dist', 'compat', 'pyclient/codejail_wasm/wrapper.py', 'docs/api']) {
     assert.ok(finalSources.some((s) => { const src = s.replace(/\/$/, ''); return needed === src || needed.startsWith(src + '/'); }),
       `final stage copies ${needed}`);
   }
@@ -143,11 +143,14 @@ test('.dockerignore keeps local state out but not what the build copies', () => 
     .filter((c) => !c.from).flatMap((c) => c.sources);
   for (const art of ['python-wasm/dist/python.wasm', 'python-wasm/dist/python311.zip', 'python-wasm/dist/SHA256SUMS']) copied.push(art);
   for (const src of copied) {
+    // As Docker reads it: the last pattern that matches decides, and '!' re-includes.
+    let excludedBy: string | null = null;
     for (const pat of ignored) {
-      if (pat.startsWith('!')) continue;
-      const re = new RegExp('^' + pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*').replace(/(?<!\.)\*/g, '[^/]*') + '(/|$)');
-      assert.doesNotMatch(src, re, `${src} is excluded by .dockerignore pattern ${pat}`);
+      const body = pat.startsWith('!') ? pat.slice(1) : pat;
+      const re = new RegExp('^' + body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*').replace(/(?<!\.)\*/g, '[^/]*') + '(/|$)');
+      if (re.test(src)) excludedBy = pat.startsWith('!') ? null : pat;
     }
+    assert.equal(excludedBy, null, `${src} is excluded by .dockerignore pattern ${excludedBy}`);
   }
 });
 
