@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { startService, type RunningService } from '../support/service.js';
 
 const PYCLIENT = fileURLToPath(new URL('../../../pyclient', import.meta.url));
-const PYTHON = process.env.CODEJAIL_WASM_TEST_PYTHON ?? 'python3';
+// Debian's interpreter: the test prerequisites (python3-django...) are installed for it.
+const PYTHON = process.env.CODEJAIL_WASM_TEST_PYTHON ?? '/usr/bin/python3';
 
 function unittest(args: string[], env: Record<string, string> = {}): { status: number | null; output: string } {
   const r = spawnSync(PYTHON, ['-m', 'unittest', ...args], {
