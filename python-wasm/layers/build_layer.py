@@ -9,6 +9,14 @@ SOURCE is one of
   debfile:PATH.deb      a .deb file the operator already has
   dir:PATH              a directory laid out like site-packages (PATH/pkg/__init__.py, ...)
   wheel:PATH.whl        a pure-Python wheel (Root-Is-Purelib: true, no compiled extensions)
+  vendor:PATH.tar.gz?name=DIST&version=V&include=a,b[&root=SUBDIR][&patch=P1,P2]
+                        a checksummed source archive (../shared/vendor: `git archive` of a
+                        project at a tag): its sha256 must be listed in the SHA256SUMS beside it;
+                        unpacked, patched (`patch -p1` in its top directory, patch paths
+                        absolute or relative to the working directory), and only the `include`d
+                        top-level packages/modules of ROOT (default: the top directory) are
+                        taken; a DIST-VERSION.dist-info with METADATA and top_level.txt is
+                        written for importlib.metadata (a git archive has none)
 A bare PATH ending in .whl/.deb, or naming a directory, is taken as wheel:/debfile:/dir:.
 
 Every .py is compiled, with this interpreter, into an *unchecked hash-based* .pyc stored next
@@ -17,7 +25,8 @@ not shipped.  Code objects carry the path the module has in a Debian install
 (--code-prefix, /usr/lib/python3/dist-packages/ by default), so tracebacks name the same
 files as codejail's sandbox.  Other files (package data, *.dist-info / *.egg-info metadata)
 are copied as they are (a single-file NAME.egg-info becomes NAME.egg-info/PKG-INFO, which
-importlib.metadata can read from a zip).  Packages with compiled extensions (.so, .pyd) are refused.
+importlib.metadata can read from a zip).  Packages with compiled extensions (.so, .pyd) are refused
+(--omit-compiled leaves them out instead, for packages with a pure-Python fallback).
 
 The zip is byte-for-byte reproducible: sorted entries with explicit directory entries, fixed
 timestamps (1980-01-01 00:00:00), fixed permissions, deflate level 9 (zlib's output is
@@ -29,7 +38,8 @@ version, the packages with their versions and the sha256 of each source .deb/.wh
 file counts and sizes, the top-level importable names and the sha256 of the zip.
 
 --drop-tests removes directories named `tests` (never `testing`: sympy imports sympy.testing
-when it is imported) and then checks, on the compiled modules' ASTs, that no module kept
+when it is imported), --drop-package PKG a named package (e.g. nltk.test), and then checks,
+on the compiled modules' ASTs, that no module kept
 imports one that was dropped: a module-level import of a dropped module is an error, an
 import inside a function (e.g. mpmath.runtests()) is listed in the manifest's warnings.
 """
@@ -43,10 +53,12 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import warnings
 import zipfile
 import zlib
@@ -88,11 +100,12 @@ class Source:
     def __init__(self, spec, root, origin, package=None, version=None, sha256=None, artifact=None):
         self.spec = spec
         self.root = pathlib.Path(root)
-        self.origin = origin            # "deb" | "dir" | "wheel"
+        self.origin = origin            # "deb" | "dir" | "wheel" | "vendor"
         self.package = package          # Debian package / wheel distribution name
         self.version = version          # Debian version / wheel version
-        self.sha256 = sha256            # of the .deb / .whl
-        self.artifact = artifact        # file name of the .deb / .whl
+        self.sha256 = sha256            # of the .deb / .whl / source archive
+        self.artifact = artifact        # file name of the .deb / .whl / source archive
+        self.patches = []               # (file name, sha256) of patches applied (vendor sources)
 
 
 def deb_source(spec, deb_path, workdir):
@@ -151,6 +164,78 @@ def wheel_source(spec, whl, workdir):
     return Source(spec, unpacked, "wheel", meta["Name"], meta["Version"], sha256_file(whl), whl.name)
 
 
+def listed_sha256(archive):
+    """The sha256 the SHA256SUMS next to a vendored archive lists for it (None if unlisted)."""
+    sums = archive.parent / "SHA256SUMS"
+    if not sums.is_file():
+        return None
+    for line in sums.read_text("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("*") == archive.name:
+            return parts[0]
+    return None
+
+
+def vendor_source(spec, rest, workdir):
+    path, _, query = rest.partition("?")
+    archive = pathlib.Path(path)
+    params = {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+    unknown = sorted(set(params) - {"name", "version", "include", "root", "patch"})
+    if unknown:
+        raise LayerError("vendor source %r: unknown parameter(s) %s" % (spec, ", ".join(unknown)))
+    for key in ("name", "version", "include"):
+        if not params.get(key):
+            raise LayerError("vendor source %r needs %s=" % (spec, key))
+    if not archive.is_file():
+        raise LayerError("vendor source %r: %s does not exist" % (spec, archive))
+    digest = sha256_file(archive)
+    listed = listed_sha256(archive)
+    if listed is None:
+        raise LayerError("%s is not listed in %s" % (archive.name, archive.parent / "SHA256SUMS"))
+    if listed != digest:
+        raise LayerError("%s: sha256 %s, but SHA256SUMS lists %s" % (archive.name, digest, listed))
+    unpacked = pathlib.Path(tempfile.mkdtemp(prefix="vendor-", dir=workdir))
+    run(["tar", "-xf", str(archive), "-C", str(unpacked)])
+    tops = sorted(unpacked.iterdir())
+    if len(tops) != 1 or not tops[0].is_dir():
+        raise LayerError("%s: expected one top directory, found %s" % (archive.name, [t.name for t in tops]))
+    top = tops[0]
+    patches = []
+    for patch in filter(None, params.get("patch", "").split(",")):
+        patch = pathlib.Path(patch)
+        if not patch.is_file():
+            raise LayerError("vendor source %r: patch %s does not exist" % (spec, patch))
+        run(["patch", "-p1", "-s", "--no-backup-if-mismatch", "-i", str(patch.resolve())], cwd=str(top))
+        patches.append((patch.name, sha256_file(patch)))
+    root = top / params["root"] if params.get("root") else top
+    staged = pathlib.Path(tempfile.mkdtemp(prefix="staged-", dir=workdir))
+    tops_out = []
+    for name in params["include"].split(","):
+        item = root / name
+        if item.is_dir():
+            shutil.copytree(item, staged / name)
+            tops_out.append(name)
+        elif item.is_file() and name.endswith(".py"):
+            shutil.copy2(item, staged / name)
+            tops_out.append(name[:-3])
+        else:
+            raise LayerError("vendor source %r: %s is neither a package directory nor a .py module in %s"
+                             % (spec, name, archive.name))
+    dist, version = params["name"], params["version"]
+    # What a wheel install writes for importlib.metadata (normalised name, PEP 427).
+    meta_dir = staged / ("%s-%s.dist-info" % (re.sub(r"[-_.]+", "_", dist), version))
+    meta_dir.mkdir()
+    (meta_dir / "METADATA").write_text("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (dist, version), "utf-8")
+    (meta_dir / "top_level.txt").write_text("".join(t + "\n" for t in sorted(tops_out)), "utf-8")
+    # The manifest names the archive and patches by file name: the record is the same wherever
+    # the build ran.
+    shown = dict(params, patch=",".join(n for n, _ in patches)) if patches else dict(params)
+    recorded = "vendor:%s?%s" % (archive.name, urllib.parse.urlencode(sorted(shown.items()), safe=","))
+    src = Source(recorded, staged, "vendor", dist, version, digest, archive.name)
+    src.patches = patches
+    return src
+
+
 def open_source(spec, deb_cache, workdir):
     kind, _, rest = spec.partition(":")
     if kind == "deb":
@@ -159,6 +244,8 @@ def open_source(spec, deb_cache, workdir):
         return deb_source(spec, rest, workdir)
     if kind == "wheel":
         return wheel_source(spec, rest, workdir)
+    if kind == "vendor":
+        return vendor_source(spec, rest, workdir)
     if kind == "dir":
         if not pathlib.Path(rest).is_dir():
             raise LayerError("dir source %r is not a directory" % rest)
@@ -169,7 +256,7 @@ def open_source(spec, deb_cache, workdir):
         return open_source("debfile:" + spec, deb_cache, workdir)
     if pathlib.Path(spec).is_dir():
         return open_source("dir:" + spec, deb_cache, workdir)
-    raise LayerError("unknown source %r (deb:PKG=VER, debfile:PATH, dir:PATH or wheel:PATH)" % spec)
+    raise LayerError("unknown source %r (deb:PKG=VER, debfile:PATH, dir:PATH, wheel:PATH or vendor:PATH?...)" % spec)
 
 
 # ----------------------------------------------------------------------------- metadata
@@ -192,8 +279,22 @@ def distributions(root):
 
 # ----------------------------------------------------------------------------- layer
 
-def collect(sources, drop_tests):
-    """Map archive name -> (source, path) over all sources; refuse compiled extensions."""
+def dropped_package(rel, drop_tests, drop_packages):
+    """The dotted package a file is dropped with, or None when it is kept."""
+    dirs = rel.parts[:-1]
+    for pkg in drop_packages:
+        parts = tuple(pkg.split("."))
+        if dirs[:len(parts)] == parts:
+            return pkg
+    if drop_tests and "tests" in dirs:
+        return ".".join(dirs[:dirs.index("tests") + 1])
+    return None
+
+
+def collect(sources, drop_tests, drop_packages=(), omit_compiled=False):
+    """Map archive name -> (source, path) over all sources; refuse compiled extensions (or, with
+    omit_compiled, leave them out and list them). Dropped files are returned as (source,
+    relative path, dotted package)."""
     entries = {}
     dropped = []
     compiled = []
@@ -205,8 +306,9 @@ def collect(sources, drop_tests):
             if path.name.endswith(COMPILED_SUFFIXES) or ".so." in path.name:
                 compiled.append("%s: %s" % (src.spec, rel.as_posix()))
                 continue
-            if drop_tests and "tests" in rel.parts[:-1]:
-                dropped.append((src, rel))
+            pkg = dropped_package(rel, drop_tests, drop_packages)
+            if pkg is not None:
+                dropped.append((src, rel, pkg))
                 continue
             name = rel.as_posix()
             if len(rel.parts) == 1 and name.endswith(".egg-info"):
@@ -218,10 +320,12 @@ def collect(sources, drop_tests):
             if name in entries:
                 raise LayerError("%s is in both %s and %s" % (name, entries[name][0].spec, src.spec))
             entries[name] = (src, path)
+    if compiled and omit_compiled:
+        return entries, dropped, compiled
     if compiled:
         raise LayerError("compiled extensions are not allowed in a layer (the sandbox runs pure Python):\n  "
                          + "\n  ".join(compiled))
-    return entries, dropped
+    return entries, dropped, []
 
 
 def module_name(archive_name):
@@ -273,12 +377,7 @@ def check_dropped(trees, dropped_modules):
 
 
 def dropped_packages(dropped):
-    mods = set()
-    for _, rel in dropped:
-        parts = list(rel.parts)
-        i = parts.index("tests")
-        mods.add(".".join(parts[:i + 1]))
-    return sorted(mods)
+    return sorted({pkg for _, _, pkg in dropped})
 
 
 def build(args):
@@ -287,7 +386,7 @@ def build(args):
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="layer-") as workdir:
         sources = [open_source(s, args.deb_cache, workdir) for s in args.sources]
-        entries, dropped = collect(sources, args.drop_tests)
+        entries, dropped, omitted = collect(sources, args.drop_tests, args.drop_package, args.omit_compiled)
         if not entries:
             raise LayerError("the sources hold no files")
         files = {}          # archive name -> bytes
@@ -322,11 +421,15 @@ def build(args):
         for src in sources:
             dists.extend(dict(d, source=src.spec) for d in distributions(src.root))
         warnings_out = ["function-level import of a dropped module: " + n for n in notes]
+        warnings_out += ["compiled extension left out (the package's pure-Python fallback is used): " + c
+                         for c in omitted]
         packages = []
         for src in sources:
             entry = {"source": src.spec, "origin": src.origin}
             if src.package:
                 entry.update(package=src.package, version=src.version, artifact=src.artifact, sha256=src.sha256)
+            if src.patches:
+                entry["patches"] = [{"file": n, "sha256": h} for n, h in src.patches]
             entry["distributions"] = [{"name": d["name"], "version": d["version"], "metadata": d["metadata"]}
                                       for d in dists if d["source"] == src.spec]
             for d in entry["distributions"]:
@@ -362,7 +465,7 @@ def build(args):
             "dropped": {
                 "packages": dropped_mods,
                 "files": len(dropped),
-                "bytes": sum((src.root / rel).stat().st_size for src, rel in dropped),
+                "bytes": sum((src.root / rel).stat().st_size for src, rel, _ in dropped),
             },
             "warnings": warnings_out,
         }
@@ -433,6 +536,11 @@ def main(argv=None):
     p.add_argument("--version", required=True, help="layer version")
     p.add_argument("--out", required=True, help="output directory for NAME-VERSION.zip and .manifest.json")
     p.add_argument("--drop-tests", action="store_true", help="drop directories named tests (checked)")
+    p.add_argument("--omit-compiled", action="store_true",
+                   help="leave compiled extensions out (listed in the manifest's warnings) instead of refusing "
+                        "the package; only for packages with a pure-Python fallback (markupsafe's _speedups)")
+    p.add_argument("--drop-package", action="append", default=[], metavar="PKG",
+                   help="drop the package PKG (dotted name, e.g. nltk.test; checked like --drop-tests)")
     p.add_argument("--code-prefix", default=DEFAULT_CODE_PREFIX, help="path prefix of code filenames")
     p.add_argument("--deb-cache", help="directory of downloaded .debs (reused, filled by apt-get download)")
     p.add_argument("--runtime-zip", default=str(DEFAULT_RUNTIME_ZIP) if DEFAULT_RUNTIME_ZIP.exists() else None,

@@ -24,15 +24,18 @@ export function defaultLayerDir(root: string = repoRoot()): string {
 export interface LayerDistribution { name: string; version: string; metadata: string }
 
 export interface LayerPackage {
-  /** The build_layer.py source spec, e.g. "deb:python3-sympy=1.11.1-1", "wheel:/x/calc-1.0-py3-none-any.whl". */
+  /** The build_layer.py source spec, e.g. "deb:python3-sympy=1.11.1-1", "wheel:/x/calc-1.0-py3-none-any.whl",
+   * "vendor:sympy-1.14.0.tar.gz?include=sympy,isympy.py&name=sympy&version=1.14.0". */
   source: string;
-  origin: 'deb' | 'dir' | 'wheel';
-  /** Debian package or wheel distribution name and its version (not for dir sources). */
+  origin: 'deb' | 'dir' | 'wheel' | 'vendor';
+  /** Debian package, wheel or vendored distribution name and its version (not for dir sources). */
   package?: string;
   version?: string;
-  /** File name and sha256 of the .deb/.whl the layer was built from. */
+  /** File name and sha256 of the .deb/.whl/source archive the layer was built from. */
   artifact?: string;
   sha256?: string;
+  /** Patches applied to a vendored source before it was compiled. */
+  patches?: { file: string; sha256: string }[];
   /** *.dist-info / *.egg-info found in the source (what importlib.metadata reports). */
   distributions: LayerDistribution[];
 }

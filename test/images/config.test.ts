@@ -2,6 +2,7 @@
 // it, and verification failures (corrupted zips, missing or conflicting layers, bad builds).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,9 @@ test('committed layers match SHA256SUMS and their manifests, pyc-only, no tests,
   const dir = defaultLayerDir(testRoot());
   const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
   const entries = scanLayerDir(dir);
-  assert.deepEqual(entries.map((e) => e.manifest.name).sort(), ['dateutil', 'networkx', 'pyparsing', 'sympy']);
+  assert.deepEqual([...new Set(entries.map((e) => e.manifest.name))].sort(), [
+    'chem', 'codejail-includes', 'dateutil', 'markupsafe', 'mpmath', 'networkx', 'nltk', 'openedx-calc', 'pyparsing', 'sympy',
+  ]);
   for (const e of entries) {
     const layer = loadLayer(e.manifestPath);
     assert.ok(sums.includes(`${sha256(layer.data)}  ${e.manifest.zip}`));
@@ -57,8 +60,10 @@ test('committed layers match SHA256SUMS and their manifests, pyc-only, no tests,
     assert.ok(!names.some((n) => n.includes('__pycache__')));
     assert.equal(e.manifest.codePrefix, '/usr/lib/python3/dist-packages/');
     for (const p of e.manifest.packages) {
-      assert.equal(p.origin, 'deb');
+      assert.ok(p.origin === 'deb' || p.origin === 'vendor', p.source);
       assert.match(p.sha256 ?? '', /^[0-9a-f]{64}$/);
+      // The record names the archive, never a path of the machine that built it.
+      assert.ok(!p.source.includes('/'), p.source);
     }
   }
 });
@@ -139,6 +144,73 @@ test('the builder refuses compiled extensions, non-pure wheels and unpinned Debi
   const plat = buildLayer(['--name', 'plat', '--version', '1', '--out', join(tmp, 'out'), `wheel:${whl}`], true);
   assert.equal(plat.status, 1);
   assert.match(plat.stderr, /not a pure-Python wheel/);
+});
+
+/** A source archive as ../shared/vendor holds them (one top directory) with its SHA256SUMS. */
+function writeVendorArchive(dir: string): string {
+  const top = join(dir, 'src', 'vendpkg-1.2');
+  mkdirSync(join(top, 'lib', 'vendpkg', 'tests'), { recursive: true });
+  writeFileSync(join(top, 'lib', 'vendpkg', '__init__.py'), 'GREETING = "hello"\n');
+  writeFileSync(join(top, 'lib', 'vendpkg', 'tests', '__init__.py'), '');
+  writeFileSync(join(top, 'lib', 'vendmod.py'), 'X = 1\n');
+  writeFileSync(join(top, 'setup.py'), 'raise SystemExit("not part of the layer")\n');
+  const archive = join(dir, 'vendpkg-1.2.tar.gz');
+  const tar = spawnSync('tar', ['-czf', archive, '-C', join(dir, 'src'), 'vendpkg-1.2']);
+  assert.equal(tar.status, 0, String(tar.stderr));
+  writeFileSync(join(dir, 'SHA256SUMS'), `${sha256(readFileSync(archive))}  vendpkg-1.2.tar.gz\n`);
+  return archive;
+}
+
+test('vendor: sources are checked against SHA256SUMS, patched, selected and given metadata', () => {
+  const dir = join(tmp, 'vendor');
+  mkdirSync(dir);
+  const archive = writeVendorArchive(dir);
+  const patch = join(dir, 'greeting.patch');
+  writeFileSync(patch, [
+    'Change the greeting.', '',
+    '--- a/lib/vendpkg/__init__.py', '+++ b/lib/vendpkg/__init__.py', '@@ -1 +1 @@',
+    '-GREETING = "hello"', '+GREETING = "patched"', '',
+  ].join('\n'));
+  const spec = `vendor:${archive}?name=vend-pkg&version=1.2&root=lib&include=vendpkg,vendmod.py&patch=${patch}`;
+  const m = JSON.parse(buildLayer(['--name', 'vend', '--version', '1.2', '--drop-tests', '--out', join(dir, 'out'), spec]).stdout);
+  assert.deepEqual(m.topLevel, ['vendmod', 'vendpkg']);
+  assert.deepEqual(m.dropped.packages, ['vendpkg.tests']);
+  const p = m.packages[0];
+  assert.equal(p.origin, 'vendor');
+  assert.equal(p.sha256, sha256(readFileSync(archive)));
+  assert.equal(p.source, 'vendor:vendpkg-1.2.tar.gz?include=vendpkg,vendmod.py&name=vend-pkg&patch=greeting.patch&root=lib&version=1.2');
+  assert.deepEqual(p.patches, [{ file: 'greeting.patch', sha256: sha256(readFileSync(patch)) }]);
+  assert.deepEqual(p.distributions, [{ name: 'vend-pkg', version: '1.2', metadata: 'vend_pkg-1.2.dist-info' }]);
+  const zip = join(dir, 'out', 'vend-1.2.zip');
+  const native = spawnSync('/usr/bin/python3', ['-I', '-S', '-c',
+    `import sys; sys.path.insert(0, ${JSON.stringify(zip)})\nimport vendpkg, vendmod, importlib.metadata as md\n` +
+    'print(vendpkg.GREETING, vendmod.X, md.version("vend-pkg"), md.distribution("vend-pkg").read_text("top_level.txt").split())'],
+  { encoding: 'utf8' });
+  assert.equal(native.stderr, '');
+  assert.equal(native.stdout, "patched 1 1.2 ['vendmod', 'vendpkg']\n");
+
+  // A tampered archive, one SHA256SUMS does not list, and a bad selection are refused.
+  writeFileSync(join(dir, 'SHA256SUMS'), `${'0'.repeat(64)}  vendpkg-1.2.tar.gz\n`);
+  const bad = buildLayer(['--name', 'vend', '--version', '1.2', '--out', join(dir, 'out2'), spec], true);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /vendpkg-1\.2\.tar\.gz: sha256 [0-9a-f]{64}, but SHA256SUMS lists 0{64}/);
+  writeFileSync(join(dir, 'SHA256SUMS'), '');
+  const unlisted = buildLayer(['--name', 'vend', '--version', '1.2', '--out', join(dir, 'out2'), spec], true);
+  assert.match(unlisted.stderr, /vendpkg-1\.2\.tar\.gz is not listed in .*SHA256SUMS/);
+  writeVendorArchive(dir);
+  const missing = buildLayer(['--name', 'vend', '--version', '1.2', '--out', join(dir, 'out2'),
+    `vendor:${archive}?name=v&version=1&include=nosuch`], true);
+  assert.match(missing.stderr, /nosuch is neither a package directory nor a \.py module/);
+});
+
+test('--omit-compiled leaves compiled extensions out and lists them', () => {
+  const src = join(tmp, 'omit-src');
+  mkdirSync(join(src, 'fastpkg'), { recursive: true });
+  writeFileSync(join(src, 'fastpkg', '__init__.py'), 'try:\n    from ._speedups import f\nexcept ImportError:\n    f = None\n');
+  writeFileSync(join(src, 'fastpkg', '_speedups.cpython-311-x86_64-linux-gnu.so'), 'ELF');
+  const m = JSON.parse(buildLayer(['--name', 'fast', '--version', '1', '--omit-compiled', '--out', join(tmp, 'omit'), `dir:${src}`]).stdout);
+  assert.equal(m.files, 1);
+  assert.deepEqual(m.warnings, [`compiled extension left out (the package's pure-Python fallback is used): dir:${src}: fastpkg/_speedups.cpython-311-x86_64-linux-gnu.so`]);
 });
 
 test('layers are reproducible: the same sources give the same zip bytes', () => {
