@@ -30,7 +30,7 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'cj-import-cost-'));
   const cfg = writeConfig(join(tmp, 'images.json'), {
     include: 'default',
-    images: [{ name: 'sci-no-preload', extends: 'py311-base', layers: ['sympy', 'networkx', 'pyparsing', 'dateutil'] }],
+    images: [{ name: 'sci-no-preload', extends: 'py311-base', layers: ['sympy@1.11.1-1', 'networkx@2.8.8-1', 'pyparsing@3.0.9-1', 'dateutil@2.8.2-2'] }],
   });
   const images = loadImages(cfg, { root: testRoot(), only: ['sci-no-preload', 'py311-sci-2026.1'] });
   cold = await timedJail('sci-no-preload', images.get('sci-no-preload')!);
