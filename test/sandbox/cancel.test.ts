@@ -25,7 +25,8 @@ test('aborting a queued request removes it from the queue; the running one finis
   // Aborting after a run started changes nothing: it completes.
   const ac2 = new AbortController();
   const started = jail.jailCode({ command: 'python', code: 'print(6 * 7)', signal: ac2.signal });
-  await new Promise((r) => setTimeout(r, 50));
+  // Wait until a worker has taken it (a fixed delay is not enough on a loaded machine).
+  while (jail.stats().busy === 0) await new Promise((r) => setTimeout(r, 5));
   ac2.abort();
   const ok = await started;
   assert.equal(text(ok.stdout), '42\n');
