@@ -13,42 +13,41 @@ P=$WORK/prefix
 AUTOTOOLS_ENV=(CC="$CCW" AR=llvm-ar-19 RANLIB=llvm-ranlib-19
   CFLAGS="-Os $PREFIX_MAP -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS"
   LDFLAGS="-lwasi-emulated-signal -lwasi-emulated-process-clocks")
-# Debian's config.sub predates the "wasi" OS: refresh it, regenerate the build system with it.
-refresh_autotools() {
-  cp /usr/share/misc/config.sub /usr/share/misc/config.guess "$1/"
-  (cd "$1" && autoreconf -fi >/dev/null 2>&1) || die "autoreconf failed in $1"
+# Debian source package SPEC -> a static library in $P: unpack, our patches (PREFIX-*.patch),
+# a refreshed build system (Debian's config.sub predates the "wasi" OS), configure, then the
+# make commands given after "--" (run in the build directory).
+autotools_build() { # SPEC PATCH-PREFIX "configure flags" -- make-args...
+  local spec=$1 prefix=$2 flags=$3; shift 4
+  local name=${spec%%=*}
+  deb_source "$spec" "$WORK/$name-src"
+  local src; src=$(ls -d "$WORK/$name-src/$name"-*/); src=${src%/}
+  apply_patches "$src" "$prefix"
+  cp /usr/share/misc/config.sub /usr/share/misc/config.guess "$src/"
+  (cd "$src" && autoreconf -fi >/dev/null 2>&1) || die "autoreconf failed in $src"
+  mkdir -p "$WORK/$name-build"
+  (cd "$WORK/$name-build" && env "${AUTOTOOLS_ENV[@]}" "$src/configure" -q --host=wasm32-unknown-wasi \
+     --build=x86_64-pc-linux-gnu --prefix="$P" --enable-static --disable-shared $flags >/dev/null) \
+    || die "configure of $name failed"
+  local cmd
+  for cmd in "$@"; do
+    (cd "$WORK/$name-build" && make $cmd >/dev/null) || die "make $cmd ($name) failed"
+  done
 }
 
 # 1. libxml2: static, no threads/network/modules/ICU/lzma; zlib and iconv from the runtime's own
 #    (the base build's zlib, wasi-libc's musl iconv: UTF-16/UTF-32/Latin-1 input work).
 log "libxml2 ($LIBXML2)"
-deb_source "$LIBXML2" "$WORK/libxml2-src"
-X=$(ls -d "$WORK"/libxml2-src/libxml2-*/); X=${X%/}
-apply_patches "$X" libxml2-
-refresh_autotools "$X"
-mkdir -p "$WORK/libxml2-build"
-(cd "$WORK/libxml2-build" && env "${AUTOTOOLS_ENV[@]}" "$X/configure" -q --host=wasm32-unknown-wasi \
-   --build=x86_64-pc-linux-gnu --prefix="$P" --enable-static --disable-shared --without-threads \
-   --without-thread-alloc --without-http --without-ftp --with-iconv --without-icu --without-lzma \
-   --with-zlib="$DEPS" --without-python --without-modules --without-readline --without-history \
-   --without-debug --without-mem-debug --without-run-debug >/dev/null \
- && make -j"$JOBS" libxml2.la >/dev/null \
- && make install-libLTLIBRARIES install-pkgconfigDATA install-binSCRIPTS >/dev/null \
- && make -C include install >/dev/null) || die "libxml2 build failed"
+autotools_build "$LIBXML2" libxml2- "--without-threads --without-thread-alloc --without-http --without-ftp
+  --with-iconv --without-icu --without-lzma --with-zlib=$DEPS --without-python --without-modules
+  --without-readline --without-history --without-debug --without-mem-debug --without-run-debug" -- \
+  "-j$JOBS libxml2.la" "install-libLTLIBRARIES install-pkgconfigDATA install-binSCRIPTS" "-C include install"
 
 # 2. libxslt + libexslt (no crypto, plugins or debugger; the profiler stays: lxml calls
 #    xsltGetProfileInformation).
 log "libxslt ($LIBXSLT)"
-deb_source "$LIBXSLT" "$WORK/libxslt-src"
-T=$(ls -d "$WORK"/libxslt-src/libxslt-*/); T=${T%/}
-apply_patches "$T" libxslt-
-refresh_autotools "$T"
-mkdir -p "$WORK/libxslt-build"
-(cd "$WORK/libxslt-build" && env "${AUTOTOOLS_ENV[@]}" "$T/configure" -q --host=wasm32-unknown-wasi \
-   --build=x86_64-pc-linux-gnu --prefix="$P" --enable-static --disable-shared --without-crypto \
-   --without-python --without-plugins --without-debugger --with-libxml-prefix="$P" >/dev/null \
- && make -j"$JOBS" -C libxslt libxslt.la >/dev/null && make -j"$JOBS" -C libexslt libexslt.la >/dev/null \
- && make -C libxslt install >/dev/null && make -C libexslt install >/dev/null) || die "libxslt build failed"
+autotools_build "$LIBXSLT" libxslt- "--without-crypto --without-python --without-plugins --without-debugger
+  --with-libxml-prefix=$P" -- \
+  "-j$JOBS -C libxslt libxslt.la" "-j$JOBS -C libexslt libexslt.la" "-C libxslt install" "-C libexslt install"
 
 # 3. lxml's C from its Cython sources.
 log "cythonize lxml.etree, lxml.objectify"
