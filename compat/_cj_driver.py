@@ -15,6 +15,11 @@ import os
 import sys
 import types
 
+import _cj_confinement
+
+# Before anything imports socket or subprocess: the sandbox answers as codejail's confinement.
+_cj_confinement.install()
+
 class _DottedBuiltinFinder:
     """Finds built-in modules registered under dotted names (numpy's extension modules in a
     runtime variant). BuiltinImporter only looks at top-level names: it returns None whenever
@@ -127,22 +132,44 @@ def _exit_status(exc):
 
 
 def _user_traceback(tb):
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    """`tb` without the frames of this module and of the confinement shims: natively neither
+    exists (the interpreter's main loop runs the program, the kernel refuses what the
+    confinement refuses)."""
+    kept = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename != __file__ and not _cj_confinement.hidden(code):
+            kept.append(tb)
         tb = tb.tb_next
-    return tb
+    rebuilt = None
+    for entry in reversed(kept):
+        rebuilt = types.TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return rebuilt
+
+
+def _trim_chain(exc):
+    """Trim the tracebacks of `exc` and of the exceptions chained to it (printed with it)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = _user_traceback(exc.__traceback__)
+        if exc.__cause__ is not None:
+            _trim_chain(exc.__cause__)
+        exc = exc.__context__
 
 
 def _report(exc):
     """Print an uncaught exception the way the interpreter's main loop does."""
-    tb = _user_traceback(exc.__traceback__)
-    # PyErr_Display prints the exception's own __traceback__, so trim it there.
-    exc.__traceback__ = tb
+    # PyErr_Display prints each exception's own __traceback__, so trim them there.
+    _trim_chain(exc)
+    tb = exc.__traceback__
     try:
         sys.excepthook(type(exc), exc, tb)
     except BaseException as hook_error:  # the hook itself failed: CPython prints both
         try:
             sys.stderr.write("Error in sys.excepthook:\n")
-            sys.__excepthook__(type(hook_error), hook_error, _user_traceback(hook_error.__traceback__))
+            _trim_chain(hook_error)
+            sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
             sys.stderr.write("\nOriginal exception was:\n")
             sys.__excepthook__(type(exc), exc, tb)
         except BaseException:

@@ -33,6 +33,12 @@ from .transport import (
 )
 from .wrapper import json_safe, python_path_basename
 
+# The service ends a run at the latest at REALTIME x this + the grace, in wall-clock seconds
+# (its watchdog; src/jail/jailCode.ts DEFAULT_RUN_SETTINGS): the deterministic limits (fuel,
+# program time) normally decide long before.
+SERVICE_WATCHDOG_FACTOR = 4
+SERVICE_WATCHDOG_GRACE = 1.0
+
 JAIL_CODE_PATH = "/api/v1/jail_code"
 SAFE_EXEC_PATH = "/api/v1/safe_exec"
 CODE_EXEC_V0_PATH = "/api/v0/code-exec"
@@ -91,11 +97,14 @@ class ServiceClient:
         return float(self._read_timeout) if self._read_timeout is not None else config.read_timeout()
 
     def read_timeout_for(self, limits):
-        """The read timeout for a run under ``limits``: at least REALTIME plus the margin."""
+        """The read timeout for a run under ``limits``: at least the time within which the
+        service answers such a run (its wall-clock watchdog, REALTIME x 4 + 1 s by default),
+        plus the margin, so the client never gives up on a run the service is still timing."""
         timeout = self.read_timeout
         realtime = (limits or {}).get("REALTIME")
         if isinstance(realtime, (int, float)) and not isinstance(realtime, bool) and realtime > 0:
-            timeout = max(timeout, float(realtime) + config.timeout_margin())
+            watchdog = float(realtime) * SERVICE_WATCHDOG_FACTOR + SERVICE_WATCHDOG_GRACE
+            timeout = max(timeout, watchdog + config.timeout_margin())
         return timeout
 
     # -- plumbing ---------------------------------------------------------

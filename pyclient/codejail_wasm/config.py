@@ -15,8 +15,8 @@ Settings (all optional):
 ``CODEJAIL_WASM_TOKEN``            bearer token sent as ``Authorization: Bearer ...``
 ``CODEJAIL_WASM_CONNECT_TIMEOUT``  seconds; else ``CODE_JAIL_REST_SERVICE_CONNECT_TIMEOUT`` (0.5)
 ``CODEJAIL_WASM_READ_TIMEOUT``     seconds; else ``CODE_JAIL_REST_SERVICE_READ_TIMEOUT`` (3.5)
-``CODEJAIL_WASM_TIMEOUT_MARGIN``   seconds added to a request's REALTIME limit; the read
-                                   timeout of jail_code/safe_exec is at least REALTIME+margin (1.0)
+``CODEJAIL_WASM_TIMEOUT_MARGIN``   seconds added to the service's deadline for a run (REALTIME x 4 + 1): the
+                                   read timeout of jail_code/safe_exec is at least deadline+margin (1.0)
 ``CODEJAIL_WASM_MODE``             ``service`` (default) or ``shadow`` (see codejail_wasm.shadow)
 ``CODEJAIL_WASM_COMMAND_MAP``      dict: codejail command name -> service command name
 """

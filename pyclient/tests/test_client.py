@@ -102,12 +102,18 @@ class JailCodeTest(ClientTestCase):
                 with open(os.path.join(pkg, rel), "wb") as f:
                     f.write(content)
             os.symlink(one, os.path.join(pkg, "link.py"))
+            os.symlink("sub", os.path.join(pkg, "subdir_link"))
+            os.symlink(os.path.join(pkg, "sub", "m.py"), os.path.join(tmp, "top_link.py"))
             with FakeService({("POST", "/api/v1/jail_code"): jail_ok()}) as fake:
                 codejail_wasm.configure(url=fake.url)
-                client.jail_code("python", argv=["one.py"], files=[one, pkg + "/"])
-        files = {f["path"]: b64d(f["content_b64"]) for f in fake.requests[0].json()["files"]}
-        self.assertEqual(files, {"one.py": b"ONE", "pkg/__init__.py": b"", "pkg/sub/m.py": b"M",
-                                 "pkg/link.py": b"ONE"})
+                client.jail_code("python", argv=["one.py"], files=[one, pkg + "/", os.path.join(tmp, "top_link.py")])
+        sent = fake.requests[0].json()["files"]
+        files = {f["path"]: b64d(f["content_b64"]) for f in sent if "content_b64" in f}
+        self.assertEqual(files, {"one.py": b"ONE", "pkg/__init__.py": b"", "pkg/sub/m.py": b"M"})
+        # As codejail copies them (copytree(symlinks=True)): links stay links, no data read through them.
+        links = {f["path"]: f["symlink"] for f in sent if "symlink" in f}
+        self.assertEqual(links, {"pkg/link.py": one, "pkg/subdir_link": "sub",
+                                 "top_link.py": os.path.join(pkg, "sub", "m.py")})
 
     def test_missing_file_raises_oserror_before_sending(self):
         with FakeService({}) as fake:
@@ -286,9 +292,9 @@ class ErrorPathTest(ClientTestCase):
         os.environ["CODE_JAIL_REST_SERVICE_READ_TIMEOUT"] = "0.3"
         c = client.ServiceClient(url="http://x")
         self.assertEqual(c.read_timeout_for({"REALTIME": 0}), 0.3)
-        self.assertEqual(c.read_timeout_for({"REALTIME": 5}), 6.0)
+        self.assertEqual(c.read_timeout_for({"REALTIME": 5}), 22.0)  # the service's watchdog (5 x 4 + 1) + 1
         os.environ["CODEJAIL_WASM_TIMEOUT_MARGIN"] = "0.5"
-        self.assertEqual(c.read_timeout_for({"REALTIME": 5}), 5.5)
+        self.assertEqual(c.read_timeout_for({"REALTIME": 5}), 21.5)
 
     def test_trickling_service_total_deadline(self):
         # Headers arrive at once but the body never completes: the read timeout is a total deadline.

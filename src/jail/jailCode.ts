@@ -40,6 +40,24 @@ export function jailDirName(seed: number): string {
   return `/tmp/codejail-${name}`;
 }
 
+/**
+ * The environment codejail's program gets: it runs as `sudo -u sandbox TMPDIR=tmp python ...`,
+ * and sudo replaces the caller's environment with the target user's (PATH is sudo's
+ * secure_path, Debian's default), then adds TMPDIR. Nothing of the service's own environment
+ * reaches the sandbox. (sudo also sets SUDO_USER/UID/GID/COMMAND, which name the caller
+ * and its command line: there is no such caller here.)
+ */
+export const SANDBOX_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
+  MAIL: '/var/mail/sandbox',
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LOGNAME: 'sandbox',
+  USER: 'sandbox',
+  HOME: '/home/sandbox',
+  SHELL: '/usr/sbin/nologin',
+  TERM: 'unknown',
+  TMPDIR: 'tmp',
+});
+
 export function newSeed(): number {
   return randomInt(0, 2 ** 31);
 }
@@ -83,7 +101,7 @@ export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, setti
   const argv = [...(req.argv ?? [])];
   (req.files ?? []).forEach((f, i) => {
     checkRelativePath(f.path, `files[${i}].path`, true);
-    files.push({ path: `${dir}/${f.path}`, data: f.content });
+    files.push({ path: `${dir}/${f.path}`, data: f.content, ...(f.symlink !== undefined ? { symlink: f.symlink } : {}) });
   });
   if (req.code) {
     files.push({ path: `${dir}/jailed_code`, data: utf8.encode(req.code) });
@@ -93,12 +111,13 @@ export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, setti
     checkRelativePath(f.name, `extra_files[${i}].name`, false);
     files.push({ path: `${dir}/${f.name}`, data: f.content });
   });
-  // The writable tmp/ directory codejail creates, and TMPDIR=tmp pointing at it.
-  files.push({ path: `${dir}/tmp/`, data: new Uint8Array(0) });
+  // The world-writable tmp/ directory codejail creates (the only place the program may write),
+  // and TMPDIR=tmp pointing at it.
+  files.push({ path: `${dir}/tmp/`, data: new Uint8Array(0), writable: true });
   const stdin = req.stdin == null ? new Uint8Array(0) : typeof req.stdin === 'string' ? utf8.encode(req.stdin) : req.stdin;
   return {
     argv: ['python', '-E', '-B', ...argv],
-    env: { TMPDIR: 'tmp' },
+    env: { ...SANDBOX_ENVIRONMENT },
     cwd: dir,
     files,
     stdin,

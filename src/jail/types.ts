@@ -17,6 +17,8 @@ export type LimitName = keyof CodejailLimits;
 export interface JailFile {
   path: string;
   content: Uint8Array;
+  /** A symbolic link to this target (content is empty): codejail copies symlinks as symlinks. */
+  symlink?: string;
 }
 /** codejail's extra_files: (name, bytes) written into the jail directory. */
 export interface ExtraFile {

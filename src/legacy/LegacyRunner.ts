@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { CodejailLimits, JailCodeRequest } from '../jail/types.js';
 import { DEFAULT_LIMITS } from '../jail/limits.js';
-import { checkRelativePath } from '../jail/jailCode.js';
+import { checkRelativePath, SANDBOX_ENVIRONMENT } from '../jail/jailCode.js';
 import { safeExecExceptionMessage } from '../jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
 
@@ -83,7 +83,7 @@ export async function legacyJailCode(req: JailCodeRequest, opts: LegacyOptions =
 function run(cmd: string[], cwd: string, stdin: Uint8Array, realtime: number):
   Promise<{ status: number; stdout: Uint8Array; stderr: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd, env: { TMPDIR: 'tmp' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd, env: { ...SANDBOX_ENVIRONMENT }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

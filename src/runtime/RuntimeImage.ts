@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { buildReadOnlyTree, type DirNode, type ReadOnlyFile } from '../sandbox/wasi/InMemoryFs.js';
 import { SANDBOX_DIRS } from '../sandbox/layout.js';
+import { confineTree } from '../sandbox/wasi/confinement.js';
 
 /** Repository root, found from this file's location (src/... or dist/src/...). */
 export function repoRoot(): string {
@@ -121,5 +122,5 @@ export function imageFiles(image: RuntimeImage): ReadOnlyFile[] {
 
 /** The read-only tree every run starts from. */
 export function imageTree(image: RuntimeImage): DirNode {
-  return buildReadOnlyTree(imageFiles(image), SANDBOX_DIRS);
+  return confineTree(buildReadOnlyTree(imageFiles(image), SANDBOX_DIRS));
 }

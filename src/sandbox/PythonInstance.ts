@@ -141,9 +141,12 @@ export class PythonInstance {
     });
     fs.placeDir(req.cwd);
     for (const f of req.files) {
-      if (f.path.endsWith('/')) fs.placeDir(f.path);
+      if (f.symlink !== undefined) continue;
+      if (f.path.endsWith('/')) fs.placeDir(f.path, f.writable);
       else fs.placeFile(f.path, f.data);
     }
+    // Links last: what a link leads to depends on the files placed.
+    for (const f of req.files) if (f.symlink !== undefined) fs.placeSymlink(f.path, f.symlink);
     const stdout = new OutputBuffer(lim.stdoutBytes);
     const stderr = new OutputBuffer(lim.stderrBytes);
     const e = this.exports;

@@ -1,9 +1,14 @@
 // The contract between the sandbox (a warm pool of WASI CPython instances) and its callers.
 
-/** A file placed in the sandbox FS for one run; absolute path, or a directory when it ends in "/". */
+/** A file placed in the sandbox FS for one run; absolute path, or a directory when it ends in "/".
+ * Everything placed is read-only to the program, as codejail's jail directory (the caller's) is. */
 export interface SandboxFile {
   path: string;
   data: Uint8Array;
+  /** A directory the program may create, write and remove files in (codejail's tmp/). */
+  writable?: boolean;
+  /** A symbolic link to this target instead of a file (codejail copies symlinks as symlinks). */
+  symlink?: string;
 }
 
 /** Limits the host enforces for one run. */
@@ -35,7 +40,8 @@ export interface RunRequest {
   argv: string[];
   /** Environment of the process (codejail gives {TMPDIR: 'tmp'}). */
   env: Record<string, string>;
-  /** Working directory; created if missing, writable, and the only writable tree. */
+  /** Working directory; created if missing. Read-only to the program, like everything placed
+   * in it except the directories placed writable. */
   cwd: string;
   /** Files to create before the run (inside cwd or elsewhere; the host's own layers stay read-only). */
   files: SandboxFile[];

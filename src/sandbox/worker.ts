@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { buildReadOnlyTree, type ReadOnlyFile } from './wasi/InMemoryFs.js';
+import { confineTree } from './wasi/confinement.js';
 import type { RunRequest, RunResult } from './types.js';
 import { SANDBOX_DIRS } from './layout.js';
 
@@ -25,7 +26,7 @@ const init = workerData as WorkerInit;
 const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
 let runs = 0;
 const port = parentPort!;
-const tree = buildReadOnlyTree(init.files, SANDBOX_DIRS);
+const tree = confineTree(buildReadOnlyTree(init.files, SANDBOX_DIRS));
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
 // A small snapshot is restored from a private, non-shared copy: V8 copies out of a
 // SharedArrayBuffer with relaxed atomic word moves, ~20 % slower than a plain memcpy while the

@@ -99,8 +99,15 @@ function files(v: PyValue | undefined, field: string): JailFile[] | undefined {
   return items.map((it, i) => {
     const f = `${field}[${i}]`;
     const d = asDict(it, f);
-    checkKeys(d, ['path', 'content_b64'], f);
+    checkKeys(d, ['path', 'content_b64', 'symlink'], f);
     const path = checkRelativePath(str(d.get('path'), `${f}.path`, { required: true }) as string, `${f}.path`);
+    // A symlink travels as its target text (codejail copies symlinks as symlinks); never both.
+    const symlink = str(d.get('symlink'), `${f}.symlink`, { nullable: true, noNul: true, max: MAX_NAME });
+    if (typeof symlink === 'string') {
+      if (d.has('content_b64')) bad(`${f}.content_b64`, 'must be absent for a symlink');
+      if (symlink === '') bad(`${f}.symlink`, 'must not be empty');
+      return { path, content: new Uint8Array(0), symlink };
+    }
     const content = b64(d.get('content_b64'), `${f}.content_b64`, { required: true }) as Uint8Array;
     return { path, content };
   });

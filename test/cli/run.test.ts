@@ -62,7 +62,7 @@ describe('codejail-wasm run', () => {
   });
 
   it('applies --fsize (codejail FSIZE 0: no file may be written by default)', () => {
-    const p = script('write.py', 'f = open("out.txt", "w")\nf.write("x" * 100)\nf.close()\nprint("wrote")\n');
+    const p = script('write.py', 'f = open("tmp/out.txt", "w")\nf.write("x" * 100)\nf.close()\nprint("wrote")\n');
     const denied = cli(['run', p]);
     assert.notEqual(denied.status, 0);
     const allowed = cli(['run', '--fsize', '1k', p]);

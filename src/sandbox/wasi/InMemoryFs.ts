@@ -15,6 +15,8 @@ export class FileNode {
   readonly kind = 'file' as const;
   readonly ino = nextIno++;
   mtimeNs: bigint;
+  /** False for a stand-in the program may not open (a caller's symlink that leads out of the jail). */
+  readable = true;
   /** Bytes of this file charged to the program's quota (files the caller supplied start at 0). */
   charged = 0;
   /** Bytes in use are data[0, size); data may be longer (growth headroom). */
@@ -59,7 +61,17 @@ export class DirNode {
   readonly ino = nextIno++;
   readonly entries = new Map<string, Node>();
   mtimeNs = 0n;
+  /** False outside the areas a confined program may list (see confinement.ts): opening it, or
+   * looking up a name it does not hold, is EACCES. */
+  readable = true;
   constructor(readonly writable: boolean) {}
+}
+
+/** A character device (/dev/null and friends): its data comes from the host, never from a buffer. */
+export class DeviceNode extends FileNode {
+  constructor(readonly device: 'null' | 'zero' | 'full' | 'random' | 'urandom', writable: boolean) {
+    super(new Uint8Array(0), writable);
+  }
 }
 
 export type Node = FileNode | DirNode;
@@ -110,20 +122,24 @@ export function splitPath(path: string): string[] {
 }
 
 /**
- * The filesystem one run sees: the shared read-only tree with a private, writable
- * directory grafted at `writableDir` (its parents are fresh read-only copies, so the
- * shared tree is never modified).
+ * The filesystem one run sees: the shared read-only tree with a private directory grafted at
+ * `runDir` (its parents are fresh read-only copies, so the shared tree is never modified). The
+ * caller places files and directories in it; like codejail's jail directory, which belongs to
+ * the caller, they are read-only to the program, except directories placed writable (the
+ * jail's tmp/) and what the program creates in them.
  */
 export class InMemoryFs {
   readonly root: DirNode;
-  readonly writableRoot: DirNode;
+  readonly runDir: DirNode;
+  private readonly runDirPath: string;
   private bytesUsed = 0;
   private nodesCreated = 0;
   /** Set when a write was refused because of the quota (reported as the FSIZE limit). */
   quotaHit = false;
 
-  constructor(base: DirNode, writableDir: string, readonly quota: WriteQuota) {
-    const parts = splitPath(writableDir);
+  constructor(base: DirNode, runDir: string, readonly quota: WriteQuota) {
+    const parts = splitPath(runDir);
+    this.runDirPath = parts.join('/');
     this.root = cloneDir(base);
     let d = this.root;
     for (const p of parts.slice(0, -1)) {
@@ -132,8 +148,8 @@ export class InMemoryFs {
       d.entries.set(p, copy);
       d = copy;
     }
-    this.writableRoot = new DirNode(true);
-    d.entries.set(parts[parts.length - 1] ?? 'jail', this.writableRoot);
+    this.runDir = new DirNode(false);
+    d.entries.set(parts[parts.length - 1] ?? 'jail', this.runDir);
   }
 
   /** Resolve a path relative to `dir`. `..` never climbs above the root. */
@@ -141,7 +157,7 @@ export class InMemoryFs {
     const { parent, name } = this.resolveParent(dir, path);
     if (name === null) return parent;
     const node = parent.entries.get(name);
-    if (!node) throw new FsError(Errno.NOENT);
+    if (!node) throw new FsError(missing(parent));
     return node;
   }
 
@@ -165,7 +181,7 @@ export class InMemoryFs {
       }
       const cur = stack[stack.length - 1]!;
       const next = cur.entries.get(part);
-      if (!next) throw new FsError(Errno.NOENT);
+      if (!next) throw new FsError(missing(cur));
       if (next.kind !== 'dir') throw new FsError(Errno.NOTDIR);
       stack.push(next);
     }
@@ -257,7 +273,7 @@ export class InMemoryFs {
   remove(parent: DirNode, name: string, wantDir: boolean): void {
     const node = parent.entries.get(name);
     if (!node) throw new FsError(Errno.NOENT);
-    if (!parent.writable || node === this.writableRoot) throw new FsError(Errno.ACCES);
+    if (!parent.writable || node === this.runDir) throw new FsError(Errno.ACCES);
     if (wantDir) {
       if (node.kind !== 'dir') throw new FsError(Errno.NOTDIR);
       if (node.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
@@ -272,7 +288,7 @@ export class InMemoryFs {
   rename(fromDir: DirNode, fromName: string, toDir: DirNode, toName: string): void {
     const node = fromDir.entries.get(fromName);
     if (!node) throw new FsError(Errno.NOENT);
-    if (!fromDir.writable || !toDir.writable || node === this.writableRoot) throw new FsError(Errno.ACCES);
+    if (!fromDir.writable || !toDir.writable || node === this.runDir) throw new FsError(Errno.ACCES);
     const target = toDir.entries.get(toName);
     if (target) {
       if (target.kind === 'dir' && node.kind !== 'dir') throw new FsError(Errno.ISDIR);
@@ -285,39 +301,89 @@ export class InMemoryFs {
     toDir.entries.set(toName, node);
   }
 
-  /** Place a file the caller supplies (jail files): not counted against the program's quota. */
+  /** Place a file the caller supplies (jail files, read-only to the program): not counted
+   * against the program's quota. */
   placeFile(path: string, data: Uint8Array): void {
     const parts = splitPath(path);
     const name = parts.pop();
     if (!name) throw new Error(`bad file path ${JSON.stringify(path)}`);
-    this.placeDirs(parts, path).entries.set(name, new FileNode(data.slice(), true));
+    this.placeDirs(parts, path).entries.set(name, new FileNode(data.slice(), false));
   }
 
-  /** Make a writable directory (jail layout). */
-  placeDir(path: string): void {
-    this.placeDirs(splitPath(path), path);
+  /** Make a directory in the run directory (jail layout); `writable` lets the program create,
+   * write and remove files in it (codejail's world-writable tmp/). */
+  placeDir(path: string, writable = false): void {
+    const parts = splitPath(path);
+    if (parts.join('/') === this.runDirPath && !writable) return;
+    const name = parts.pop();
+    if (name === undefined) throw new Error(`bad directory path ${JSON.stringify(path)}`);
+    const parent = this.placeDirs(parts, path);
+    const existing = parent.entries.get(name);
+    if (!existing) parent.entries.set(name, new DirNode(writable));
+    else if (existing.kind !== 'dir' || existing.writable !== writable) throw new Error(`cannot place ${path}: already placed differently`);
   }
 
-  /** Walk `parts` from the root, creating missing directories inside the writable tree. */
+  /**
+   * Place a caller's symbolic link. codejail copies a symlink as a symlink, and the program
+   * reads through it only what the profile lets it read: a link to a file placed in the run
+   * directory reads that file; any other (out of the jail, to a directory, dangling) cannot be
+   * opened (EACCES). No data is ever read through a link on the caller's side. Call it after
+   * the files are placed.
+   */
+  placeSymlink(path: string, target: string): void {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (!name) throw new Error(`bad symlink path ${JSON.stringify(path)}`);
+    const dir = this.placeDirs(parts, path);
+    let node: Node | null = null;
+    try {
+      node = this.resolve(dir, target);
+    } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+    }
+    if (!(node instanceof FileNode) || node instanceof DeviceNode || !this.holds(node)) {
+      node = new FileNode(new Uint8Array(0), false);
+      node.readable = false;
+    }
+    dir.entries.set(name, node);
+  }
+
+  /** Whether `node` is in the run directory. */
+  private holds(node: Node): boolean {
+    const walk = (d: DirNode): boolean => [...d.entries.values()].some((n) => n === node || (n.kind === 'dir' && walk(n)));
+    return walk(this.runDir);
+  }
+
+  /** Walk `parts` from the root to a directory of the run directory, creating missing ones
+   * (read-only to the program) inside it. */
   private placeDirs(parts: string[], path: string): DirNode {
     let d = this.root;
+    let inside = false;
     for (const p of parts) {
+      inside ||= d === this.runDir;
       let next = d.entries.get(p);
       if (!next) {
-        if (!d.writable) throw new Error(`cannot place ${path}: read-only parent`);
-        next = new DirNode(true);
+        if (!inside) throw new Error(`cannot place ${path}: outside the run directory`);
+        next = new DirNode(false);
         d.entries.set(p, next);
       }
       if (next.kind !== 'dir') throw new Error(`cannot place ${path}: ${p} is a file`);
       d = next;
     }
-    if (!d.writable) throw new Error(`cannot place ${path}: read-only directory`);
+    if (!inside && d !== this.runDir) throw new Error(`cannot place ${path}: outside the run directory`);
     return d;
   }
 }
 
+/** The error for a name `dir` does not hold: outside what the program may list, a denial
+ * (natively the profile refuses the path, whatever exists there), else ENOENT. */
+export function missing(dir: DirNode): ErrnoValue {
+  return dir.readable ? Errno.NOENT : Errno.ACCES;
+}
+
 function cloneDir(d: DirNode): DirNode {
   const c = new DirNode(d.writable);
+  c.readable = d.readable;
   for (const [k, v] of d.entries) c.entries.set(k, v);
   return c;
 }

@@ -6,7 +6,7 @@ import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import {
   ALL_RIGHTS, ClockId, Errno, EventType, FdFlags, FileType, OFlags, SubclockFlags, Whence,
 } from './constants.js';
-import { DirNode, FileNode, FsError, InMemoryFs, type Node } from './InMemoryFs.js';
+import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, type Node } from './InMemoryFs.js';
 import { OutputBuffer } from './OutputBuffer.js';
 
 /** Thrown by proc_exit: unwinds the guest; the instance must be reset afterwards. */
@@ -19,7 +19,8 @@ export class RealtimeExceeded {}
 interface OpenFile { kind: 'file'; node: FileNode; pos: number; append: boolean; readable: boolean; writable: boolean }
 interface OpenDir { kind: 'dir'; node: DirNode; preopen?: string }
 interface OpenStdio { kind: 'stdin' | 'stdout' | 'stderr' }
-type Descriptor = OpenFile | OpenDir | OpenStdio;
+interface OpenDevice { kind: 'device'; node: DeviceNode; readable: boolean; writable: boolean }
+type Descriptor = OpenFile | OpenDir | OpenStdio | OpenDevice;
 
 /** Per-run state the host serves; replaced wholesale by reset(). */
 export interface HostRun {
@@ -142,7 +143,8 @@ export class WasiHost {
         if (!d) return Errno.BADF;
         const dv = h.view();
         // stdio looks like a pipe: not a character device, so isatty() is false as under codejail.
-        const type = d.kind === 'file' ? FileType.REGULAR_FILE : d.kind === 'dir' ? FileType.DIRECTORY : FileType.UNKNOWN;
+        const type = d.kind === 'file' ? FileType.REGULAR_FILE : d.kind === 'dir' ? FileType.DIRECTORY
+          : d.kind === 'device' ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
         dv.setUint8(out, type);
         dv.setUint16(out + 2, d.kind === 'file' && d.append ? FdFlags.APPEND : 0, true);
         dv.setBigUint64(out + 8, ALL_RIGHTS, true);
@@ -159,7 +161,7 @@ export class WasiHost {
       fd_filestat_get: wrap((fd: number, out: number) => {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
-        if (d.kind === 'file' || d.kind === 'dir') h.writeFilestat(out, d.node);
+        if (d.kind === 'file' || d.kind === 'dir' || d.kind === 'device') h.writeFilestat(out, d.node);
         else h.writeStdioFilestat(out, fd);
         return Errno.SUCCESS;
       }),
@@ -225,6 +227,13 @@ export class WasiHost {
             h.u8.set(chunk, ptr); d.pos += chunk.length; total += chunk.length;
             if (chunk.length < len) break;
           }
+        } else if (d.kind === 'device') {
+          if (!d.readable) return Errno.BADF;
+          for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
+            const chunk = h.deviceRead(d.node, len);
+            h.u8.set(chunk, ptr); total += chunk.length;
+            if (chunk.length < len) break;
+          }
         } else if (d.kind === 'dir') {
           return Errno.ISDIR;
         } else {
@@ -247,7 +256,8 @@ export class WasiHost {
           hv.setBigUint64(0, BigInt(i + 1), true);
           hv.setBigUint64(8, node ? node.ino : 0n, true);
           hv.setUint32(16, nameBytes.length, true);
-          hv.setUint8(20, node === null || node.kind === 'dir' ? FileType.DIRECTORY : FileType.REGULAR_FILE);
+          hv.setUint8(20, node === null || node.kind === 'dir' ? FileType.DIRECTORY
+            : node instanceof DeviceNode ? FileType.CHARACTER_DEVICE : FileType.REGULAR_FILE);
           const entry = Buffer.concat([header, nameBytes]);
           const n = Math.min(entry.length, bufLen - offset);
           h.u8.set(entry.subarray(0, n), bufPtr + offset);
@@ -263,6 +273,7 @@ export class WasiHost {
       fd_seek: wrap((fd: number, offset: bigint, whence: number, out: number) => {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
+        if (d.kind === 'device') { h.view().setBigUint64(out, 0n, true); return Errno.SUCCESS; }
         if (d.kind !== 'file') return d.kind === 'dir' ? Errno.ISDIR : Errno.SPIPE;
         const base = whence === Whence.SET ? 0 : whence === Whence.CUR ? d.pos : whence === Whence.END ? d.node.size : -1;
         if (base < 0) return Errno.INVAL;
@@ -286,7 +297,10 @@ export class WasiHost {
           const bytes = h.u8.subarray(ptr, ptr + len);
           if (d.kind === 'stdout') h.run.stdout.write(bytes);
           else if (d.kind === 'stderr') h.run.stderr.write(bytes);
-          else if (d.kind === 'file') {
+          else if (d.kind === 'device') {
+            if (!d.writable) return Errno.BADF;
+            if (d.node.device === 'full') return Errno.NOSPC;
+          } else if (d.kind === 'file') {
             if (!d.writable) return Errno.BADF;
             if (d.append) d.pos = d.node.size;
             h.run.fs.write(d.node, d.pos, bytes.slice());
@@ -318,18 +332,23 @@ export class WasiHost {
         let node: Node | undefined = name === null ? parent : parent.entries.get(name);
         const wantWrite = (rightsBase & (1n << 6n)) !== 0n || (oflags & OFlags.TRUNC) !== 0;
         if (!node) {
-          if (!(oflags & OFlags.CREAT) || name === null) return Errno.NOENT;
-          if (oflags & OFlags.DIRECTORY) return Errno.NOENT;
+          if (!(oflags & OFlags.CREAT) || name === null) return missing(parent);
+          if (oflags & OFlags.DIRECTORY) return missing(parent);
           node = fs.createFile(parent, name, h.now(ClockId.REALTIME));
         } else if ((oflags & OFlags.CREAT) && (oflags & OFlags.EXCL)) {
           return Errno.EXIST;
         }
         if (node.kind === 'dir') {
           if (wantWrite && !(oflags & OFlags.DIRECTORY)) return Errno.ISDIR;
+          if (!node.readable) return Errno.ACCES;
           return h.allocate(out, { kind: 'dir', node });
         }
         if (oflags & OFlags.DIRECTORY) return Errno.NOTDIR;
-        if (wantWrite && !node.writable) return Errno.ACCES;
+        if (!node.readable || (wantWrite && !node.writable)) return Errno.ACCES;
+        if (node instanceof DeviceNode) {
+          const readable = (rightsBase & (1n << 1n)) !== 0n || !wantWrite;
+          return h.allocate(out, { kind: 'device', node, readable, writable: wantWrite });
+        }
         if (oflags & OFlags.TRUNC) fs.truncate(node, 0);
         const readable = (rightsBase & (1n << 1n)) !== 0n || !wantWrite;
         return h.allocate(out, {
@@ -408,7 +427,8 @@ export class WasiHost {
     const dv = this.view();
     dv.setBigUint64(out, 1n, true);
     dv.setBigUint64(out + 8, node.ino, true);
-    dv.setBigUint64(out + 16, BigInt(node.kind === 'dir' ? FileType.DIRECTORY : FileType.REGULAR_FILE), true);
+    dv.setBigUint64(out + 16, BigInt(node.kind === 'dir' ? FileType.DIRECTORY
+      : node instanceof DeviceNode ? FileType.CHARACTER_DEVICE : FileType.REGULAR_FILE), true);
     dv.setBigUint64(out + 24, 1n, true);
     dv.setBigUint64(out + 32, BigInt(node.kind === 'dir' ? 4096 : node.size), true);
     dv.setBigUint64(out + 40, node.mtimeNs, true);
@@ -430,6 +450,14 @@ export class WasiHost {
     }
     if (id === ClockId.REALTIME) return BigInt(Date.now()) * 1_000_000n;
     return process.hrtime.bigint();
+  }
+
+  /** What reading `len` bytes of a device gives: nothing (null), zeros (zero, full), or the
+   * run's random bytes (random, urandom: the same source as random_get). */
+  private deviceRead(node: DeviceNode, len: number): Uint8Array {
+    if (node.device === 'null') return new Uint8Array(0);
+    if (node.device === 'zero' || node.device === 'full') return new Uint8Array(len);
+    return this.randomBytes(len);
   }
 
   /** Deterministic bytes from the run's seed: the AES-128-CTR keystream of a key derived
