@@ -9,6 +9,8 @@ export interface Scenario {
   /** safe_exec code for iteration i. */
   code(i: number): string;
   globalsJson(i: number): string;
+  /** The image to run on (the service's default when absent). */
+  image?: string;
   /** Measured iterations (sequential) after `warmup` unmeasured ones. */
   iterations: number;
   warmup: number;
@@ -64,6 +66,10 @@ export function scenarios(scale = 1): Scenario[] {
     {
       name: 'trivial', description: 'safe_exec of `x = 1`, empty globals',
       code: () => 'x = 1', globalsJson: () => '{}', iterations: n(40), warmup: 3,
+    },
+    {
+      name: 'trivial (py311-base)', description: 'safe_exec of `x = 1`, empty globals, on the smallest image',
+      code: () => 'x = 1', globalsJson: () => '{}', iterations: n(40), warmup: 3, image: 'py311-base',
     },
     {
       name: 'capa', description: 'randomised customresponse script through the capa prolog (random2, math, formatting, check call), seed per iteration',

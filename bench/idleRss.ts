@@ -1,0 +1,74 @@
+// Idle memory of the service with its default configuration: starts `node dist/src/server/main.js`
+// (every image, the default worker count), waits until /health/ answers 200 (start-up self-test
+// passed), lets it settle, and reads the process's resident memory from /proc.
+//
+//   npm run bench:rss [-- --settle-ms 3000 --runs 1]
+//
+// Prints VmRSS (resident now), VmHWM (peak resident, i.e. during start-up) and, from
+// smaps_rollup, how much of the resident memory is anonymous (heaps, wasm memories, snapshots)
+// versus file-backed (the node binary and libraries). Linux only.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const { values } = parseArgs({ options: { 'settle-ms': { type: 'string' }, runs: { type: 'string' } } });
+const settleMs = Number(values['settle-ms'] ?? 3000);
+const runs = Number(values.runs ?? 1);
+const MAIN = fileURLToPath(new URL('../src/server/main.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function kib(text: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  if (!m) throw new Error(`no ${field} in /proc status`);
+  return Number(m[1]);
+}
+
+const mib = (k: number): string => (k / 1024).toFixed(0);
+
+async function once(): Promise<{ rss: number; hwm: number; anon: number; file: number; startMs: number }> {
+  const port = await freePort();
+  // Only what the service needs to listen: every other setting is the default configuration.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODEJAIL_WASM_')));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [MAIN], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}): ${err}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/health/`)).status === 200) break;
+      } catch { /* not listening yet */ }
+      if (performance.now() - t0 > 300_000) throw new Error('the service did not become healthy within 300 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const startMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, settleMs));
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const rollup = readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8');
+    return {
+      rss: kib(status, 'VmRSS'), hwm: kib(status, 'VmHWM'),
+      anon: kib(rollup, 'Anonymous'), file: kib(status, 'RssFile'), startMs,
+    };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+for (let i = 0; i < runs; i++) {
+  const r = await once();
+  console.log(`idle RSS ${mib(r.rss)} MiB (anonymous ${mib(r.anon)} MiB, file-backed ${mib(r.file)} MiB), peak ${mib(r.hwm)} MiB; ` +
+    `healthy after ${(r.startMs / 1000).toFixed(1)} s, measured ${settleMs} ms later; Node ${process.version}`);
+}
