@@ -3,7 +3,7 @@
 // the main thread once at start-up to build the shared snapshot).
 import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
 import { OutputBuffer } from './wasi/OutputBuffer.js';
-import { ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
+import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
 import type { RunRequest, RunResult, RunOutcome } from './types.js';
 
 /** The complete guest state between runs: linear memory and the module's mutable globals. */
@@ -50,6 +50,8 @@ export class PythonInstance {
       stdout: new OutputBuffer(1 << 20),
       stderr: new OutputBuffer(1 << 20),
       seed: 0,
+      chargeFuel: () => true,
+      fuelPerSecond: 0,
       realtimeBudgetMs: 0,
       cpuMs: () => 0,
       deterministicClock: true,
@@ -155,6 +157,20 @@ export class PythonInstance {
     const started = performance.now();
     this.host.reset({
       fs, stdin: req.stdin, stdout, stderr, seed: req.seed,
+      chargeFuel: (units) => {
+        // Host work comes out of the same budget as the program's own instructions; a charge
+        // it cannot cover leaves the counter where a fuel trap would (-1).
+        if (!e.fuel) return true;
+        const left = e.fuel.value as bigint;
+        const cost = BigInt(units);
+        if (cost > left) {
+          e.fuel.value = -1n;
+          return false;
+        }
+        e.fuel.value = left - cost;
+        return true;
+      },
+      fuelPerSecond: lim.fuelPerSecond,
       realtimeBudgetMs: lim.realtimeMs,
       cpuMs: () => (e.fuel ? Number(budget - (e.fuel.value as bigint)) / fuelPerMs : 0),
       deterministicClock: opts.deterministicClock ?? false,
@@ -177,7 +193,7 @@ export class PythonInstance {
         status = err.code & 0xff;
       } else if (err instanceof RealtimeExceeded) {
         outcome = 'timed_out'; status = -9; limitHit = 'REALTIME';
-      } else if (e.fuel && (e.fuel.value as bigint) < 0n) {
+      } else if (err instanceof HostFuelExhausted || (e.fuel && (e.fuel.value as bigint) < 0n)) {
         outcome = 'out_of_fuel'; status = -24; limitHit = 'CPU';
       } else if (err instanceof RangeError || err instanceof WebAssembly.RuntimeError) {
         // Stack exhaustion (engine or C stack) is a segfault for a native process;

@@ -47,8 +47,9 @@ export interface RunRequest {
   files: SandboxFile[];
   /** Bytes on standard input. */
   stdin: Uint8Array;
-  /** Seed for random_get (os.urandom, SystemRandom); a run is reproducible given it. */
-  seed: number;
+  /** random_get (os.urandom, SystemRandom): null reads the host's CSPRNG (production); a
+   * number makes the run reproducible (tests, `compare`), and predictable to whoever knows it. */
+  seed: number | null;
   limits: RunLimits;
 }
 

@@ -1,10 +1,13 @@
 // The in-memory filesystem: read-only layers, the jail (read-only to the program but for the
-// directories placed writable), `..` at the root, caller's symlinks, and the write quotas
-// (FSIZE per file, total bytes, node count) including refunds.
+// directories placed writable), `..` at the root, caller's symlinks, the write quotas (FSIZE per
+// file, total bytes, node count) including refunds, per-run inode numbers, and the caps on
+// depth and on the caller's files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno } from '../../src/sandbox/wasi/constants.js';
-import { buildReadOnlyTree, FsError, InMemoryFs, type DirNode, type FileNode } from '../../src/sandbox/wasi/InMemoryFs.js';
+import {
+  buildReadOnlyTree, FsError, InMemoryFs, MAX_DEPTH, MAX_PLACED_NODES, PlacementError, type DirNode, type FileNode,
+} from '../../src/sandbox/wasi/InMemoryFs.js';
 
 const enc = new TextEncoder();
 const layers = () => buildReadOnlyTree([{ path: '/usr/lib/python311.zip', data: enc.encode('zip') }], ['/tmp']);
@@ -101,4 +104,145 @@ test("a caller's symlink reads only a file placed in the jail; any other cannot 
     assert.equal(at(name).readable, false, name);
     assert.equal(at(name).size, 0, name);
   }
+});
+
+/** The jail at /tmp/j with its writable tmp/ (returned as `jail`: where the program may write). */
+const tmpFs = (quota = { maxFileBytes: 1000, totalBytes: 1000, maxNodes: 10 }) => {
+  const { fs, tmp } = jailFs('/tmp/j', quota);
+  return { fs, jail: tmp };
+};
+
+test('`..` from a shared layer directory leads to this run\'s root, which holds the jail', () => {
+  const { fs, jail } = tmpFs();
+  const lib = fs.resolve(fs.root, '/usr/lib') as DirNode;
+  assert.equal(fs.resolve(lib, '../..'), fs.root);
+  assert.equal(fs.resolve(lib, '../../tmp/j/tmp'), jail);
+  assert.equal(fs.resolve(jail, '../../../usr/lib/python311.zip'), fs.resolve(fs.root, '/usr/lib/python311.zip'));
+});
+
+test('a removed directory resolves nothing, not even `..`, and nothing can be created in it', () => {
+  const { fs, jail } = tmpFs();
+  const d = fs.createDir(jail, 'd', 0n);
+  fs.remove(jail, 'd', true);
+  assert.equal(errno(() => fs.resolve(d, 'usr')), Errno.NOENT);
+  assert.equal(errno(() => fs.resolve(d, '..')), Errno.NOENT);
+  assert.equal(errno(() => fs.createFile(d, 'x', 0n)), Errno.NOENT);
+  assert.equal(fs.resolve(d, '.'), d, 'the directory itself can still be examined (fstat)');
+  assert.equal(errno(() => fs.rename(jail, 'nothing', d, 'x')), Errno.NOENT);
+});
+
+test('inode numbers are per run: the same actions give the same numbers whatever ran before', () => {
+  const base = layers();
+  const inos = () => {
+    const fs = new InMemoryFs(base, '/tmp/j', { maxFileBytes: 10, totalBytes: 100, maxNodes: 10 });
+    fs.placeFile('/tmp/j/code', new Uint8Array(1));
+    fs.placeDir('/tmp/j/tmp/', true);
+    const jail = fs.resolve(fs.root, '/tmp/j') as DirNode;
+    const tmp = fs.resolve(jail, 'tmp') as DirNode;
+    const made = [fs.createFile(tmp, 'a', 0n), fs.createDir(tmp, 'b', 0n)];
+    return [fs.root, fs.resolve(fs.root, '/tmp'), fs.resolve(fs.root, '/usr/lib/python311.zip'), jail, tmp, fs.resolve(jail, 'code'), ...made].map((n) => n.ino);
+  };
+  const first = inos();
+  assert.equal(new Set(first).size, first.length, 'distinct numbers within a run');
+  assert.deepEqual(inos(), first);
+  assert.deepEqual(inos(), first);
+});
+
+test('quota: renaming a file onto itself changes nothing (it used to refund the file)', () => {
+  const { fs, jail } = tmpFs({ maxFileBytes: 600, totalBytes: 1000, maxNodes: 10 });
+  const a = fs.createFile(jail, 'a', 0n);
+  fs.write(a, 0, new Uint8Array(600));
+  fs.rename(jail, 'a', jail, 'a');
+  assert.equal(fs.resolve(jail, 'a'), a);
+  const b = fs.createFile(jail, 'b', 0n);
+  assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC);
+});
+
+test('quota: an unlinked or replaced file keeps its bytes and node charged until its last close', () => {
+  const { fs, jail } = tmpFs({ maxFileBytes: 600, totalBytes: 1000, maxNodes: 3 });
+  const a = fs.createFile(jail, 'a', 0n);
+  fs.write(a, 0, new Uint8Array(600));
+  fs.opened(a);
+  fs.opened(a);
+  fs.remove(jail, 'a', false);
+  const b = fs.createFile(jail, 'b', 0n);
+  assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC);
+  fs.closed(a);
+  assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC, 'one descriptor is still open');
+  fs.closed(a);
+  fs.write(b, 0, new Uint8Array(600));
+  // Replaced by a rename while open: the same.
+  fs.opened(b);
+  fs.createFile(jail, 'c', 0n);
+  fs.rename(jail, 'c', jail, 'b');
+  const d = fs.createFile(jail, 'd', 0n);
+  assert.equal(errno(() => fs.write(d, 0, new Uint8Array(600))), Errno.NOSPC);
+  assert.equal(errno(() => fs.createFile(jail, 'e', 0n)), Errno.DQUOT, 'b, c (now named b) and d hold the 3 nodes');
+  fs.closed(b);
+  fs.write(d, 0, new Uint8Array(600));
+  fs.createFile(jail, 'e', 0n);
+});
+
+test('node quota counts the nodes a program holds, not every one it ever made', () => {
+  const { fs, jail } = tmpFs({ maxFileBytes: 10, totalBytes: 100, maxNodes: 2 });
+  for (let i = 0; i < 50; i++) {
+    fs.createFile(jail, 'f', 0n);
+    fs.createDir(jail, 'd', 0n);
+    fs.remove(jail, 'f', false);
+    fs.remove(jail, 'd', true);
+  }
+  fs.placeFile('/tmp/j/tmp/supplied', new Uint8Array(1));
+  fs.remove(jail, 'supplied', false); // the caller's node refunds nothing
+  fs.createFile(jail, 'a', 0n);
+  fs.createFile(jail, 'b', 0n);
+  assert.equal(errno(() => fs.createFile(jail, 'c', 0n)), Errno.DQUOT);
+});
+
+test(`depth: no directory deeper than ${MAX_DEPTH} levels, by mkdir or by moving a tree`, () => {
+  const { fs, jail } = tmpFs({ maxFileBytes: 10, totalBytes: 100, maxNodes: 1000 });
+  let d = jail;
+  while (d.depth < MAX_DEPTH) d = fs.createDir(d, 'a', 0n);
+  assert.equal(errno(() => fs.createDir(d, 'a', 0n)), Errno.NAMETOOLONG);
+  fs.createFile(d, 'file-at-the-bottom', 0n);
+  const side = fs.createDir(jail, 'side', 0n);
+  fs.createDir(fs.createDir(side, 'x', 0n), 'y', 0n);
+  const steps: number[] = [];
+  fs.meter = (n) => steps.push(n);
+  const parentOfD = fs.resolve(d, '..') as DirNode;
+  assert.equal(errno(() => fs.rename(jail, 'side', parentOfD, 'side')), Errno.NAMETOOLONG);
+  assert.ok(steps.length > 0, 'walks are metered');
+  fs.rename(jail, 'side', fs.resolve(parentOfD, '../..') as DirNode, 'side'); // fits exactly
+  assert.equal((fs.resolve(parentOfD, '../../side/x/y') as DirNode).depth, MAX_DEPTH);
+  assert.equal(errno(() => fs.rename(jail, 'a', fs.resolve(jail, 'a/a') as DirNode, 'loop')), Errno.INVAL);
+});
+
+test('placing the caller\'s files: a file where a directory must be, or the reverse, is refused', () => {
+  const place = (paths: string[]) => {
+    const { fs } = tmpFs();
+    try {
+      for (const p of paths) fs.placeFile(`/tmp/j/${p}`, new Uint8Array(1));
+    } catch (e) {
+      if (e instanceof PlacementError) return e.message;
+      throw e;
+    }
+    return 'placed';
+  };
+  assert.equal(place(['a', 'a/b']), 'cannot place /tmp/j/a/b: a is a file');
+  assert.equal(place(['a/b', 'a']), 'cannot place /tmp/j/a: it is also a directory');
+  assert.equal(place(['a', 'a', 'b/c', 'b/d']), 'placed', 'a later file replaces an earlier one');
+});
+
+test('placing the caller\'s files: depth and count are capped before anything is allocated', () => {
+  const { fs } = tmpFs();
+  const deep = `/tmp/j/${'a/'.repeat(MAX_DEPTH)}f`;
+  assert.throws(() => fs.placeFile(deep, new Uint8Array(1)), (e: Error) => e instanceof PlacementError && /more than 256 directories deep/.test(e.message));
+  const { fs: many } = tmpFs();
+  let placed = 0;
+  assert.throws(() => {
+    for (;;) {
+      many.placeFile(`/tmp/j/d${placed}/f`, new Uint8Array(0));
+      placed++;
+    }
+  }, (e: Error) => e instanceof PlacementError && /more than 20000 files and directories/.test(e.message));
+  assert.equal(placed, (MAX_PLACED_NODES - 2) / 2, 'each file came with its directory (after jailed_code and tmp/)');
 });

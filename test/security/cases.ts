@@ -8,7 +8,7 @@ import { jailDirName, SANDBOX_ENVIRONMENT } from '../../src/jail/jailCode.js';
 import type { CaseResult, HostContext } from './runners.js';
 
 export type Category =
-  | 'files' | 'env' | 'net' | 'ffi' | 'proc' | 'introspect' | 'bytecode' | 'isolation' | 'resources';
+  | 'files' | 'env' | 'net' | 'ffi' | 'proc' | 'introspect' | 'bytecode' | 'isolation' | 'resources' | 'host';
 
 export interface SecurityCase {
   name: string;
@@ -24,6 +24,8 @@ export interface SecurityCase {
   everyWorker?: boolean;
   /** Why the case cannot run natively in sabotage mode (it is skipped there), if it cannot. */
   nativeSkip?: string;
+  /** A tighter bound on host memory growth (bytes) for cases about what the host allocates. */
+  hostGrowthBound?: number;
   expect: (r: CaseResult, ctx: HostContext) => void;
 }
 
@@ -96,6 +98,20 @@ const RESOURCE_SKIP = 'resource attack: natively it would load the shared host (
 const NO_NATIVE_ANALOGUE = 'no native analogue: native codejail runs each request in a fresh process, so the warm-instance threat does not exist there';
 
 const SANDBOX_ROOT = ['tmp', 'usr'];
+/** Host-work cases: a small CPU budget must stop them (fuel, -24) long before the wall-clock
+ * watchdog (REALTIME x 4 + 1 s = 21 s), which is what used to end them. */
+const HOST_WORK_LIMITS = { CPU: 0.1, REALTIME: 5 } as const;
+const SAME_EVERY_RUN = 'needs several runs to compare, and the native runner makes one';
+
+/** An expectation that every result of an everyWorker case printed the same thing. */
+function sameOutputEveryRun(): (r: CaseResult) => void {
+  let first: string | null = null;
+  return (r) => {
+    assert.equal(r.status, 0, dump(r));
+    if (first === null) first = r.stdout;
+    else assert.equal(r.stdout, first, 'a value the program can see differs between runs');
+  };
+}
 
 export const CASES: SecurityCase[] = [
   // ---------------------------------------------------------------- files: host reads and writes
@@ -679,6 +695,63 @@ export const CASES: SecurityCase[] = [
     name: 'support_isolation_seeded_randomness_is_per_request', category: 'isolation',
     code: () => 'import random, os\nprint(len(os.urandom(16)), 0 <= random.random() < 1)',
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '16 True\n'); },
+  },
+
+  // ---------------------------------------------------------------- host: work the host does for the program
+  {
+    name: 'deny_host_preadv_of_a_large_layer_file_is_charged', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    // Each call makes the host copy the whole 12 MB stdlib zip into guest memory: few fuel, much host time.
+    code: () => 'import os\nfd = os.open("/usr/lib/python311.zip", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_host_write_refused_by_fsize_is_not_copied_first', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { ...HOST_WORK_LIMITS, FSIZE: 0 },
+    code: () => 'import os\nfd = os.open("tmp/f", os.O_WRONLY | os.O_CREAT)\nb = bytes(12 << 20)\nwhile True:\n    try:\n        os.write(fd, b)\n    except OSError:\n        pass',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_host_path_lookup_does_not_walk_the_tree', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    code: () => 'import os\nfor i in range(990):\n    os.mkdir("tmp/d%d" % i)\nfd = os.open("tmp/d989", os.O_RDONLY)\nwhile True:\n    try:\n        os.stat("nope", dir_fd=fd)\n    except OSError:\n        pass',
+    expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
+  },
+  {
+    name: 'deny_host_writev_of_tiny_iovecs_is_charged', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    // 1,024 one-byte iovecs per call: the host must neither keep an object per byte nor work uncharged.
+    hostGrowthBound: 48 << 20,
+    code: () => 'import os\nparts = [b"x"] * 1024\nwhile True:\n    os.writev(1, parts)',
+    expect: (r) => {
+      limited(r, -24, 'out_of_fuel', 'CPU');
+      assert.match(r.stdout, /^x+$/);
+      assert.equal(r.stdoutBytes % 1024, 0, 'whole writev calls, nothing torn');
+    },
+  },
+  {
+    name: 'deny_host_rename_onto_itself_keeps_the_quota_charge', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 40 << 20 },
+    code: () => 'import os\nwith open("tmp/a", "wb") as f:\n    f.write(bytes(40 << 20))\nos.rename("tmp/a", "tmp/a")\nwith open("tmp/b", "wb") as f:\n    f.write(bytes(40 << 20))\nprint("held", os.path.getsize("tmp/a") + os.path.getsize("tmp/b"))',
+    expect: (r) => { uncaught(r, /^OSError: \[Errno ENOSPC\] No space left on device$/); assert.equal(r.limitHit, 'FSIZE'); },
+  },
+  {
+    name: 'deny_host_unlinked_open_file_keeps_its_quota_charge_until_closed', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 40 << 20 },
+    code: () => 'import errno, os\ndef fill(p):\n    try:\n        with open(p, "wb") as f:\n            f.write(bytes(40 << 20))\n        return "ok"\n    except OSError as e:\n        return errno.errorcode[e.errno]\nfd = os.open("tmp/a", os.O_WRONLY | os.O_CREAT)\nos.write(fd, bytes(40 << 20))\nos.unlink("tmp/a")\nprint("unlinked, open:", fill("tmp/b"))\nos.close(fd)\nprint("closed:", fill("tmp/c"))\nos.unlink("tmp/c")\nfd = os.open("tmp/x", os.O_WRONLY | os.O_CREAT)\nos.write(fd, bytes(40 << 20))\nopen("tmp/y", "w").close()\nos.replace("tmp/y", "tmp/x")\nprint("replaced, open:", fill("tmp/z"))\nos.close(fd)\nprint("closed:", fill("tmp/w"))',
+    // A file unlinked (or replaced by a rename) while open keeps its bytes until its last close.
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'unlinked, open: ENOSPC\nclosed: ok\nreplaced, open: ENOSPC\nclosed: ok\n'); },
+  },
+  {
+    name: 'deny_host_inode_and_descriptor_numbers_do_not_depend_on_earlier_requests', category: 'host', everyWorker: true, nativeSkip: SAME_EVERY_RUN,
+    limits: { FSIZE: 10 },
+    setup: { limits: { FSIZE: 10 }, code: () => 'import os\nfor i in range(50):\n    open("tmp/f%d" % i, "w").close()\nos.mkdir("tmp/d")' },
+    code: () => 'import os\nopen("tmp/new", "w").close()\nos.mkdir("tmp/dir")\nfd = os.open("tmp/new", os.O_RDONLY)\nprint(fd, [os.stat(p).st_ino for p in ["/", "/tmp", "/usr/lib", "/usr/lib/python311.zip", ".", "jailed_code", "tmp", "tmp/new", "tmp/dir"]])',
+    expect: sameOutputEveryRun(),
+  },
+  {
+    // Natively a directory that was removed resolves nothing (ENOENT); it must not fall back to `/`.
+    name: 'support_host_relative_path_from_a_removed_directory_resolves_nothing', category: 'host',
+    code: () => `${ATTEMPT}import os\nos.mkdir("tmp/d")\nfd = os.open("tmp/d", os.O_RDONLY)\nos.rmdir("tmp/d")\nattempt("stat", lambda: os.stat("usr", dir_fd=fd).st_size)\nattempt("open", lambda: os.open("x", os.O_WRONLY | os.O_CREAT, dir_fd=fd))\nattempt("mkdir", lambda: os.mkdir("y", dir_fd=fd))\nreport()`,
+    expect: (r) => assert.deepEqual(jsonOut(r), {
+      mkdir: "FileNotFoundError: [Errno ENOENT] No such file or directory: 'y'",
+      open: "FileNotFoundError: [Errno ENOENT] No such file or directory: 'x'",
+      stat: "FileNotFoundError: [Errno ENOENT] No such file or directory: 'usr'",
+    }),
   },
 
   // ---------------------------------------------------------------- resources

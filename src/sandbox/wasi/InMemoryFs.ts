@@ -1,24 +1,50 @@
 // An in-memory filesystem for one sandboxed run: read-only layers shared by every run
-// (stdlib zip, compat modules, library zips) under a writable jail directory that exists
-// for one request only. Nothing here touches the host's disk.
+// (stdlib zip, compat modules, library zips) under a jail directory that exists for one
+// request only. Nothing here touches the host's disk.
+//
+// Every cost is bounded before it is paid: lookups follow parent links (never a walk of the
+// tree), depth and node counts are capped before a node is allocated, and the few walks whose
+// length is not known in advance (a directory moved by rename) charge each step to `meter`.
 import { Errno, type ErrnoValue } from './constants.js';
 
-export class FsError extends Error {
-  constructor(readonly errno: ErrnoValue) {
-    super(`wasi errno ${errno}`);
+/** A WASI errno for the program. Not an Error: it is thrown on every failed call a program
+ * makes (possibly in a tight loop), and capturing a stack through the guest's wasm frames
+ * would cost the host far more than the call itself. */
+export class FsError {
+  constructor(readonly errno: ErrnoValue) {}
+}
+
+/** The caller's files cannot be laid out (a file where a directory must be, too many, too deep). */
+export class PlacementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlacementError';
   }
 }
 
-let nextIno = 1n;
+/** Directories below the root any path may reach (codejail's jail dir is at depth 2). Deeper
+ * creations fail with ENAMETOOLONG, as a path past PATH_MAX would natively. */
+export const MAX_DEPTH = 256;
+/** Files and directories the caller's `files` may add to one run's tree. */
+export const MAX_PLACED_NODES = 20_000;
+/** Inode numbers of a run's own nodes start here, after every layer node's; each run counts
+ * from it again, so nothing a program sees depends on the runs before it. */
+const RUN_INO_BASE = 1n << 32n;
 
 export class FileNode {
   readonly kind = 'file' as const;
-  readonly ino = nextIno++;
+  /** Layer nodes: numbered by numberLayers(); a run's nodes: by their InMemoryFs. */
+  ino = 0n;
   mtimeNs: bigint;
   /** False for a stand-in the program may not open (a caller's symlink that leads out of the jail). */
   readable = true;
   /** Bytes of this file charged to the program's quota (files the caller supplied start at 0). */
   charged = 0;
+  /** Whether the node itself counts against the program's node quota. */
+  counted = false;
+  /** Open descriptors on it: an unlinked file keeps its bytes and its node until the last close. */
+  opens = 0;
+  unlinked = false;
   /** Bytes in use are data[0, size); data may be longer (growth headroom). */
   private data: Uint8Array;
   size: number;
@@ -31,7 +57,11 @@ export class FileNode {
     if (offset >= this.size) return new Uint8Array(0);
     return this.data.subarray(offset, Math.min(this.size, offset + length));
   }
-  /** Caller has checked quotas. */
+  /** Bytes a read at `offset` of `length` would return. */
+  bytesAt(offset: number, length: number): number {
+    return Math.max(0, Math.min(this.size, offset + length) - offset);
+  }
+  /** Caller has checked quotas. Copies `bytes` (which may be a view of guest memory). */
   write(offset: number, bytes: Uint8Array): void {
     const end = offset + bytes.length;
     this.ensureCapacity(end);
@@ -58,13 +88,26 @@ export class FileNode {
 
 export class DirNode {
   readonly kind = 'dir' as const;
-  readonly ino = nextIno++;
+  /** Layer nodes: numbered by numberLayers(); a run's nodes: by their InMemoryFs. */
+  ino = 0n;
   readonly entries = new Map<string, Node>();
   mtimeNs = 0n;
   /** False outside the areas a confined program may list (see confinement.ts): opening it, or
    * looking up a name it does not hold, is EACCES. */
   readable = true;
-  constructor(readonly writable: boolean) {}
+  /** Whether the node itself counts against the program's node quota. */
+  counted = false;
+  /** Removed (rmdir, or replaced by a rename): nothing resolves from it any more. */
+  removed = false;
+  /** Directories between the root and this one (the root is 0). */
+  depth: number;
+  /**
+   * @param parent the containing directory; for the shared layer tree, a node of that tree
+   *   (a run maps the few directories it copies, see InMemoryFs.parentOf)
+   */
+  constructor(readonly writable: boolean, public parent: DirNode | null = null) {
+    this.depth = parent ? parent.depth + 1 : 0;
+  }
 }
 
 /** A character device (/dev/null and friends): its data comes from the host, never from a buffer. */
@@ -82,7 +125,7 @@ export interface WriteQuota {
   maxFileBytes: number;
   /** All writable file bytes together. */
   totalBytes: number;
-  /** Files and directories the program may create. */
+  /** Files and directories the program may hold at once (unlinked-but-open files included). */
   maxNodes: number;
 }
 
@@ -99,7 +142,7 @@ export function buildReadOnlyTree(files: ReadOnlyFile[], dirs: string[] = []): D
     for (const p of parts) {
       let next = d.entries.get(p);
       if (!next) {
-        next = new DirNode(false);
+        next = new DirNode(false, d);
         d.entries.set(p, next);
       }
       if (next.kind !== 'dir') throw new Error(`not a directory in layer: ${p}`);
@@ -114,6 +157,20 @@ export function buildReadOnlyTree(files: ReadOnlyFile[], dirs: string[] = []): D
     if (!name) throw new Error(`bad layer path ${f.path}`);
     dirAt(parts).entries.set(name, new FileNode(f.data, false));
   }
+  return numberLayers(root);
+}
+
+/** Give a layer tree's nodes their inode numbers: 1, 2, ... in a walk in insertion order, so
+ * every worker numbers the same layers the same way. Call again after adding nodes. */
+export function numberLayers(root: DirNode): DirNode {
+  let ino = 0n;
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    node.ino = ++ino;
+    if (node.kind === 'dir') stack.push(...[...node.entries.values()].reverse());
+  }
+  if (ino >= RUN_INO_BASE) throw new Error('layer tree too large for its inode range');
   return root;
 }
 
@@ -133,23 +190,51 @@ export class InMemoryFs {
   readonly runDir: DirNode;
   private readonly runDirPath: string;
   private bytesUsed = 0;
-  private nodesCreated = 0;
+  private liveNodes = 0;
+  private placedNodes = 0;
+  private nextIno = RUN_INO_BASE;
+  /** Shared directory -> this run's copy of it (the root and the jail's parents). */
+  private readonly copies = new Map<DirNode, DirNode>();
   /** Set when a write was refused because of the quota (reported as the FSIZE limit). */
   quotaHit = false;
+  /** Charged before each step of a walk whose length is not known in advance (set by the host). */
+  meter: (steps: number) => void = () => {};
 
   constructor(base: DirNode, runDir: string, readonly quota: WriteQuota) {
     const parts = splitPath(runDir);
     this.runDirPath = parts.join('/');
-    this.root = cloneDir(base);
+    this.root = this.copyOf(base, null);
     let d = this.root;
     for (const p of parts.slice(0, -1)) {
       const existing = d.entries.get(p);
-      const copy = existing && existing.kind === 'dir' ? cloneDir(existing) : new DirNode(false);
+      const copy = existing && existing.kind === 'dir' ? this.copyOf(existing, d) : this.own(new DirNode(false, d));
       d.entries.set(p, copy);
       d = copy;
     }
-    this.runDir = new DirNode(false);
+    this.runDir = this.own(new DirNode(false, d));
     d.entries.set(parts[parts.length - 1] ?? 'jail', this.runDir);
+  }
+
+  /** Number a node of this run. */
+  private own<T extends Node>(node: T): T {
+    node.ino = this.nextIno++;
+    return node;
+  }
+
+  /** A run's copy of a shared directory: same entries and inode number, its own parent. */
+  private copyOf(d: DirNode, parent: DirNode | null): DirNode {
+    const c = new DirNode(d.writable, parent);
+    c.ino = d.ino;
+    c.readable = d.readable;
+    for (const [k, v] of d.entries) c.entries.set(k, v);
+    this.copies.set(d, c);
+    return c;
+  }
+
+  /** The directory containing `d` in this run's tree; null at the root and for removed ones. */
+  parentOf(d: DirNode): DirNode | null {
+    if (d === this.root || d.parent === null) return null;
+    return this.copies.get(d.parent) ?? d.parent;
   }
 
   /** Resolve a path relative to `dir`. `..` never climbs above the root. */
@@ -161,80 +246,80 @@ export class InMemoryFs {
     return node;
   }
 
-  /** Resolve everything but the last component. name is null for '', '/', '.' paths. */
+  /** Resolve everything but the last component. name is null for '', '/', '.' and '..'-ending
+   * paths. One map lookup or parent link per component; nothing resolves from a removed
+   * directory (natively ENOENT), not even '..'. */
   resolveParent(dir: DirNode, path: string): { parent: DirNode; name: string | null } {
     if (path.includes('\0')) throw new FsError(Errno.INVAL);
-    const stack: DirNode[] = path.startsWith('/') ? [this.root] : this.pathTo(dir);
-    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    const parts = splitPath(path);
+    let cur = path.startsWith('/') ? this.root : dir;
+    if (cur.removed && parts.length > 0) throw new FsError(Errno.NOENT);
     let last: string | null = null;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      const isLast = i === parts.length - 1;
       if (part === '..') {
-        if (stack.length > 1) stack.pop();
-        if (isLast) last = null;
+        cur = this.parentOf(cur) ?? cur;
         continue;
       }
-      if (isLast) {
+      if (i === parts.length - 1) {
         last = part;
         break;
       }
-      const cur = stack[stack.length - 1]!;
       const next = cur.entries.get(part);
       if (!next) throw new FsError(missing(cur));
       if (next.kind !== 'dir') throw new FsError(Errno.NOTDIR);
-      stack.push(next);
+      cur = next;
     }
-    return { parent: stack[stack.length - 1]!, name: last };
-  }
-
-  /** The chain of directories from the root to `dir` (for `..`). */
-  private pathTo(dir: DirNode): DirNode[] {
-    const chain: DirNode[] = [];
-    const walk = (d: DirNode): boolean => {
-      chain.push(d);
-      if (d === dir) return true;
-      for (const child of d.entries.values()) {
-        if (child.kind === 'dir' && walk(child)) return true;
-      }
-      chain.pop();
-      return false;
-    };
-    if (!walk(this.root)) return [this.root];
-    return chain;
+    return { parent: cur, name: last };
   }
 
   createFile(parent: DirNode, name: string, mtimeNs: bigint): FileNode {
     this.checkCreate(parent, name);
-    const f = new FileNode(new Uint8Array(0), true, mtimeNs);
+    const f = this.own(new FileNode(new Uint8Array(0), true, mtimeNs));
+    this.count(f);
     parent.entries.set(name, f);
-    this.nodesCreated++;
     return f;
   }
 
   createDir(parent: DirNode, name: string, mtimeNs: bigint): DirNode {
     this.checkCreate(parent, name);
-    const d = new DirNode(true);
+    if (parent.depth + 1 > MAX_DEPTH) throw new FsError(Errno.NAMETOOLONG);
+    const d = this.own(new DirNode(true, parent));
     d.mtimeNs = mtimeNs;
+    this.count(d);
     parent.entries.set(name, d);
-    this.nodesCreated++;
     return d;
   }
 
   private checkCreate(parent: DirNode, name: string): void {
+    if (parent.removed) throw new FsError(Errno.NOENT);
     if (!parent.writable) throw new FsError(Errno.ACCES);
     if (name.length > 255) throw new FsError(Errno.NAMETOOLONG);
     if (parent.entries.has(name)) throw new FsError(Errno.EXIST);
-    if (this.nodesCreated >= this.quota.maxNodes) {
+    if (this.liveNodes >= this.quota.maxNodes) {
       this.quotaHit = true;
       throw new FsError(Errno.DQUOT);
     }
   }
 
-  /** Write with codejail's FSIZE semantics: a write that would pass the limit fails with EFBIG. */
+  private count(node: Node): void {
+    node.counted = true;
+    this.liveNodes++;
+  }
+
+  /** Write with codejail's FSIZE semantics: a write that would pass the limit fails with EFBIG.
+   * Quotas are checked before anything is allocated or copied. */
   write(file: FileNode, offset: number, bytes: Uint8Array): void {
+    this.checkWrite(file, offset, bytes.length);
+    const growth = Math.max(0, offset + bytes.length - file.size);
+    file.write(offset, bytes);
+    this.charge(file, growth);
+  }
+
+  /** Throws the error a write of `length` bytes at `offset` would fail with, if any. */
+  checkWrite(file: FileNode, offset: number, length: number): void {
     if (!file.writable) throw new FsError(Errno.BADF);
-    const end = offset + bytes.length;
+    const end = offset + length;
     if (end > this.quota.maxFileBytes) {
       this.quotaHit = true;
       throw new FsError(Errno.FBIG);
@@ -244,8 +329,6 @@ export class InMemoryFs {
       this.quotaHit = true;
       throw new FsError(Errno.NOSPC);
     }
-    file.write(offset, bytes);
-    this.charge(file, growth);
   }
 
   /** Quota accounting: growth is charged to the file; shrinking refunds at most what it was charged. */
@@ -270,6 +353,37 @@ export class InMemoryFs {
     this.charge(file, growth);
   }
 
+  /** A descriptor was opened on `file`. */
+  opened(file: FileNode): void {
+    file.opens++;
+  }
+
+  /** A descriptor on `file` was closed: the last close of an unlinked file releases it. */
+  closed(file: FileNode): void {
+    file.opens--;
+    if (file.unlinked && file.opens === 0) this.release(file);
+  }
+
+  /** A node left the tree: an open file keeps its bytes and node charged until its last close. */
+  private unlink(node: Node): void {
+    if (node.kind === 'dir') {
+      node.removed = true;
+      node.parent = null;
+      this.release(node);
+    } else {
+      node.unlinked = true;
+      if (node.opens === 0) this.release(node);
+    }
+  }
+
+  private release(node: Node): void {
+    if (node.kind === 'file') this.charge(node, -node.charged);
+    if (node.counted) {
+      node.counted = false;
+      this.liveNodes--;
+    }
+  }
+
   remove(parent: DirNode, name: string, wantDir: boolean): void {
     const node = parent.entries.get(name);
     if (!node) throw new FsError(Errno.NOENT);
@@ -279,35 +393,80 @@ export class InMemoryFs {
       if (node.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
     } else if (node.kind === 'dir') {
       throw new FsError(Errno.ISDIR);
-    } else {
-      this.charge(node, -node.charged);
     }
     parent.entries.delete(name);
+    this.unlink(node);
   }
 
   rename(fromDir: DirNode, fromName: string, toDir: DirNode, toName: string): void {
     const node = fromDir.entries.get(fromName);
     if (!node) throw new FsError(Errno.NOENT);
     if (!fromDir.writable || !toDir.writable || node === this.runDir) throw new FsError(Errno.ACCES);
+    if (toDir.removed) throw new FsError(Errno.NOENT);
     const target = toDir.entries.get(toName);
+    // Natively, renaming a file onto itself (or a hard link of it) does nothing at all.
+    if (target === node) return;
     if (target) {
       if (target.kind === 'dir' && node.kind !== 'dir') throw new FsError(Errno.ISDIR);
       if (target.kind !== 'dir' && node.kind === 'dir') throw new FsError(Errno.NOTDIR);
       if (target.kind === 'dir' && target.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
-      if (target.kind === 'file') this.charge(target, -target.charged);
     }
-    if (node.kind === 'dir' && isAncestor(node, toDir)) throw new FsError(Errno.INVAL);
+    if (node.kind === 'dir') {
+      if (this.isWithin(toDir, node)) throw new FsError(Errno.INVAL);
+      if (toDir.depth + 1 + this.height(node) > MAX_DEPTH) throw new FsError(Errno.NAMETOOLONG);
+    }
+    if (target) this.unlink(target);
     fromDir.entries.delete(fromName);
     toDir.entries.set(toName, node);
+    if (node.kind === 'dir') {
+      node.parent = toDir;
+      this.setDepths(node, toDir.depth + 1);
+    }
+  }
+
+  /** Whether `d` is `ancestor` or lies below it: a walk up the parent links (depth-bounded). */
+  private isWithin(d: DirNode, ancestor: DirNode): boolean {
+    for (let cur: DirNode | null = d; cur; cur = this.parentOf(cur)) {
+      this.meter(1);
+      if (cur === ancestor) return true;
+    }
+    return false;
+  }
+
+  /** Levels of directories below `d` (0 for a directory without subdirectories). */
+  private height(d: DirNode): number {
+    let max = 0;
+    const stack: [DirNode, number][] = [[d, 0]];
+    while (stack.length > 0) {
+      const [cur, h] = stack.pop()!;
+      this.meter(cur.entries.size + 1);
+      if (h > max) max = h;
+      for (const child of cur.entries.values()) if (child.kind === 'dir') stack.push([child, h + 1]);
+    }
+    return max;
+  }
+
+  private setDepths(d: DirNode, depth: number): void {
+    const stack: [DirNode, number][] = [[d, depth]];
+    while (stack.length > 0) {
+      const [cur, at] = stack.pop()!;
+      this.meter(cur.entries.size + 1);
+      cur.depth = at;
+      for (const child of cur.entries.values()) if (child.kind === 'dir') stack.push([child, at + 1]);
+    }
   }
 
   /** Place a file the caller supplies (jail files, read-only to the program): not counted
-   * against the program's quota. */
+   * against the program's quota. A later file at the same path replaces an earlier one. */
   placeFile(path: string, data: Uint8Array): void {
     const parts = splitPath(path);
     const name = parts.pop();
-    if (!name) throw new Error(`bad file path ${JSON.stringify(path)}`);
-    this.placeDirs(parts, path).entries.set(name, new FileNode(data.slice(), false));
+    if (!name) throw new PlacementError(`bad file path ${JSON.stringify(path)}`);
+    const dir = this.placeDirs(parts, path);
+    const existing = dir.entries.get(name);
+    if (existing?.kind === 'dir') throw new PlacementError(`cannot place ${path}: it is also a directory`);
+    if (!existing) this.takePlaced(path);
+    dir.entries.set(name, this.own(new FileNode(data.slice(), false)));
   }
 
   /** Make a directory in the run directory (jail layout); `writable` lets the program create,
@@ -316,11 +475,16 @@ export class InMemoryFs {
     const parts = splitPath(path);
     if (parts.join('/') === this.runDirPath && !writable) return;
     const name = parts.pop();
-    if (name === undefined) throw new Error(`bad directory path ${JSON.stringify(path)}`);
+    if (name === undefined) throw new PlacementError(`bad directory path ${JSON.stringify(path)}`);
     const parent = this.placeDirs(parts, path);
     const existing = parent.entries.get(name);
-    if (!existing) parent.entries.set(name, new DirNode(writable));
-    else if (existing.kind !== 'dir' || existing.writable !== writable) throw new Error(`cannot place ${path}: already placed differently`);
+    if (!existing) {
+      if (parent.depth + 1 > MAX_DEPTH) throw new PlacementError(`cannot place ${path}: more than ${MAX_DEPTH} directories deep`);
+      this.takePlaced(path);
+      parent.entries.set(name, this.own(new DirNode(writable, parent)));
+    } else if (existing.kind !== 'dir' || existing.writable !== writable) {
+      throw new PlacementError(`cannot place ${path}: already placed differently`);
+    }
   }
 
   /**
@@ -333,45 +497,52 @@ export class InMemoryFs {
   placeSymlink(path: string, target: string): void {
     const parts = splitPath(path);
     const name = parts.pop();
-    if (!name) throw new Error(`bad symlink path ${JSON.stringify(path)}`);
+    if (!name) throw new PlacementError(`bad symlink path ${JSON.stringify(path)}`);
     const dir = this.placeDirs(parts, path);
     let node: Node | null = null;
     try {
-      node = this.resolve(dir, target);
+      const at = this.resolveParent(dir, target);
+      const found = at.name === null ? at.parent : at.parent.entries.get(at.name);
+      // In the run directory: the containing directory lies below it (a walk up, depth-bounded).
+      if (found instanceof FileNode && !(found instanceof DeviceNode) && this.isWithin(at.parent, this.runDir)) node = found;
     } catch (e) {
       if (!(e instanceof FsError)) throw e;
     }
-    if (!(node instanceof FileNode) || node instanceof DeviceNode || !this.holds(node)) {
-      node = new FileNode(new Uint8Array(0), false);
+    if (!node) {
+      node = this.own(new FileNode(new Uint8Array(0), false));
       node.readable = false;
     }
+    if (!dir.entries.has(name)) this.takePlaced(path);
     dir.entries.set(name, node);
-  }
-
-  /** Whether `node` is in the run directory. */
-  private holds(node: Node): boolean {
-    const walk = (d: DirNode): boolean => [...d.entries.values()].some((n) => n === node || (n.kind === 'dir' && walk(n)));
-    return walk(this.runDir);
   }
 
   /** Walk `parts` from the root to a directory of the run directory, creating missing ones
    * (read-only to the program) inside it. */
   private placeDirs(parts: string[], path: string): DirNode {
+    if (parts.length > MAX_DEPTH) throw new PlacementError(`cannot place ${path}: more than ${MAX_DEPTH} directories deep`);
     let d = this.root;
     let inside = false;
     for (const p of parts) {
       inside ||= d === this.runDir;
       let next = d.entries.get(p);
       if (!next) {
-        if (!inside) throw new Error(`cannot place ${path}: outside the run directory`);
-        next = new DirNode(false);
+        if (!inside) throw new PlacementError(`cannot place ${path}: outside the run directory`);
+        this.takePlaced(path);
+        next = this.own(new DirNode(false, d));
         d.entries.set(p, next);
       }
-      if (next.kind !== 'dir') throw new Error(`cannot place ${path}: ${p} is a file`);
+      if (next.kind !== 'dir') throw new PlacementError(`cannot place ${path}: ${p} is a file`);
       d = next;
     }
-    if (!inside && d !== this.runDir) throw new Error(`cannot place ${path}: outside the run directory`);
+    if (!inside && d !== this.runDir) throw new PlacementError(`cannot place ${path}: outside the run directory`);
     return d;
+  }
+
+  private takePlaced(path: string): void {
+    if (this.placedNodes >= MAX_PLACED_NODES) {
+      throw new PlacementError(`cannot place ${path}: more than ${MAX_PLACED_NODES} files and directories`);
+    }
+    this.placedNodes++;
   }
 }
 
@@ -379,19 +550,4 @@ export class InMemoryFs {
  * (natively the profile refuses the path, whatever exists there), else ENOENT. */
 export function missing(dir: DirNode): ErrnoValue {
   return dir.readable ? Errno.NOENT : Errno.ACCES;
-}
-
-function cloneDir(d: DirNode): DirNode {
-  const c = new DirNode(d.writable);
-  c.readable = d.readable;
-  for (const [k, v] of d.entries) c.entries.set(k, v);
-  return c;
-}
-
-function isAncestor(a: DirNode, b: DirNode): boolean {
-  if (a === b) return true;
-  for (const child of a.entries.values()) {
-    if (child.kind === 'dir' && isAncestor(child, b)) return true;
-  }
-  return false;
 }

@@ -1,32 +1,61 @@
 // Captured stdout/stderr with a cap: bytes past the cap are dropped (the program keeps
 // running as if they were written) and the result carries a marker.
+//
+// Bytes are copied into a few large chunks, never one object per write: a program writing
+// one byte at a time costs the host the bytes, not an allocation each. Chunks never reach
+// past the cap, so the host holds at most `cap` bytes per stream.
 
 export const TRUNCATION_MARKER = '\n[codejail-wasm: output truncated at %d bytes]\n';
 
+/** Smallest chunk allocated (larger writes get a chunk of their own size, within the cap). */
+const CHUNK_BYTES = 64 * 1024;
+
 export class OutputBuffer {
   private chunks: Uint8Array[] = [];
+  /** Bytes used in the last chunk. */
+  private used = 0;
   private length = 0;
   truncated = false;
   constructor(readonly cap: number) {}
 
+  /** Append (a copy of) `bytes`, which may be a view of guest memory. */
   write(bytes: Uint8Array): void {
     const room = this.cap - this.length;
     if (room <= 0) {
       if (bytes.length > 0) this.truncated = true;
       return;
     }
-    const take = bytes.length <= room ? bytes : bytes.subarray(0, room);
-    if (take.length < bytes.length) this.truncated = true;
-    this.chunks.push(take.slice());
-    this.length += take.length;
+    const take = Math.min(bytes.length, room);
+    if (take < bytes.length) this.truncated = true;
+    let done = 0;
+    while (done < take) {
+      let last = this.chunks[this.chunks.length - 1];
+      if (!last || this.used === last.length) {
+        const size = Math.min(Math.max(CHUNK_BYTES, take - done), this.cap - this.length - done);
+        last = new Uint8Array(size);
+        this.chunks.push(last);
+        this.used = 0;
+      }
+      const n = Math.min(take - done, last.length - this.used);
+      last.set(bytes.subarray(done, done + n), this.used);
+      this.used += n;
+      done += n;
+    }
+    this.length += take;
   }
 
-  /** The captured bytes, with the marker appended when output was cut. */
+  /** The captured bytes, with the marker appended when output was cut. The array owns its
+   * buffer (never a pooled slab), so it can be transferred to another thread. */
   bytes(): Uint8Array {
-    const body = Buffer.concat(this.chunks, this.length);
-    if (!this.truncated) return new Uint8Array(body.buffer, body.byteOffset, body.length);
-    const marker = Buffer.from(TRUNCATION_MARKER.replace('%d', String(this.cap)));
-    const all = Buffer.concat([body, marker]);
-    return new Uint8Array(all.buffer, all.byteOffset, all.length);
+    const marker = this.truncated ? Buffer.from(TRUNCATION_MARKER.replace('%d', String(this.cap))) : null;
+    const out = new Uint8Array(this.length + (marker?.length ?? 0));
+    let at = 0;
+    this.chunks.forEach((c, i) => {
+      const part = i === this.chunks.length - 1 ? c.subarray(0, this.used) : c;
+      out.set(part, at);
+      at += part.length;
+    });
+    if (marker) out.set(marker, at);
+    return out;
   }
 }

@@ -1,13 +1,15 @@
 // Our WASI preview1 host: every import the CPython reactor may call, served from an
-// InMemoryFs, in-memory stdio buffers, a clock and a seeded random source. No call reaches
+// InMemoryFs, in-memory stdio buffers, a clock and a random source. No call reaches
 // the host's filesystem, environment, network or processes. Unsupported calls return a
 // WASI errno; nothing throws into the engine except proc_exit and the limit signals below.
-import { createCipheriv, createHash, type Cipher } from 'node:crypto';
+// Every call is charged to the run's fuel before its work is done (hostWork.ts).
+import { createCipheriv, createHash, randomFillSync, type Cipher } from 'node:crypto';
 import {
   ALL_RIGHTS, ClockId, Errno, EventType, FdFlags, FileType, OFlags, SubclockFlags, Whence,
 } from './constants.js';
-import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, type Node } from './InMemoryFs.js';
+import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, splitPath, type Node } from './InMemoryFs.js';
 import { OutputBuffer } from './OutputBuffer.js';
+import { hostWorkFuel, type HostWork } from './hostWork.js';
 
 /** Thrown by proc_exit: unwinds the guest; the instance must be reset afterwards. */
 export class ProcExit {
@@ -15,6 +17,8 @@ export class ProcExit {
 }
 /** Thrown when a sleep would pass the run's realtime budget (codejail kills at REALTIME: -9). */
 export class RealtimeExceeded {}
+/** Thrown when the run's fuel cannot pay for a host call (codejail's CPU limit: -24). */
+export class HostFuelExhausted {}
 
 interface OpenFile { kind: 'file'; node: FileNode; pos: number; append: boolean; readable: boolean; writable: boolean }
 interface OpenDir { kind: 'dir'; node: DirNode; preopen?: string }
@@ -28,7 +32,13 @@ export interface HostRun {
   stdin: Uint8Array;
   stdout: OutputBuffer;
   stderr: OutputBuffer;
-  seed: number;
+  /** random_get: null reads the host's CSPRNG (as os.urandom does natively); a number gives a
+   * reproducible stream (tests, `compare`), which anyone who knows the number can predict. */
+  seed: number | null;
+  /** Take `units` of fuel for host work; false (budget exhausted) when it cannot be covered. */
+  chargeFuel: (units: number) => boolean;
+  /** Fuel units per codejail CPU second: host work is priced in CPU time. */
+  fuelPerSecond: number;
   /** Budget in ms of program time, sleeps plus CPU time estimated from fuel (0 = none). */
   realtimeBudgetMs: number;
   /** CPU time the program has used so far, in codejail seconds x 1000 (from fuel). */
@@ -67,6 +77,7 @@ export class WasiHost {
   /** Fresh per-run state: fds 0-3 exactly as after interpreter initialisation. */
   reset(run: HostRun): void {
     this.run = run;
+    run.fs.meter = (steps) => this.charge({ steps });
     this.fds = new Map<number, Descriptor>([
       [0, { kind: 'stdin' }], [1, { kind: 'stdout' }], [2, { kind: 'stderr' }],
       [3, { kind: 'dir', node: run.fs.root, preopen: '/' }],
@@ -90,8 +101,38 @@ export class WasiHost {
   }
 
   private str(ptr: number, len: number): string {
+    return Buffer.from(this.bytesAt(ptr, len)).toString('utf8');
+  }
+
+  /** A view of guest memory (valid until the next memory.grow); throws RangeError when out of bounds. */
+  private bytesAt(ptr: number, len: number): Uint8Array {
     this.view();
-    return Buffer.from(this.u8.subarray(ptr, ptr + len)).toString('utf8');
+    if (ptr + len > this.u8.length) throw new RangeError('guest pointer out of bounds');
+    return this.u8.subarray(ptr, ptr + len);
+  }
+
+  /** Every host write of bytes into guest memory goes through writeBytes or writableAt (the
+   * DataView from view() covers the small fixed-size results). */
+  private writeBytes(ptr: number, bytes: Uint8Array): void {
+    this.writableAt(ptr, bytes.length).set(bytes);
+  }
+
+  /** A view of guest memory the host is about to fill. */
+  private writableAt(ptr: number, len: number): Uint8Array {
+    return this.bytesAt(ptr, len);
+  }
+
+  /** Charge the run for work the host is about to do; ends the run (-24) if it cannot pay. */
+  private charge(work: HostWork): void {
+    if (!this.run.chargeFuel(hostWorkFuel(work, this.run.fuelPerSecond))) throw new HostFuelExhausted();
+  }
+
+  /** A path argument: its bytes are charged before it is decoded, its components before it is resolved. */
+  private path(ptr: number, len: number): string {
+    this.charge({ bytes: len });
+    const path = this.str(ptr, len);
+    this.charge({ steps: splitPath(path).length });
+    return path;
   }
 
   /** The import object for `wasi_snapshot_preview1`. */
@@ -99,10 +140,11 @@ export class WasiHost {
     const wrap = <A extends unknown[]>(fn: (...a: A) => number) => (...a: A): number => {
       this.calls++;
       try {
+        this.charge({ calls: 1 });
         return fn(...a);
       } catch (e) {
         if (e instanceof FsError) return e.errno;
-        if (e instanceof ProcExit || e instanceof RealtimeExceeded) throw e;
+        if (e instanceof ProcExit || e instanceof RealtimeExceeded || e instanceof HostFuelExhausted) throw e;
         if (e instanceof RangeError) return Errno.FAULT; // out-of-bounds pointer from the guest
         throw e;
       }
@@ -128,13 +170,13 @@ export class WasiHost {
       fd_allocate: wrap((fd: number, offset: bigint, len: bigint) => {
         const f = h.file(fd);
         if (!f.writable) return Errno.BADF;
-        const end = Number(offset + len);
-        if (end > f.node.size) h.run.fs.truncate(f.node, end);
+        h.resize(f.node, Number(offset + len), true);
         return Errno.SUCCESS;
       }),
       fd_close: wrap((fd: number) => {
-        if (!h.fds.has(fd)) return Errno.BADF;
-        h.fds.delete(fd); return Errno.SUCCESS;
+        const d = h.fds.get(fd);
+        if (!d) return Errno.BADF;
+        h.close(fd, d); return Errno.SUCCESS;
       }),
       fd_datasync: wrap((fd: number) => (h.fds.has(fd) ? Errno.SUCCESS : Errno.BADF)),
       fd_sync: wrap((fd: number) => (h.fds.has(fd) ? Errno.SUCCESS : Errno.BADF)),
@@ -168,7 +210,7 @@ export class WasiHost {
       fd_filestat_set_size: wrap((fd: number, size: bigint) => {
         const f = h.file(fd);
         if (!f.writable) return Errno.BADF;
-        h.run.fs.truncate(f.node, Number(size)); return Errno.SUCCESS;
+        h.resize(f.node, Number(size), false); return Errno.SUCCESS;
       }),
       fd_filestat_set_times: wrap((fd: number, _atim: bigint, mtim: bigint) => {
         const d = h.fds.get(fd);
@@ -179,23 +221,13 @@ export class WasiHost {
       fd_pread: wrap((fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) => {
         const f = h.file(fd);
         if (!f.readable) return Errno.BADF;
-        let pos = Number(offset);
-        let total = 0;
-        for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-          const chunk = f.node.read(pos, len);
-          h.u8.set(chunk, ptr); pos += chunk.length; total += chunk.length;
-          if (chunk.length < len) break;
-        }
+        const total = h.readFile(f.node, Number(offset), h.iovecs(iovs, iovsLen));
         h.view().setUint32(nread, total, true); return Errno.SUCCESS;
       }),
       fd_pwrite: wrap((fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) => {
         const f = h.file(fd);
         if (!f.writable) return Errno.BADF;
-        let pos = Number(offset);
-        let total = 0;
-        for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-          h.run.fs.write(f.node, pos, h.u8.slice(ptr, ptr + len)); pos += len; total += len;
-        }
+        const total = h.writeFile(f.node, Number(offset), h.iovecs(iovs, iovsLen));
         h.view().setUint32(nwritten, total, true); return Errno.SUCCESS;
       }),
       fd_prestat_get: wrap((fd: number, out: number) => {
@@ -208,32 +240,21 @@ export class WasiHost {
       fd_prestat_dir_name: wrap((fd: number, ptr: number, len: number) => {
         const d = h.fds.get(fd);
         if (!d || d.kind !== 'dir' || d.preopen === undefined) return Errno.BADF;
-        h.view(); h.u8.set(Buffer.from(d.preopen).subarray(0, len), ptr); return Errno.SUCCESS;
+        h.writeBytes(ptr, Buffer.from(d.preopen).subarray(0, len)); return Errno.SUCCESS;
       }),
       fd_read: wrap((fd: number, iovs: number, iovsLen: number, nread: number) => {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
-        let total = 0;
+        let total: number;
         if (d.kind === 'stdin') {
-          for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-            const chunk = h.run.stdin.subarray(h.stdinPos, h.stdinPos + len);
-            h.u8.set(chunk, ptr); h.stdinPos += chunk.length; total += chunk.length;
-            if (chunk.length < len) break;
-          }
+          total = h.readStdin(h.iovecs(iovs, iovsLen));
         } else if (d.kind === 'file') {
           if (!d.readable) return Errno.BADF;
-          for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-            const chunk = d.node.read(d.pos, len);
-            h.u8.set(chunk, ptr); d.pos += chunk.length; total += chunk.length;
-            if (chunk.length < len) break;
-          }
+          total = h.readFile(d.node, d.pos, h.iovecs(iovs, iovsLen));
+          d.pos += total;
         } else if (d.kind === 'device') {
           if (!d.readable) return Errno.BADF;
-          for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-            const chunk = h.deviceRead(d.node, len);
-            h.u8.set(chunk, ptr); total += chunk.length;
-            if (chunk.length < len) break;
-          }
+          total = h.readDevice(d.node, h.iovecs(iovs, iovsLen));
         } else if (d.kind === 'dir') {
           return Errno.ISDIR;
         } else {
@@ -245,29 +266,14 @@ export class WasiHost {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
         if (d.kind !== 'dir') return Errno.NOTDIR;
-        const names: [string, Node | null][] = [['.', d.node], ['..', null], ...d.node.entries];
-        h.view();
-        let offset = 0;
-        for (let i = Number(cookie); i < names.length && offset < bufLen; i++) {
-          const [name, node] = names[i]!;
-          const nameBytes = Buffer.from(name);
-          const header = new Uint8Array(24);
-          const hv = new DataView(header.buffer);
-          hv.setBigUint64(0, BigInt(i + 1), true);
-          hv.setBigUint64(8, node ? node.ino : 0n, true);
-          hv.setUint32(16, nameBytes.length, true);
-          hv.setUint8(20, node === null || node.kind === 'dir' ? FileType.DIRECTORY
-            : node instanceof DeviceNode ? FileType.CHARACTER_DEVICE : FileType.REGULAR_FILE);
-          const entry = Buffer.concat([header, nameBytes]);
-          const n = Math.min(entry.length, bufLen - offset);
-          h.u8.set(entry.subarray(0, n), bufPtr + offset);
-          offset += n;
-        }
-        h.view().setUint32(used, offset, true); return Errno.SUCCESS;
+        h.view().setUint32(used, h.readdir(d.node, bufPtr, bufLen, cookie), true); return Errno.SUCCESS;
       }),
       fd_renumber: wrap((from: number, to: number) => {
         const d = h.fds.get(from);
-        if (!d || !h.fds.has(to)) return Errno.BADF;
+        const old = h.fds.get(to);
+        if (!d || !old) return Errno.BADF;
+        if (from === to) return Errno.SUCCESS;
+        h.close(to, old);
         h.fds.set(to, d); h.fds.delete(from); return Errno.SUCCESS;
       }),
       fd_seek: wrap((fd: number, offset: bigint, whence: number, out: number) => {
@@ -291,35 +297,31 @@ export class WasiHost {
       fd_write: wrap((fd: number, iovs: number, iovsLen: number, nwritten: number) => {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
-        let total = 0;
-        for (const [ptr, len] of h.iovecs(iovs, iovsLen)) {
-          if (len === 0) continue;
-          const bytes = h.u8.subarray(ptr, ptr + len);
-          if (d.kind === 'stdout') h.run.stdout.write(bytes);
-          else if (d.kind === 'stderr') h.run.stderr.write(bytes);
-          else if (d.kind === 'device') {
-            if (!d.writable) return Errno.BADF;
-            if (d.node.device === 'full') return Errno.NOSPC;
-          } else if (d.kind === 'file') {
-            if (!d.writable) return Errno.BADF;
-            if (d.append) d.pos = d.node.size;
-            h.run.fs.write(d.node, d.pos, bytes.slice());
-            d.pos += len;
-          } else return d.kind === 'dir' ? Errno.ISDIR : Errno.BADF;
-          total += len;
-        }
+        let total: number;
+        if (d.kind === 'stdout' || d.kind === 'stderr') {
+          total = h.writeOutput(d.kind === 'stdout' ? h.run.stdout : h.run.stderr, h.iovecs(iovs, iovsLen));
+        } else if (d.kind === 'file') {
+          if (!d.writable) return Errno.BADF;
+          if (d.append) d.pos = d.node.size;
+          total = h.writeFile(d.node, d.pos, h.iovecs(iovs, iovsLen));
+          d.pos += total;
+        } else if (d.kind === 'device') {
+          if (!d.writable) return Errno.BADF;
+          if (d.node.device === 'full') return Errno.NOSPC;
+          total = WasiHost.iovecBytes(h.iovecs(iovs, iovsLen)); // discarded unread: nothing is copied
+        } else return d.kind === 'dir' ? Errno.ISDIR : Errno.BADF;
         h.view().setUint32(nwritten, total, true); return Errno.SUCCESS;
       }),
       path_create_directory: wrap((fd: number, ptr: number, len: number) => {
-        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.str(ptr, len));
+        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.path(ptr, len));
         if (name === null) return Errno.EXIST;
         h.run.fs.createDir(parent, name, h.now(ClockId.REALTIME)); return Errno.SUCCESS;
       }),
       path_filestat_get: wrap((fd: number, _flags: number, ptr: number, len: number, out: number) => {
-        h.writeFilestat(out, h.run.fs.resolve(h.dir(fd), h.str(ptr, len))); return Errno.SUCCESS;
+        h.writeFilestat(out, h.run.fs.resolve(h.dir(fd), h.path(ptr, len))); return Errno.SUCCESS;
       }),
       path_filestat_set_times: wrap((fd: number, _flags: number, ptr: number, len: number, _atim: bigint, mtim: bigint) => {
-        const node = h.run.fs.resolve(h.dir(fd), h.str(ptr, len));
+        const node = h.run.fs.resolve(h.dir(fd), h.path(ptr, len));
         if (!node.writable) return Errno.ACCES;
         node.mtimeNs = mtim; return Errno.SUCCESS;
       }),
@@ -327,10 +329,10 @@ export class WasiHost {
       path_open: wrap((fd: number, _dirflags: number, ptr: number, len: number, oflags: number,
         rightsBase: bigint, _rightsInh: bigint, fdflags: number, out: number) => {
         const fs = h.run.fs;
-        const path = h.str(ptr, len);
-        const { parent, name } = fs.resolveParent(h.dir(fd), path);
+        const { parent, name } = fs.resolveParent(h.dir(fd), h.path(ptr, len));
         let node: Node | undefined = name === null ? parent : parent.entries.get(name);
         const wantWrite = (rightsBase & (1n << 6n)) !== 0n || (oflags & OFlags.TRUNC) !== 0;
+        if (h.fds.size >= MAX_FDS) return Errno.MFILE; // before anything is created
         if (!node) {
           if (!(oflags & OFlags.CREAT) || name === null) return missing(parent);
           if (oflags & OFlags.DIRECTORY) return missing(parent);
@@ -356,23 +358,23 @@ export class WasiHost {
         });
       }),
       path_readlink: wrap((fd: number, ptr: number, len: number) => {
-        h.run.fs.resolve(h.dir(fd), h.str(ptr, len));
+        h.run.fs.resolve(h.dir(fd), h.path(ptr, len));
         return Errno.INVAL; // there are no symlinks
       }),
       path_remove_directory: wrap((fd: number, ptr: number, len: number) => {
-        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.str(ptr, len));
+        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.path(ptr, len));
         if (name === null) return Errno.ACCES;
         h.run.fs.remove(parent, name, true); return Errno.SUCCESS;
       }),
       path_rename: wrap((fd: number, p1: number, l1: number, fd2: number, p2: number, l2: number) => {
-        const a = h.run.fs.resolveParent(h.dir(fd), h.str(p1, l1));
-        const b = h.run.fs.resolveParent(h.dir(fd2), h.str(p2, l2));
+        const a = h.run.fs.resolveParent(h.dir(fd), h.path(p1, l1));
+        const b = h.run.fs.resolveParent(h.dir(fd2), h.path(p2, l2));
         if (a.name === null || b.name === null) return Errno.INVAL;
         h.run.fs.rename(a.parent, a.name, b.parent, b.name); return Errno.SUCCESS;
       }),
       path_symlink: wrap(() => Errno.PERM),
       path_unlink_file: wrap((fd: number, ptr: number, len: number) => {
-        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.str(ptr, len));
+        const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.path(ptr, len));
         if (name === null) return Errno.ISDIR;
         h.run.fs.remove(parent, name, false); return Errno.SUCCESS;
       }),
@@ -382,7 +384,8 @@ export class WasiHost {
       },
       proc_raise: wrap(() => Errno.NOSYS),
       random_get: wrap((ptr: number, len: number) => {
-        h.view(); h.u8.set(h.randomBytes(len), ptr); return Errno.SUCCESS;
+        h.charge({ randomBytes: len });
+        h.fillRandom(h.writableAt(ptr, len)); return Errno.SUCCESS;
       }),
       sched_yield: wrap(() => Errno.SUCCESS),
       sock_accept: wrap(unsupported),
@@ -397,8 +400,14 @@ export class WasiHost {
     while (this.fds.has(fd)) fd++;
     if (fd >= MAX_FDS) return Errno.MFILE;
     this.fds.set(fd, d);
+    if (d.kind === 'file') this.run.fs.opened(d.node);
     this.view().setUint32(out, fd, true);
     return Errno.SUCCESS;
+  }
+
+  private close(fd: number, d: Descriptor): void {
+    this.fds.delete(fd);
+    if (d.kind === 'file') this.run.fs.closed(d.node);
   }
 
   private file(fd: number): OpenFile {
@@ -416,11 +425,132 @@ export class WasiHost {
     return d.node;
   }
 
-  private *iovecs(ptr: number, count: number): Generator<[number, number]> {
+  /** An iovec array, charged per entry before it is decoded: [ptr0, len0, ptr1, len1, ...]. */
+  private iovecs(ptr: number, count: number): number[] {
+    this.charge({ steps: count });
+    const dv = this.view();
+    const out = new Array<number>(count * 2);
     for (let i = 0; i < count; i++) {
-      const dv = this.view();
-      yield [dv.getUint32(ptr + i * 8, true), dv.getUint32(ptr + i * 8 + 4, true)];
+      out[i * 2] = dv.getUint32(ptr + i * 8, true);
+      out[i * 2 + 1] = dv.getUint32(ptr + i * 8 + 4, true);
     }
+    return out;
+  }
+
+  private static iovecBytes(iov: number[]): number {
+    let total = 0;
+    for (let i = 1; i < iov.length; i += 2) total += iov[i]!;
+    return total;
+  }
+
+  /** Copy file bytes from `pos` into the iovecs; charged by the bytes actually moved. */
+  private readFile(node: FileNode, pos: number, iov: number[]): number {
+    this.charge({ bytes: node.bytesAt(pos, WasiHost.iovecBytes(iov)) });
+    let total = 0;
+    for (let i = 0; i < iov.length; i += 2) {
+      const len = iov[i + 1]!;
+      const chunk = node.read(pos + total, len);
+      this.writeBytes(iov[i]!, chunk);
+      total += chunk.length;
+      if (chunk.length < len) break;
+    }
+    return total;
+  }
+
+  /** A device read fills the iovecs: nothing (null), zeros (zero, full) or the run's random
+   * bytes (random, urandom: the same source as random_get), charged as such. */
+  private readDevice(node: DeviceNode, iov: number[]): number {
+    if (node.device === 'null') return 0;
+    const total = WasiHost.iovecBytes(iov);
+    const random = node.device === 'random' || node.device === 'urandom';
+    this.charge(random ? { randomBytes: total } : { bytes: total });
+    for (let i = 0; i < iov.length; i += 2) {
+      const out = this.writableAt(iov[i]!, iov[i + 1]!);
+      if (random) this.fillRandom(out);
+      else out.fill(0);
+    }
+    return total;
+  }
+
+  private readStdin(iov: number[]): number {
+    const stdin = this.run.stdin;
+    this.charge({ bytes: Math.min(WasiHost.iovecBytes(iov), stdin.length - this.stdinPos) });
+    let total = 0;
+    for (let i = 0; i < iov.length; i += 2) {
+      const len = iov[i + 1]!;
+      const chunk = stdin.subarray(this.stdinPos, this.stdinPos + len);
+      this.writeBytes(iov[i]!, chunk);
+      this.stdinPos += chunk.length;
+      total += chunk.length;
+      if (chunk.length < len) break;
+    }
+    return total;
+  }
+
+  /** Write the iovecs at `pos`: the quota is checked for the whole write, then it is charged,
+   * then copied straight from guest memory (a refused write copies nothing). */
+  private writeFile(node: FileNode, pos: number, iov: number[]): number {
+    const total = WasiHost.iovecBytes(iov);
+    this.run.fs.checkWrite(node, pos, total);
+    this.charge({ bytes: total });
+    let at = pos;
+    for (let i = 0; i < iov.length; i += 2) {
+      const len = iov[i + 1]!;
+      if (len === 0) continue;
+      this.run.fs.write(node, at, this.bytesAt(iov[i]!, len));
+      at += len;
+    }
+    return total;
+  }
+
+  private writeOutput(out: OutputBuffer, iov: number[]): number {
+    const total = WasiHost.iovecBytes(iov);
+    this.charge({ bytes: total });
+    for (let i = 0; i < iov.length; i += 2) {
+      if (iov[i + 1]! > 0) out.write(this.bytesAt(iov[i]!, iov[i + 1]!));
+    }
+    return total;
+  }
+
+  /** ftruncate / fallocate (grow only): bytes the host zero-fills are charged first. */
+  private resize(node: FileNode, size: number, growOnly: boolean): void {
+    if (growOnly && size <= node.size) return;
+    if (size > node.size) {
+      this.run.fs.checkWrite(node, size, 0);
+      this.charge({ bytes: size - node.size });
+    }
+    this.run.fs.truncate(node, size);
+  }
+
+  /** fd_readdir: entries from `cookie` on into the buffer; charged up front for every entry
+   * it may visit (the ones skipped to reach the cookie and at most one per 24 buffer bytes). */
+  private readdir(dir: DirNode, bufPtr: number, bufLen: number, cookie: bigint): number {
+    const count = dir.entries.size + 2;
+    const start = cookie > BigInt(count) ? count : Number(cookie);
+    const visits = Math.min(count, start + Math.floor(bufLen / 24) + 1);
+    this.charge({ steps: visits, bytes: Math.min(bufLen, (visits - start) * (24 + 255)) });
+    let offset = 0;
+    let i = 0;
+    const emit = (name: string, node: Node | null): boolean => {
+      if (i++ < start) return true;
+      if (offset >= bufLen) return false;
+      const nameBytes = Buffer.from(name);
+      const entry = Buffer.alloc(24 + nameBytes.length);
+      entry.writeBigUInt64LE(BigInt(i), 0);
+      entry.writeBigUInt64LE(node ? node.ino : 0n, 8);
+      entry.writeUInt32LE(nameBytes.length, 16);
+      entry.writeUInt8(node === null || node.kind === 'dir' ? FileType.DIRECTORY
+        : node instanceof DeviceNode ? FileType.CHARACTER_DEVICE : FileType.REGULAR_FILE, 20);
+      nameBytes.copy(entry, 24);
+      const n = Math.min(entry.length, bufLen - offset);
+      this.writeBytes(bufPtr + offset, entry.subarray(0, n));
+      offset += n;
+      return true;
+    };
+    if (emit('.', dir) && emit('..', this.run.fs.parentOf(dir) ?? dir)) {
+      for (const [name, node] of dir.entries) if (!emit(name, node)) break;
+    }
+    return offset;
   }
 
   private writeFilestat(out: number, node: Node): void {
@@ -452,27 +582,26 @@ export class WasiHost {
     return process.hrtime.bigint();
   }
 
-  /** What reading `len` bytes of a device gives: nothing (null), zeros (zero, full), or the
-   * run's random bytes (random, urandom: the same source as random_get). */
-  private deviceRead(node: DeviceNode, len: number): Uint8Array {
-    if (node.device === 'null') return new Uint8Array(0);
-    if (node.device === 'zero' || node.device === 'full') return new Uint8Array(len);
-    return this.randomBytes(len);
-  }
-
-  /** Deterministic bytes from the run's seed: the AES-128-CTR keystream of a key derived
-   * from it (cryptographic quality, and one call for os.urandom's 2.5 KB at start-up). */
-  private randomBytes(len: number): Uint8Array {
+  /** random_get. By default the host's CSPRNG, as os.urandom is natively: nothing a program
+   * sees (its jail directory name, earlier requests) predicts it. With a seed (reproducible
+   * mode), the AES-128-CTR keystream of a key derived from the seed. */
+  private fillRandom(out: Uint8Array): void {
+    const seed = this.run.seed;
+    if (seed === null) {
+      randomFillSync(out);
+      return;
+    }
     if (!this.random) {
-      const key = createHash('sha256').update(`codejail-wasm random_get ${this.run.seed}`).digest().subarray(0, 16);
+      const key = createHash('sha256').update(`codejail-wasm random_get ${seed}`).digest().subarray(0, 16);
       this.random = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
     }
-    return this.random.update(Buffer.alloc(len));
+    out.set(this.random.update(Buffer.alloc(out.length)));
   }
 
   /** poll_oneoff: fds are always ready; clock subscriptions sleep for real, within the budget. */
   private poll(inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
     if (nsubs === 0) return Errno.INVAL;
+    this.charge({ steps: nsubs });
     let dv = this.view();
     let sleepNs = -1n;
     const events: { userdata: bigint; type: number }[] = [];

@@ -6,7 +6,7 @@
 // `os.listdir('..')` from the jail. Writing is codejail's DAC: only the jail's tmp/ (the caller
 // places it writable, see InMemoryFs). test/confinement compares the texts with a native run
 // under a kernel confinement built the same way.
-import { DeviceNode, DirNode } from './InMemoryFs.js';
+import { DeviceNode, DirNode, numberLayers } from './InMemoryFs.js';
 
 /** Directories below which (inclusive) the program may read and list. */
 export const READABLE_ROOTS = ['/usr/lib'];
@@ -21,7 +21,7 @@ export const DEVICES: Record<DeviceNode['device'], boolean> = {
 export function confineTree(root: DirNode): DirNode {
   let dev = root.entries.get('dev');
   if (!dev) {
-    dev = new DirNode(false);
+    dev = new DirNode(false, root);
     root.entries.set('dev', dev);
   }
   if (dev.kind !== 'dir') throw new Error('/dev is not a directory in the layer tree');
@@ -36,5 +36,5 @@ export function confineTree(root: DirNode): DirNode {
     }
   };
   mark(root, '/');
-  return root;
+  return numberLayers(root);
 }
