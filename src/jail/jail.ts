@@ -4,7 +4,7 @@ import { loadDefaultImage, type RuntimeImage } from '../runtime/RuntimeImage.js'
 import { FUEL_PER_CPU_SECOND } from '../sandbox/FuelBudget.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS, newSeed, type RunSettings } from './jailCode.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailCode.js';
 import { usesNumpy } from './imageSelection.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { pyBytesRepr } from './pyrepr.js';
@@ -83,8 +83,7 @@ export class Jail implements JailService {
     }
     const image = this.resolveImage(req.image, req.limitOverridesContext, req.code);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
-    const seed = req.seed ?? newSeed();
-    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, seed), req.signal);
+    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, req.seed ?? null), req.signal);
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits, image };
   }
 

@@ -29,6 +29,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 /** tempfile's alphabet: codejail's jail dir is tempfile.mkdtemp(prefix='codejail-'). */
 const TEMP_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
 
+/** The jail directory of a reproducible run (explicit seed): derived from the seed. */
 export function jailDirName(seed: number): string {
   let x = (seed >>> 0) ^ 0x9e3779b9;
   let name = '';
@@ -58,8 +59,12 @@ export const SANDBOX_ENVIRONMENT: Readonly<Record<string, string>> = Object.free
   TMPDIR: 'tmp',
 });
 
-export function newSeed(): number {
-  return randomInt(0, 2 ** 31);
+/** The jail directory of an unseeded run: drawn from the CSPRNG, like mkdtemp's, and
+ * unrelated to anything else the program sees. */
+export function randomJailDirName(): string {
+  let name = '';
+  for (let i = 0; i < 8; i++) name += TEMP_CHARS[randomInt(TEMP_CHARS.length)];
+  return `/tmp/codejail-${name}`;
 }
 
 /** A relative path that stays inside the jail directory. */
@@ -94,9 +99,10 @@ export function runLimits(limits: CodejailLimits, settings: RunSettings): RunLim
 
 const utf8 = new TextEncoder();
 
-/** The sandbox request for a jail_code call (limits already resolved). */
-export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, settings: RunSettings, seed: number): RunRequest {
-  const dir = jailDirName(seed);
+/** The sandbox request for a jail_code call (limits already resolved). `seed` null (the
+ * default) gives os.urandom from the host's CSPRNG; a number makes the run reproducible. */
+export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, settings: RunSettings, seed: number | null): RunRequest {
+  const dir = seed === null ? randomJailDirName() : jailDirName(seed);
   const files: SandboxFile[] = [];
   const argv = [...(req.argv ?? [])];
   (req.files ?? []).forEach((f, i) => {

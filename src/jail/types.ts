@@ -37,7 +37,8 @@ export interface JailCodeRequest {
   slug?: string | null;
   /** Per-request limits, as codejail's caller-side LIMITS would be; clamped to the operator maximum. */
   limits?: Partial<CodejailLimits>;
-  /** Seed for the sandbox's randomness (os.urandom, jail dir name); random when absent. */
+  /** Makes the run reproducible: os.urandom and the jail dir name follow from it. Absent (the
+   * default), os.urandom reads the host CSPRNG and the jail dir name is random. */
   seed?: number;
   /** Runtime image (interpreter + library layers); the course's or the default when absent. */
   image?: string | null;
