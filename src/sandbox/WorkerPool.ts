@@ -1,8 +1,10 @@
 // A pool of worker threads, each holding one warm interpreter restored from the shared
 // snapshot. Requests queue here (bounded); a wall-clock watchdog terminates a worker whose
-// run overstays its deadline and a replacement is started at once.
+// run overstays its deadline and a replacement is started at once. A replacement that fails
+// to start (e.g. under memory pressure) is retried with backoff, so the pool never shrinks
+// for good.
 import { Worker } from 'node:worker_threads';
-import { CancelledError, UnavailableError, type PoolStats } from '../jail/types.js';
+import { BadRequestError, CancelledError, UnavailableError, type PoolStats } from '../jail/types.js';
 import type { Snapshot } from './PythonInstance.js';
 import type { RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
@@ -33,6 +35,10 @@ export interface PoolOptions {
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** Delay before retrying a replacement that failed to start: doubles from the first to the
+ * last value, then stays there for as long as starts keep failing. */
+const RESPAWN_FIRST_MS = 100;
+const RESPAWN_MAX_MS = 10_000;
 
 function failedResult(outcome: RunResult['outcome'], status: number, detail: string, wallMs = 0): RunResult {
   return {
@@ -48,8 +54,12 @@ export class WorkerPool {
   private nextId = 1;
   private closing = false;
   private replacements = 0;
+  private respawnTimers = new Set<NodeJS.Timeout>();
   private readonly init: WorkerInit;
   private idleWaiters: (() => void)[] = [];
+  /** Fault injection for the reliability suite only: this many replacement starts fail, as a
+   * start that cannot get memory would. Never set in production. */
+  private injectStartFailures = Number(process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS ?? 0);
 
   private constructor(private readonly opts: PoolOptions) {
     this.init = { module: opts.module, files: toShared(opts.files), snapshot: shareSnapshot(opts.snapshot) };
@@ -62,9 +72,11 @@ export class WorkerPool {
   }
 
   /** Spawn a worker; resolves when it reports ready. */
-  private spawn(): Promise<void> {
+  private spawn(replacement = false): Promise<void> {
+    const failStart = replacement && this.injectStartFailures > 0;
+    if (failStart) this.injectStartFailures--;
     const worker = new Worker(WORKER_URL, {
-      workerData: this.init,
+      workerData: failStart ? { ...this.init, failStart } : this.init,
       // Deep recursion in wasm uses the thread's native stack; give it room and a clear limit.
       resourceLimits: { stackSizeMb: 8 },
     });
@@ -78,14 +90,16 @@ export class WorkerPool {
           if (!started) { started = true; resolve(); }
           this.dispatch();
         } else if (msg.type === 'result') {
-          this.finish(slot, msg.result);
+          this.finish(slot, (job) => job.resolve(msg.result));
+        } else if (msg.type === 'rejected') {
+          this.finish(slot, (job) => job.reject(new BadRequestError('files', msg.message)));
         } else if (msg.type === 'broken') {
           process.emitWarning(`codejail-wasm: replacing a worker whose restore failed: ${msg.detail.split('\n')[0]}`);
           this.lose(slot, 'snapshot restore failed');
         }
       });
-      // A worker that dies before it is ready is dropped, not replaced: retrying a start that
-      // fails every time would spin forever. The caller (start() or a replacement) reports it.
+      // A worker that dies before it is ready is dropped here; the caller decides: start()
+      // fails, a replacement is retried with backoff (respawn).
       const failedStart = (err: Error) => {
         started = true;
         this.slots = this.slots.filter((s) => s !== slot);
@@ -143,12 +157,12 @@ export class WorkerPool {
     }
   }
 
-  private finish(slot: Slot, result: RunResult): void {
+  private finish(slot: Slot, settle: (job: Pending) => void): void {
     const job = slot.job;
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     slot.job = null;
-    job?.resolve(result);
+    if (job) settle(job);
     this.dispatch();
   }
 
@@ -182,12 +196,23 @@ export class WorkerPool {
     // them finish); either way dispatch, which also wakes close() once nothing is running.
     if (!this.closing || this.queue.length > 0) {
       this.replacements++;
-      this.spawn().catch((err) => {
-        // Could not replace: keep serving with fewer workers, and say so.
-        process.emitWarning(`codejail-wasm: could not replace a worker: ${(err as Error).message}`);
-      });
+      this.respawn(0);
     }
     this.dispatch();
+  }
+
+  /** Start a replacement; if it fails, try again after a delay that doubles each time. */
+  private respawn(attempt: number): void {
+    this.spawn(true).catch((err) => {
+      if (this.closing && this.queue.length === 0) return;
+      const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** attempt);
+      process.emitWarning(`codejail-wasm: a replacement worker failed to start (${(err as Error).message}); retrying in ${delay} ms`);
+      const timer = setTimeout(() => {
+        this.respawnTimers.delete(timer);
+        this.respawn(attempt + 1);
+      }, delay);
+      this.respawnTimers.add(timer);
+    });
   }
 
   stats(): PoolStats {
@@ -208,6 +233,8 @@ export class WorkerPool {
     if (this.queue.length > 0 || this.slots.some((s) => s.job)) {
       await new Promise<void>((r) => this.idleWaiters.push(r));
     }
+    for (const t of this.respawnTimers) clearTimeout(t);
+    this.respawnTimers.clear();
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.worker.removeAllListeners();

@@ -3,7 +3,7 @@
 // is off the next request's critical path whenever there is a gap between requests.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
-import { buildReadOnlyTree, type ReadOnlyFile } from './wasi/InMemoryFs.js';
+import { buildReadOnlyTree, PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
 import { confineTree } from './wasi/confinement.js';
 import type { RunRequest, RunResult } from './types.js';
 import { SANDBOX_DIRS } from './layout.js';
@@ -12,15 +12,20 @@ export interface WorkerInit {
   module: WebAssembly.Module;
   files: ReadOnlyFile[];
   snapshot: Snapshot;
+  /** Reliability suite only: fail at start, as a worker that cannot get memory would. */
+  failStart?: boolean;
 }
 export type ToWorker = { type: 'run'; id: number; request: RunRequest };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'result'; id: number; result: RunResult }
+  /** The request itself cannot run (its files cannot be laid out); nothing of it ran. */
+  | { type: 'rejected'; id: number; message: string }
   /** The instance could not be brought back to the snapshot: retire this worker. */
   | { type: 'broken'; detail: string };
 
 const init = workerData as WorkerInit;
+if (init.failStart) throw new Error('injected worker start failure');
 // Fault injection for the reliability suite only: make every Nth restore fail, as a restore
 // that cannot allocate memory would. Never set in production.
 const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
@@ -42,18 +47,25 @@ const snapshot = (): Snapshot => {
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type !== 'run') return;
-  let result: RunResult;
+  let reply: FromWorker;
   try {
-    result = instance.run(msg.request);
+    const result = instance.run(msg.request);
+    reply = { type: 'result', id: msg.id, result };
   } catch (err) {
-    // A host-side failure (our bug, not the program's): report it as a crash of this run.
-    result = {
-      outcome: 'crashed', status: -11, stdout: new Uint8Array(0), stderr: new Uint8Array(0),
-      stdoutTruncated: false, stderrTruncated: false, fuelUsed: 0, wallMs: 0,
-      detail: `host error: ${(err as Error)?.stack ?? String(err)}`,
-    };
+    if (err instanceof PlacementError) {
+      reply = { type: 'rejected', id: msg.id, message: err.message.split(`${msg.request.cwd}/`).join('') };
+    } else {
+      // A host-side failure (our bug, not the program's): report it as a crash of this run.
+      reply = { type: 'result', id: msg.id, result: {
+        outcome: 'crashed', status: -11, stdout: new Uint8Array(0), stderr: new Uint8Array(0),
+        stdoutTruncated: false, stderrTruncated: false, fuelUsed: 0, wallMs: 0,
+        detail: `host error: ${(err as Error)?.stack ?? String(err)}`,
+      } };
+    }
   }
-  port.postMessage({ type: 'result', id: msg.id, result } satisfies FromWorker);
+  // The output buffers are handed over, not copied (each owns its ArrayBuffer).
+  const transfer = reply.type === 'result' ? [reply.result.stdout.buffer, reply.result.stderr.buffer] as ArrayBuffer[] : [];
+  port.postMessage(reply, transfer);
   try {
     runs++;
     if (failRestoreEvery > 0 && runs % failRestoreEvery === 0) throw new Error('injected snapshot restore failure');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import type { Jail } from '../../src/jail/jail.js';
 import { UnavailableError, type JailCodeResult } from '../../src/jail/types.js';
-import { startJail, text } from '../support/jail.js';
+import { recovered, startJail, text } from '../support/jail.js';
 
 const SPIN = { command: 'python', code: 'while True:\n    pass\n', limits: { CPU: 0, REALTIME: 0.1 } } as const;
 
@@ -19,16 +19,6 @@ function assertSquare(r: JailCodeResult, i: number): void {
   assert.equal(text(r.stdout), `${i * i} ${(i * (i - 1)) / 2}\n`);
 }
 
-/** Wait (bounded, polling) until the pool is back to `n` ready workers. Not a timing assertion:
- * the bound only keeps a broken pool from hanging the suite. */
-async function recovered(jail: Jail, n: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const s = jail.stats();
-    if (s.workers === n && s.idle === n && s.busy === 0 && s.queued === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`pool did not recover: ${JSON.stringify(jail.stats())}`);
-}
 
 /** Resolve with the value, or 'hung' if it takes longer than `ms` (liveness, not speed). */
 function orHung<T>(p: Promise<T>, ms: number): Promise<T | 'hung'> {

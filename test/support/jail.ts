@@ -17,6 +17,17 @@ export async function startJail(opts: Partial<JailOptions> = {}): Promise<Jail> 
 
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
+/** Wait (bounded, polling) until the pool is back to `n` ready workers. Not a timing assertion:
+ * the bound only keeps a broken pool from hanging the suite. */
+export async function recovered(jail: Jail, n: number): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const s = jail.stats();
+    if (s.workers === n && s.idle === n && s.busy === 0 && s.queued === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`pool did not recover: ${JSON.stringify(jail.stats())}`);
+}
+
 /** Run code with jail_code and codejail's default limits unless given. */
 export async function runCode(jail: Jail, code: string, limits: Partial<CodejailLimits> = {}, extra: { stdin?: string; argv?: string[]; seed?: number } = {}): Promise<JailCodeResult> {
   return jail.jailCode({ command: 'python', code, limits, ...extra });
