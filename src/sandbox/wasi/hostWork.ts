@@ -6,8 +6,10 @@
 // ends before the host spends anything on it.
 //
 // Costs are host CPU time, converted at the rate fuel is worth in CPU seconds, so a request's
-// CPU limit bounds host work and interpreter work together. The nanosecond figures are
-// rounded-up measurements of this host on a loaded 2-core machine (bench/hostWork.ts).
+// CPU limit bounds host work and interpreter work together. The nanosecond figures are the
+// highest medians `npm run bench:hostwork` measured on a shared 2-core machine at load average
+// 14-19 (calls 275-600 ns, bytes 0.4-0.7, lookup steps 70-480, iovecs 90-465, seeded random
+// bytes 0.9-39, CSPRNG bytes 0.3-0.9), rounded up.
 import { FUEL_PER_CPU_SECOND } from '../FuelBudget.js';
 
 /** The work one host call is about to do. */
@@ -25,10 +27,10 @@ export interface HostWork {
 
 /** Host nanoseconds per unit of work. */
 export const HOST_NS = {
-  call: 400,
+  call: 600,
   byte: 1.5,
-  step: 400,
-  randomByte: 15,
+  step: 500,
+  randomByte: 40,
 } as const;
 
 /** Fuel for one host call doing `work`: the single place host work is priced. */
