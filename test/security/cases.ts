@@ -10,6 +10,14 @@ import type { CaseResult, HostContext } from './runners.js';
 export type Category =
   | 'files' | 'env' | 'net' | 'ffi' | 'proc' | 'introspect' | 'bytecode' | 'isolation' | 'resources' | 'host';
 
+/** Sandbox defences the sabotage check can switch off, each by its fault-injection variable:
+ * a deny_* case with no native counterpart names the defence it depends on, and must fail
+ * in the sandbox with that defence off. */
+export const DEFENCES = {
+  'host-work-charging': 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK',
+} as const;
+export type Defence = keyof typeof DEFENCES;
+
 export interface SecurityCase {
   name: string;
   category: Category;
@@ -24,6 +32,8 @@ export interface SecurityCase {
   everyWorker?: boolean;
   /** Why the case cannot run natively in sabotage mode (it is skipped there), if it cannot. */
   nativeSkip?: string;
+  /** The sandbox defence this case depends on (see DEFENCES), for sabotage-check. */
+  defence?: Defence;
   /** A tighter bound on host memory growth (bytes) for cases about what the host allocates. */
   hostGrowthBound?: number;
   expect: (r: CaseResult, ctx: HostContext) => void;
@@ -700,6 +710,7 @@ export const CASES: SecurityCase[] = [
   // ---------------------------------------------------------------- host: work the host does for the program
   {
     name: 'deny_host_preadv_of_a_large_layer_file_is_charged', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    defence: 'host-work-charging',
     // Each call makes the host copy the whole 12 MB stdlib zip into guest memory: few fuel, much host time.
     code: () => 'import os\nfd = os.open("/usr/lib/python311.zip", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)',
     expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
@@ -716,6 +727,7 @@ export const CASES: SecurityCase[] = [
   },
   {
     name: 'deny_host_writev_of_tiny_iovecs_is_charged', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    defence: 'host-work-charging',
     // 1,024 one-byte iovecs per call: the host must neither keep an object per byte nor work uncharged.
     hostGrowthBound: 48 << 20,
     code: () => 'import os\nparts = [b"x"] * 1024\nwhile True:\n    os.writev(1, parts)',

@@ -4,11 +4,13 @@
 //
 // CODEJAIL_WASM_SABOTAGE=1 runs the same cases through the native legacy runner instead
 // (no isolation): every deny_* case must then FAIL and every allow_*/support_* case PASS;
-// `node dist/test/security/sabotage-check.js` verifies exactly that.
+// `node dist/test/security/sabotage-check.js` verifies exactly that. It then runs the suite
+// again in the sandbox with one defence switched off (CODEJAIL_WASM_SABOTAGE_DEFENCE, see
+// DEFENCES in cases.ts): only the cases that name that defence run, and each must fail.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CASES, dump, type Category, type SecurityCase } from './cases.js';
-import { HostFixture, SABOTAGE, startRunner, type CaseResult, type HostContext, type Runner } from './runners.js';
+import { HostFixture, SABOTAGE, SABOTAGED_DEFENCE, startRunner, type CaseResult, type HostContext, type Runner } from './runners.js';
 
 let runner: Runner;
 let host: HostFixture;
@@ -51,7 +53,8 @@ after(async () => {
     return `${cat} ${count(deny, 'pass')}/${deny.length} contained, ${count(other, 'pass')}/${other.length} allowed`
       + (skipped ? ` (${skipped} skipped)` : '');
   };
-  const mode = SABOTAGE ? 'SABOTAGE (native legacy runner, deny_* expected to fail)' : 'sandbox';
+  const mode = SABOTAGE ? 'SABOTAGE (native legacy runner, deny_* expected to fail)'
+    : SABOTAGED_DEFENCE ? `SABOTAGE (sandbox without ${SABOTAGED_DEFENCE}, its cases expected to fail)` : 'sandbox';
   console.log(`# security [${mode}]: ${cats.map(part).join('; ')}`);
   const deny = CASES.filter((c) => c.name.startsWith('deny_'));
   console.log(`# security total: ${deny.filter((c) => outcomes.get(c.name) === 'pass').length}/${deny.length} escapes contained, `
@@ -101,7 +104,8 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; growth:
 const HOST_GROWTH_BOUND = 768 * 1024 * 1024;
 
 for (const c of CASES) {
-  const skip = SABOTAGE && c.nativeSkip ? `sabotage mode: ${c.nativeSkip}` : false;
+  const skip = SABOTAGE && c.nativeSkip ? `sabotage mode: ${c.nativeSkip}`
+    : SABOTAGED_DEFENCE && c.defence !== SABOTAGED_DEFENCE ? `sabotage of ${SABOTAGED_DEFENCE}: not a case of it` : false;
   test(c.name, { skip, timeout: 180_000 }, async () => {
     const baseline = host.state();
     try {

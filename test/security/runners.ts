@@ -15,6 +15,9 @@ import { loadDefaultImage, repoRoot } from '../../src/runtime/RuntimeImage.js';
 import { startJail } from '../support/jail.js';
 
 export const SABOTAGE = process.env.CODEJAIL_WASM_SABOTAGE === '1';
+/** The sandbox defence switched off for this run (sabotage-check's second pass), if any: the
+ * cases run in the sandbox, and those that depend on it must fail. */
+export const SABOTAGED_DEFENCE = process.env.CODEJAIL_WASM_SABOTAGE_DEFENCE || null;
 
 /** What a case sees of one run, the same shape for both runners. */
 export interface CaseResult {

@@ -3,13 +3,15 @@
 // cases failed. A deny_* case that passes natively tests nothing (its attack never worked);
 // an allow_*/support_* case that fails natively asserts something codejail itself does not do.
 // Cases marked nativeSkip (resource attacks and warm-instance threats with no native analogue)
-// must be reported as skipped, and are counted separately.
+// must be reported as skipped, and are counted separately. Then, for each sandbox defence a
+// case names (DEFENCES in cases.ts), the suite runs in the sandbox with that defence switched
+// off: exactly the cases naming it must fail.
 //
 //   node dist/test/security/sabotage-check.js
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CASES } from './cases.js';
+import { CASES, DEFENCES, type Defence } from './cases.js';
 
 type Verdict = 'pass' | 'fail' | 'skip';
 
@@ -24,21 +26,32 @@ export function parseTap(tap: string): Map<string, Verdict> {
   return out;
 }
 
-function main(): number {
+/** Run the escape suite in a child with `env` added; its top-level verdicts and its TAP. */
+function runSuite(env: Record<string, string>): { got: Map<string, Verdict>; tap: string; problems: string[]; stderr: string } {
   const suite = fileURLToPath(new URL('./escape.test.js', import.meta.url));
   const child = spawnSync(process.execPath, ['--test', '--test-reporter=tap', suite], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    env: {
-      ...process.env,
-      CODEJAIL_WASM_SABOTAGE: '1',
-      // In the suite's initial environment, so that a native /proc/PID/environ read can find it.
-      CODEJAIL_WASM_SECURITY_CANARY: `S3CRET-${randomBytes(12).toString('hex')}`,
-    },
+    env: { ...process.env, ...env },
   });
   const tap = child.stdout ?? '';
   const got = parseTap(tap);
   const problems: string[] = [];
+  if (child.status === null) problems.push(`suite did not finish: ${child.signal ?? child.error?.message}`);
+  for (const name of got.keys()) {
+    if (!CASES.some((c) => c.name === name)) problems.push(`${name}: reported but not a known case`);
+  }
+  for (const line of tap.split('\n')) if (/security/.test(line) && line.startsWith('#')) console.log(line.replace(/^# \\#/, '#'));
+  return { got, tap, problems, stderr: child.stderr ?? '' };
+}
+
+/** Pass 1: every case natively (no isolation). Exactly the deny_* cases must fail. */
+function nativePass(): string[] {
+  const { got, problems, stderr } = runSuite({
+    CODEJAIL_WASM_SABOTAGE: '1',
+    // In the suite's initial environment, so that a native /proc/PID/environ read can find it.
+    CODEJAIL_WASM_SECURITY_CANARY: `S3CRET-${randomBytes(12).toString('hex')}`,
+  });
   const counts = { denyFailed: 0, denySkipped: 0, otherPassed: 0 };
   for (const c of CASES) {
     const v = got.get(c.name);
@@ -53,21 +66,46 @@ function main(): number {
     else if (v === 'skip') counts.denySkipped++;
     else counts.otherPassed++;
   }
-  for (const name of got.keys()) {
-    if (!CASES.some((c) => c.name === name)) problems.push(`${name}: reported but not a known case`);
-  }
-  for (const line of tap.split('\n')) if (/security/.test(line) && line.startsWith('#')) console.log(line.replace(/^# \\#/, '#'));
   const deny = CASES.filter((c) => c.name.startsWith('deny_'));
   console.log(`sabotage-check: ${CASES.length} cases; deny_ failed natively ${counts.denyFailed}/${deny.filter((c) => !c.nativeSkip).length}, `
     + `skipped natively ${counts.denySkipped} (${CASES.filter((c) => c.nativeSkip).length} marked), `
     + `allow_/support_ passed natively ${counts.otherPassed}/${CASES.length - deny.length}`);
-  if (child.status === null) problems.push(`suite did not finish: ${child.signal ?? child.error?.message}`);
+  if (got.size === 0) console.error(stderr.slice(-4000));
+  return problems;
+}
+
+/** Pass 2, per defence: the sandbox with that defence switched off. The cases that name it must
+ * fail (each would notice the defence missing); every other case is skipped. */
+function defencePass(defence: Defence): string[] {
+  const { got, problems, stderr } = runSuite({ CODEJAIL_WASM_SABOTAGE_DEFENCE: defence, [DEFENCES[defence]]: '1' });
+  let failed = 0;
+  const mine = CASES.filter((c) => c.defence === defence);
+  for (const c of CASES) {
+    const v = got.get(c.name);
+    const want: Verdict = c.defence === defence ? 'fail' : 'skip';
+    if (v === undefined) problems.push(`${c.name}: not reported (${defence} off)`);
+    else if (v !== want) problems.push(`${c.name}: ${v} with ${defence} off, expected ${want}${v === 'pass' ? ' (the case does not notice the defence missing)' : ''}`);
+    else if (v === 'fail') failed++;
+  }
+  console.log(`sabotage-check: ${defence} off in the sandbox: its deny_ cases failed ${failed}/${mine.length}`);
+  if (got.size === 0) console.error(stderr.slice(-4000));
+  return problems;
+}
+
+function main(): number {
+  const problems = nativePass();
+  for (const d of Object.keys(DEFENCES) as Defence[]) {
+    if (!CASES.some((c) => c.defence === d)) problems.push(`defence ${d}: no case names it`);
+    problems.push(...defencePass(d));
+  }
+  for (const c of CASES) {
+    if (c.defence && !c.name.startsWith('deny_')) problems.push(`${c.name}: only deny_* cases name a defence`);
+  }
   if (problems.length > 0) {
     console.error(`sabotage-check FAILED:\n  ${problems.join('\n  ')}`);
-    if (got.size === 0) console.error(child.stderr?.slice(-4000));
     return 1;
   }
-  console.log('sabotage-check OK: exactly the deny_ cases failed natively');
+  console.log('sabotage-check OK: exactly the deny_ cases failed natively, and each sabotaged defence\'s cases failed without it');
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // Sabotage check, as part of the suite: with isolation switched off (every case run natively by
 // the legacy runner), exactly the deny_* cases must fail and every allow_*/support_* case must
-// pass. This proves each deny_* test would notice the attack succeeding.
+// pass; then, with each named sandbox defence switched off, the cases that depend on it must
+// fail. This proves each deny_* test would notice the attack succeeding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,6 @@ test('sabotage: with isolation off, exactly the deny_* security tests fail', () 
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env });
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, output);
-  assert.match(r.stdout, /^sabotage-check OK: exactly the deny_ cases failed natively$/m, output);
+  assert.match(r.stdout, /^sabotage-check OK: exactly the deny_ cases failed natively, and each sabotaged defence.s cases failed without it$/m, output);
   console.log(output.trim().split('\n').slice(-6).join('\n'));
 });

@@ -33,8 +33,14 @@ export const HOST_NS = {
   randomByte: 40,
 } as const;
 
+/** Fault injection for the sabotage check only (test/security/sabotage-check.ts): host work
+ * is free, as it was before this module, so the host-work deny_* cases must fail. Never set in
+ * production. */
+const UNCHARGED = process.env.CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK === '1';
+
 /** Fuel for one host call doing `work`: the single place host work is priced. */
 export function hostWorkFuel(work: HostWork, fuelPerSecond = FUEL_PER_CPU_SECOND): number {
+  if (UNCHARGED) return 0;
   const ns = (work.calls ?? 0) * HOST_NS.call + (work.bytes ?? 0) * HOST_NS.byte + (work.steps ?? 0) * HOST_NS.step
     + (work.randomBytes ?? 0) * HOST_NS.randomByte;
   return Math.ceil((ns * fuelPerSecond) / 1e9);
