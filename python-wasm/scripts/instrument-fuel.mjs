@@ -3,8 +3,11 @@
 // usage: node instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm
 //
 // Adds an exported mutable i64 global `fuel`, decremented by one at the top of every loop
-// body (once per iteration) and at the entry of every defined function that calls another,
-// trapping with `unreachable` when it goes negative. Functions that call nothing get no entry
+// body (once per iteration) and at the entry of every defined function that calls another.
+// When it goes negative the guest calls the host import `codejail.fuel_exhausted`, which
+// grants the next slice of the run's budget after looking at the wall clock (REALTIME), or
+// ends the run by throwing: the guest unwinds and the instance is restored from its snapshot.
+// Fuel used does not depend on the slices. Functions that call nothing get no entry
 // check (their loops still do): any unbounded execution must pass a loop header or a calling
 // function's entry infinitely often. The placement and its cost are discussed in
 // docs/adr/0003-fuel-metering.md. Every mutable global of the module is exported as well
@@ -20,6 +23,8 @@ if (!input || !outFuel || !outPlain) {
   process.exit(2);
 }
 const B = binaryen;
+/** The host import the guest calls when its counter is below zero at a check. */
+const EXHAUSTED = { module: 'codejail', base: 'fuel_exhausted' };
 const F = B.Features;
 // Features.All makes binaryen emit encodings Node 20 rejects; list what clang-19 uses.
 const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt |
@@ -96,17 +101,21 @@ function scan(root) {
 
 function addFuel(m) {
   m.addGlobal('fuel', B.i64, true, m.i64.const(0n));
+  const defined = [];
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = m.getFunctionByIndex(i);
+    if (!B.getFunctionInfo(f).module) defined.push(f);
+  }
+  m.addFunctionImport(EXHAUSTED.base, EXHAUSTED.module, EXHAUSTED.base, B.none, B.none);
   // fuel -= 1 through a local, so the global is read once per check.
   const check = (tmp) => m.block(null, [
     m.local.set(tmp, m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(1n))),
     m.global.set('fuel', m.local.get(tmp, B.i64)),
-    m.if(m.i64.lt_s(m.local.get(tmp, B.i64), m.i64.const(0n)), m.unreachable()),
+    m.if(m.i64.lt_s(m.local.get(tmp, B.i64), m.i64.const(0n)), m.call(EXHAUSTED.base, [], B.none)),
   ], B.none);
   let sites = 0;
-  for (let i = 0; i < m.getNumFunctions(); i++) {
-    const f = m.getFunctionByIndex(i);
+  for (const f of defined) {
     const fi = B.getFunctionInfo(f);
-    if (fi.module) continue; // imported
     const { loops, calls } = scan(fi.body);
     if (!loops.length && !calls) continue;
     const tmp = B._BinaryenFunctionAddVar(f, B.i64);

@@ -130,7 +130,7 @@ export class Jail implements JailService {
 
   stats(): PoolStats {
     const per: Record<string, Omit<PoolStats, 'images'>> = {};
-    const total = { workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0 };
+    const total = { workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0, watchdogTerminations: 0 };
     for (const [name, sb] of this.sandboxes) {
       const s = sb.pool.stats();
       per[name] = s;

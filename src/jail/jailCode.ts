@@ -8,8 +8,9 @@ import { BadRequestError, type CodejailLimits, type JailCodeRequest } from './ty
 /** Operator settings that shape every run besides codejail's limits. */
 export interface RunSettings {
   fuelPerSecond: number;
-  /** The watchdog fires at REALTIME x this + watchdogGraceMs: pure-Python work runs slower in
-   * wasm than native, and the deterministic limits (fuel, program time) should decide first. */
+  /** The watchdog fires at REALTIME x this + watchdogGraceMs. A run ends itself at REALTIME
+   * (wall clock, read between fuel slices and in sleeps), so the watchdog only acts when the
+   * host itself is stuck; the margin keeps a merely overloaded machine from triggering it. */
   watchdogFactor: number;
   watchdogGraceMs: number;
   outputLimitBytes: number;

@@ -98,6 +98,9 @@ export interface PoolStats {
   queued: number;
   queueLimit: number;
   replacements: number;
+  /** Runs the wall-clock watchdog ended by terminating their worker (a stuck host: REALTIME
+   * normally ends a run from inside it, without replacing the worker). */
+  watchdogTerminations: number;
 }
 
 /** What the HTTP layer needs from the jail. */

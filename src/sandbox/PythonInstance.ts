@@ -4,6 +4,7 @@
 import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
 import { OutputBuffer } from './wasi/OutputBuffer.js';
 import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
+import { FuelExhausted, FuelMeter, fuelSlice } from './FuelBudget.js';
 import type { RunRequest, RunResult, RunOutcome } from './types.js';
 
 /** The complete guest state between runs: linear memory and the module's mutable globals. */
@@ -24,7 +25,7 @@ interface ReactorExports {
   __stack_pointer: WebAssembly.Global;
 }
 
-/** Fuel when a run has no CPU limit: effectively unbounded but still a finite i64. */
+/** Fuel outside runs (interpreter start-up): effectively unbounded but still a finite i64. */
 const UNLIMITED_FUEL = 1n << 62n;
 /** Memory the module may use at most (its declared maximum is 4 GiB). */
 export const MODULE_MEMORY_MAX = 4 * 1024 * 1024 * 1024 - 65536;
@@ -35,6 +36,8 @@ export class PythonInstance {
   private exports!: ReactorExports;
   private readonly host: WasiHost;
   private globalNames: string[] = [];
+  /** The current run's fuel account; null between runs. */
+  private meter: FuelMeter | null = null;
   /** True when the state is not a clean copy of the snapshot. */
   dirty = false;
 
@@ -53,19 +56,28 @@ export class PythonInstance {
       chargeFuel: () => true,
       fuelPerSecond: 0,
       realtimeBudgetMs: 0,
-      cpuMs: () => 0,
+      elapsedMs: () => 0,
       deterministicClock: true,
     };
   }
 
   private instantiate(): void {
-    const instance = new WebAssembly.Instance(this.module, { wasi_snapshot_preview1: this.host.imports() as never });
+    const instance = new WebAssembly.Instance(this.module, {
+      wasi_snapshot_preview1: this.host.imports() as never,
+      // The fuel pass's slow path: the guest's counter is below zero at a check.
+      codejail: { fuel_exhausted: () => this.fuelExhausted() },
+    });
     this.exports = instance.exports as unknown as ReactorExports;
     this.host.bindMemory(this.exports.memory);
     // Mutable globals are guest state (stack pointer, fuel); immutable ones cannot change.
     this.globalNames = Object.entries(instance.exports)
       .filter(([, v]) => v instanceof WebAssembly.Global && isMutable(v))
       .map(([k]) => k);
+  }
+
+  private fuelExhausted(): void {
+    if (this.meter) this.meter.exhausted();
+    else if (this.exports.fuel) this.exports.fuel.value = UNLIMITED_FUEL;
   }
 
   /** Start an interpreter from nothing (deterministic clock and randomness, so every
@@ -133,7 +145,7 @@ export class PythonInstance {
   }
 
   /** Run one request. Never throws for anything the program does. */
-  run(req: RunRequest, opts: { deterministicClock?: boolean } = {}): RunResult {
+  run(req: RunRequest, opts: { deterministicClock?: boolean; realtime?: boolean } = {}): RunResult {
     this.dirty = true;
     const lim = req.limits;
     const fs = new InMemoryFs(this.layers, req.cwd, {
@@ -152,35 +164,31 @@ export class PythonInstance {
     const stdout = new OutputBuffer(lim.stdoutBytes);
     const stderr = new OutputBuffer(lim.stderrBytes);
     const e = this.exports;
-    const budget = lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : UNLIMITED_FUEL;
-    const fuelPerMs = lim.fuelPerSecond / 1000;
     const started = performance.now();
+    const deterministicClock = opts.deterministicClock ?? false;
+    const realtimeMs = deterministicClock || opts.realtime === false ? 0 : lim.realtimeMs;
     this.host.reset({
       fs, stdin: req.stdin, stdout, stderr, seed: req.seed,
-      chargeFuel: (units) => {
-        // Host work comes out of the same budget as the program's own instructions; a charge
-        // it cannot cover leaves the counter where a fuel trap would (-1).
-        if (!e.fuel) return true;
-        const left = e.fuel.value as bigint;
-        const cost = BigInt(units);
-        if (cost > left) {
-          e.fuel.value = -1n;
-          return false;
-        }
-        e.fuel.value = left - cost;
-        return true;
-      },
+      // Host work comes out of the same budget as the program's own instructions (the meter:
+      // the current slice, then the next ones); false when the budget cannot cover it.
+      chargeFuel: (units) => this.meter?.charge(units) ?? true,
       fuelPerSecond: lim.fuelPerSecond,
-      realtimeBudgetMs: lim.realtimeMs,
-      cpuMs: () => (e.fuel ? Number(budget - (e.fuel.value as bigint)) / fuelPerMs : 0),
-      deterministicClock: opts.deterministicClock ?? false,
+      realtimeBudgetMs: realtimeMs,
+      elapsedMs: () => performance.now() - started,
+      deterministicClock,
     });
     const memoryLimit = lim.memoryBytes > 0 ? Math.min(lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
     e.cj_set_memory_limit(memoryLimit >>> 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
     new Uint8Array(e.memory.buffer).set(payload, ptr);
-    if (e.fuel) e.fuel.value = budget;
+    // REALTIME is wall-clock time from here, read by the meter between fuel slices and by sleeps.
+    const meter = e.fuel ? new FuelMeter(e.fuel, {
+      budget: lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : null,
+      deadline: realtimeMs > 0 ? started + realtimeMs : null,
+      slice: fuelSlice(lim.fuelPerSecond),
+    }) : null;
+    this.meter = meter;
 
     let outcome: RunOutcome = 'complete';
     let status: number;
@@ -193,7 +201,7 @@ export class PythonInstance {
         status = err.code & 0xff;
       } else if (err instanceof RealtimeExceeded) {
         outcome = 'timed_out'; status = -9; limitHit = 'REALTIME';
-      } else if (err instanceof HostFuelExhausted || (e.fuel && (e.fuel.value as bigint) < 0n)) {
+      } else if (err instanceof FuelExhausted || err instanceof HostFuelExhausted) {
         outcome = 'out_of_fuel'; status = -24; limitHit = 'CPU';
       } else if (err instanceof RangeError || err instanceof WebAssembly.RuntimeError) {
         // Stack exhaustion (engine or C stack) is a segfault for a native process;
@@ -202,12 +210,13 @@ export class PythonInstance {
         status = /unreachable/.test(String(err)) ? -6 : -11;
         detail = String(err);
       } else {
+        this.meter = null;
         throw err;
       }
     }
+    this.meter = null;
     const wallMs = performance.now() - started;
-    const left = e.fuel ? (e.fuel.value as bigint) : budget;
-    const fuelUsed = Number(budget - (left < 0n ? -1n : left));
+    const fuelUsed = meter ? Number(meter.used()) : 0;
     if (!limitHit && fs.quotaHit) limitHit = 'FSIZE';
     // A MemoryError ending the program is the memory cap (VMEM, or the module's maximum) at work.
     if (!limitHit && status !== 0 && /MemoryError\n?$/.test(Buffer.from(stderr.bytes().subarray(-200)).toString('latin1'))) limitHit = 'VMEM';

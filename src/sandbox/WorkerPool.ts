@@ -55,6 +55,7 @@ export class WorkerPool {
   private closing = false;
   private replacements = 0;
   private respawnTimers = new Set<NodeJS.Timeout>();
+  private watchdogTerminations = 0;
   private readonly init: WorkerInit;
   private idleWaiters: (() => void)[] = [];
   /** Fault injection for the reliability suite only: this many replacement starts fail, as a
@@ -166,10 +167,12 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  /** Watchdog: the run overstayed; terminate the worker (the only way to stop spinning wasm). */
+  /** Watchdog: the run overstayed its REALTIME by far, so the worker itself is stuck (REALTIME
+   * normally ends a run from inside it); terminate it, the only way to stop it from outside. */
   private kill(slot: Slot): void {
     const job = slot.job;
     if (!job) return;
+    this.watchdogTerminations++;
     slot.job = null;
     slot.timer = null;
     job.resolve(failedResult('timed_out', -9, 'watchdog terminated the worker', performance.now() - slot.startedAt));
@@ -224,6 +227,7 @@ export class WorkerPool {
       queued: this.queue.length,
       queueLimit: this.opts.queueLimit,
       replacements: this.replacements,
+      watchdogTerminations: this.watchdogTerminations,
     };
   }
 

@@ -15,11 +15,12 @@ export interface SandboxFile {
 export interface RunLimits {
   /** Fuel budget (interpreter work units); exhaustion ends the run like SIGXCPU. 0 = unlimited. */
   fuel: number;
-  /** Program-time budget in ms: sleeps plus CPU time estimated from fuel (REALTIME); 0 = unlimited. */
+  /** REALTIME: wall-clock budget in ms, enforced inside the run (between fuel slices and in
+   * sleeps), which then unwinds like any other trap; 0 = unlimited. */
   realtimeMs: number;
-  /** Fuel units per codejail CPU second, used to turn fuel into time for realtimeMs. */
+  /** Fuel units per codejail CPU second (sizes the slices between looks at the clock). */
   fuelPerSecond: number;
-  /** Hard wall-clock backstop in milliseconds: the worker is terminated after it. 0 = none. */
+  /** Backstop for a stuck host, in wall-clock milliseconds: the worker is terminated after it. 0 = none. */
   watchdogMs: number;
   /** Linear memory cap in bytes (VMEM); 0 = the module's maximum. */
   memoryBytes: number;

@@ -29,6 +29,9 @@ if (init.failStart) throw new Error('injected worker start failure');
 // Fault injection for the reliability suite only: make every Nth restore fail, as a restore
 // that cannot allocate memory would. Never set in production.
 const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
+// Fault injection for the watchdog's tests only: a host that never ends a run by REALTIME
+// itself (as a stuck host would not), so that only the watchdog can stop it. Never set in production.
+const stuckHost = process.env.CODEJAIL_WASM_TEST_STUCK_HOST === '1';
 let runs = 0;
 const port = parentPort!;
 const tree = confineTree(buildReadOnlyTree(init.files, SANDBOX_DIRS));
@@ -49,7 +52,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type !== 'run') return;
   let reply: FromWorker;
   try {
-    const result = instance.run(msg.request);
+    const result = instance.run(msg.request, { realtime: !stuckHost });
     reply = { type: 'result', id: msg.id, result };
   } catch (err) {
     if (err instanceof PlacementError) {

@@ -64,6 +64,7 @@ export function createMetrics(jail: JailService, opts: { defaultMetrics?: boolea
   pool('codejail_wasm_pool_queued', 'Requests waiting for a worker', (s) => s.queued);
   pool('codejail_wasm_pool_queue_limit', 'Maximum queued requests before 503', (s) => s.queueLimit);
   pool('codejail_wasm_pool_replacements', 'Workers replaced since start (after crashes or timeouts)', (s) => s.replacements);
+  pool('codejail_wasm_pool_watchdog_terminations', 'Runs the wall-clock watchdog ended by terminating the worker (host stuck past REALTIME)', (s) => s.watchdogTerminations);
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'codejail_wasm_' });
   return { registry, requests, duration, runs, fuel, fuelTotal };
 }

@@ -220,7 +220,7 @@ test('compare honours the configured authenticator (no browser needed)', async (
   const fakeJail = {
     jailCode: async () => { throw new Error('unused'); },
     safeExec: async () => { calls.push('safeExec'); throw new Error('unused'); },
-    stats: () => ({ workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0 }),
+    stats: () => ({ workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0, watchdogTerminations: 0 }),
     close: async () => undefined,
   };
   const app = express();

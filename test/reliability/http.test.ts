@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { describeLoad, poolStats, runLoad, summaryLine, waitIdle } from '../../bench/soak.js';
 import { startService, type RunningService } from '../support/service.js';
+import { STUCK_HOST_ENV } from '../support/jail.js';
 
 const PHASE_S = Number(process.env.HTTP_LOAD_SECONDS ?? '') || 6;
 const BASE_ENV = { CODEJAIL_WASM_WORKERS: '2', CODEJAIL_WASM_IMAGES: 'py311-base', CODEJAIL_WASM_DEFAULT_IMAGE: 'py311-base' };
@@ -68,7 +69,8 @@ test('load: correct answers at capacity; at 3x+ overload the small queue sheds w
 });
 
 test('faults: watchdog kill amid a burst, /health/ truth, SIGTERM with requests in flight', { timeout: 180_000 }, async () => {
-  const svc = await startService({ ...BASE_ENV, CODEJAIL_WASM_QUEUE_LIMIT: '64' });
+  // A stuck host (fault injection): only the watchdog can stop the spinner below.
+  const svc = await startService({ ...BASE_ENV, CODEJAIL_WASM_QUEUE_LIMIT: '64', [STUCK_HOST_ENV]: '1' });
   try {
     // /health/ before: 200 OK.
     const h0 = await fetch(`${svc.url}/health/`);

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import type { Jail } from '../../src/jail/jail.js';
 import { UnavailableError, type JailCodeResult } from '../../src/jail/types.js';
-import { recovered, startJail, text } from '../support/jail.js';
+import { recovered, startJail, startStuckHostJail, text } from '../support/jail.js';
 
 const SPIN = { command: 'python', code: 'while True:\n    pass\n', limits: { CPU: 0, REALTIME: 0.1 } } as const;
+// A spinning run normally ends itself at REALTIME without losing its worker; the watchdog's
+// cases below use a stuck host (startStuckHostJail), which only the watchdog can stop.
 
 function square(jail: Jail, i: number): Promise<JailCodeResult> {
   // REALTIME is generous so that only the cases about it decide it, however loaded the machine.
@@ -26,7 +28,7 @@ function orHung<T>(p: Promise<T>, ms: number): Promise<T | 'hung'> {
 }
 
 test('the watchdog kills a spinning worker in the middle of a burst: every other request gets its answer, the pool recovers', async () => {
-  const jail = await startJail({ workers: 2, queueLimit: 64 });
+  const jail = await startStuckHostJail({ workers: 2, queueLimit: 64 });
   try {
     const before = jail.stats().replacements;
     const burst: Promise<void>[] = [];
@@ -50,7 +52,7 @@ test('the watchdog kills a spinning worker in the middle of a burst: every other
 });
 
 test('both workers stuck at once: queued requests wait for the replacements and are all served', async () => {
-  const jail = await startJail({ workers: 2, queueLimit: 64 });
+  const jail = await startStuckHostJail({ workers: 2, queueLimit: 64 });
   try {
     const spins = [jail.jailCode(SPIN), jail.jailCode(SPIN)];
     const queued = Array.from({ length: 12 }, (_, i) => square(jail, i + 1));
@@ -165,7 +167,7 @@ test('a mixed burst past the queue limit: each request gets its right answer or 
 });
 
 test('close() while the only worker is being killed by the watchdog: queued work finishes, close resolves, later requests are refused', async () => {
-  const jail = await startJail({ workers: 1, queueLimit: 8 });
+  const jail = await startStuckHostJail({ workers: 1, queueLimit: 8 });
   const spin = jail.jailCode(SPIN);
   const queued = square(jail, 5);
   await new Promise((r) => setTimeout(r, 50));

@@ -33,13 +33,13 @@ test('a single flipped byte in an artifact is reported, and loading refuses it',
   }
 });
 
-test('the module imports only WASI preview1 functions (the sandbox boundary)', () => {
-  const mod = new WebAssembly.Module(readFileSync(join(dist, 'python.wasm')));
-  const imports = WebAssembly.Module.imports(mod);
-  assert.ok(imports.length > 0);
-  for (const i of imports) {
-    assert.equal(i.module, 'wasi_snapshot_preview1', `unexpected import ${i.module}.${i.name}`);
-    assert.equal(i.kind, 'function');
+test('the module imports only WASI preview1 functions and the fuel pass\'s slow path (the sandbox boundary)', () => {
+  for (const [file, extra] of [['python.wasm', ['codejail.fuel_exhausted']], ['python-nofuel.wasm', []]] as const) {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(join(dist, file))));
+    assert.ok(imports.length > 0);
+    for (const i of imports) assert.equal(i.kind, 'function', `${file}: ${i.module}.${i.name}`);
+    const other = imports.filter((i) => i.module !== 'wasi_snapshot_preview1').map((i) => `${i.module}.${i.name}`);
+    assert.deepEqual(other, extra, file);
   }
 });
 

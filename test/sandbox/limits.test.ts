@@ -1,10 +1,11 @@
 // Limits enforced by the host, each with codejail's status: CPU -> fuel (-24), REALTIME ->
-// program-time budget and watchdog (-9), VMEM -> MemoryError (1), FSIZE -> EFBIG, output caps,
-// no processes. After every failure the next request on the pool is served normally.
+// wall clock read inside the run (-9), VMEM -> MemoryError (1), FSIZE -> EFBIG, output caps,
+// no processes. After every failure the next request on the pool is served normally, by the
+// same workers: only a stuck host is ever terminated (by the watchdog).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
-import { runCode, startJail, text } from '../support/jail.js';
+import { runCode, startJail, startStuckHostJail, text } from '../support/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
 
 let jail: Jail;
@@ -24,18 +25,39 @@ async function assertHealthy(): Promise<void> {
 }
 
 test('an infinite loop exhausts the CPU fuel budget and ends as SIGXCPU (-24)', async () => {
-  const r = await runCode(jail, 'while True:\n    pass\n', { CPU: 0.05, REALTIME: 30 });
-  assert.equal(r.status, -24);
-  assert.equal(r.run.outcome, 'out_of_fuel');
-  assert.equal(r.run.limitHit, 'CPU');
-  assert.equal(r.run.fuelUsed, Math.round(0.05 * FUEL_PER_CPU_SECOND) + 1, 'fuel stops exactly one unit past the budget');
+  const budget = Math.round(0.05 * FUEL_PER_CPU_SECOND);
+  // The same seed: it names the jail directory, whose hash shapes dict layouts and so the work.
+  const a = await runCode(jail, 'while True:\n    pass\n', { CPU: 0.05, REALTIME: 30 }, { seed: 11 });
+  const b = await runCode(jail, 'while True:\n    pass\n', { CPU: 0.05, REALTIME: 30 }, { seed: 11 });
+  assert.equal(a.status, -24);
+  assert.equal(a.run.outcome, 'out_of_fuel');
+  assert.equal(a.run.limitHit, 'CPU');
+  assert.equal(a.run.fuelUsed, budget + 1, 'fuel stops exactly one unit past the budget');
+  assert.equal(b.run.fuelUsed, a.run.fuelUsed, 'the same code and seed stop at the same instruction every time');
+  await assertHealthy();
+});
+
+test('REALTIME ends a CPU-bound loop from inside the run (-9): no worker terminated or replaced', async () => {
+  const before = jail.stats();
+  for (const code of ['while True:\n    pass\n', 'd = {}\ni = 0\nwhile True:\n    d[i] = str(i)\n    i += 1\n']) {
+    // CPU far above REALTIME, so only the wall clock can end it first.
+    const r = await runCode(jail, code, { CPU: 1000, REALTIME: 0.5 });
+    assert.equal(r.status, -9);
+    assert.equal(r.run.outcome, 'timed_out');
+    assert.equal(r.run.limitHit, 'REALTIME');
+    assert.equal(r.run.detail, undefined, 'ended by the run itself, not the watchdog');
+    assert.ok(r.run.fuelUsed > 0);
+  }
+  const after = jail.stats();
+  assert.equal(after.replacements, before.replacements);
+  assert.equal(after.watchdogTerminations, before.watchdogTerminations);
   await assertHealthy();
 });
 
 test('the same CPU-bound script fails at the same point every time (deterministic fuel)', async () => {
   const code = 'i = 0\nwhile True:\n    i += 1\n    if i % 100000 == 0:\n        print(i, flush=True)\n';
-  const a = await runCode(jail, code, { CPU: 0.02, REALTIME: 30 });
-  const b = await runCode(jail, code, { CPU: 0.02, REALTIME: 30 });
+  const a = await runCode(jail, code, { CPU: 0.02, REALTIME: 30 }, { seed: 12 });
+  const b = await runCode(jail, code, { CPU: 0.02, REALTIME: 30 }, { seed: 12 });
   assert.equal(a.status, -24);
   assert.deepEqual([a.status, text(a.stdout), a.run.fuelUsed], [b.status, text(b.stdout), b.run.fuelUsed]);
   assert.ok(text(a.stdout).length > 0, 'flushed output before the limit is kept');
@@ -59,14 +81,21 @@ test('short sleeps within REALTIME really sleep and succeed', async () => {
   assert.equal(text(r.stdout), 'True\n');
 });
 
-test('the wall-clock watchdog terminates a spinning worker (-9) and the pool replaces it', async () => {
-  const before = jail.stats().replacements;
-  // No CPU limit (clamped to the operator maximum), so only the watchdog can stop it.
-  const r = await jail.jailCode({ command: 'python', code: 'while True:\n    pass\n', limits: { CPU: 0, REALTIME: 0.1 } });
-  assert.equal(r.status, -9);
-  assert.equal(r.run.outcome, 'timed_out');
-  assert.equal(jail.stats().replacements, before + 1);
-  await assertHealthy();
+test('a stuck host: the wall-clock watchdog terminates the worker (-9), counts it, and the pool replaces it', async () => {
+  // Fault injection: workers of this jail never end a run by REALTIME themselves.
+  const stuck = await startStuckHostJail({ workers: 1, outputLimitBytes: 1 << 20 });
+  try {
+    // No CPU limit (clamped to the operator maximum), so only the watchdog can stop it.
+    const r = await stuck.jailCode({ command: 'python', code: 'while True:\n    pass\n', limits: { CPU: 0, REALTIME: 0.1 } });
+    assert.equal(r.status, -9);
+    assert.equal(r.run.outcome, 'timed_out');
+    assert.equal(r.run.detail, 'watchdog terminated the worker');
+    assert.deepEqual([stuck.stats().replacements, stuck.stats().watchdogTerminations], [1, 1]);
+    const ok = await runCode(stuck, 'print(sum(range(10)))');
+    assert.equal(text(ok.stdout), '45\n');
+  } finally {
+    await stuck.close();
+  }
 });
 
 test('VMEM caps memory: a big allocation raises MemoryError (status 1), not a host crash', async () => {
@@ -79,13 +108,13 @@ test('VMEM caps memory: a big allocation raises MemoryError (status 1), not a ho
 });
 
 test('memory grown by one run is gone for the next (instance replaced after growth)', async () => {
-  const big = await runCode(jail, 'x = bytearray(100 * 1024 * 1024)\nprint("ok")\n');
+  const big = await runCode(jail, 'x = bytearray(100 * 1024 * 1024)\nprint("ok")\n', { REALTIME: 30 });
   assert.equal(text(big.stdout), 'ok\n');
   await assertHealthy();
 });
 
 test('grow memory, then print: output still arrives (views rebuilt after memory.grow)', async () => {
-  const r = await runCode(jail, 'x = bytearray(60 << 20)\nprint("after growth", len(x))\nimport gc; gc.collect()\nprint("still fine")\n');
+  const r = await runCode(jail, 'x = bytearray(60 << 20)\nprint("after growth", len(x))\nimport gc; gc.collect()\nprint("still fine")\n', { REALTIME: 30 });
   assert.equal(r.status, 0);
   assert.equal(text(r.stdout), 'after growth 62914560\nstill fine\n');
 });

@@ -39,7 +39,7 @@ export class FakeJail implements JailService {
   safeExecCalls: SafeExecRequest[] = [];
   jailCodeCalls: JailCodeRequest[] = [];
   closed = false;
-  statsValue: PoolStats = { workers: 4, busy: 1, idle: 3, queued: 2, queueLimit: 64, replacements: 5 };
+  statsValue: PoolStats = { workers: 4, busy: 1, idle: 3, queued: 2, queueLimit: 64, replacements: 5, watchdogTerminations: 1 };
   onSafeExec: SafeExecBehaviour = (req, limits) => ({ ok: true, globalsJson: req.globalsJson, run: run(), effectiveLimits: limits, image: 'test-image' });
   onJailCode: JailCodeBehaviour = (req, limits) => {
     const out = new TextEncoder().encode(`argv=${JSON.stringify(req.argv ?? [])}\n`);

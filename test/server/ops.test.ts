@@ -91,6 +91,7 @@ describe('/metrics and request logs', () => {
     assert.match(t, /codejail_wasm_pool_queued 2/);
     assert.match(t, /codejail_wasm_pool_queue_limit 64/);
     assert.match(t, /codejail_wasm_pool_replacements 5/);
+    assert.match(t, /codejail_wasm_pool_watchdog_terminations 1/);
     assert.match(t, /codejail_wasm_fuel_used_total\{endpoint="code_exec_v0"\} 5000000/);
     assert.match(t, /codejail_wasm_fuel_used_count\{endpoint="code_exec_v0"\} 1/);
     assert.match(t, /codejail_wasm_runs_total\{endpoint="code_exec_v0",run_outcome="complete"\} 1/);

@@ -15,6 +15,20 @@ export async function startJail(opts: Partial<JailOptions> = {}): Promise<Jail> 
   });
 }
 
+/** The environment variable that makes workers a stuck host (worker.ts): they never end a run
+ * by REALTIME themselves, so only the wall-clock watchdog can stop a spinning run. */
+export const STUCK_HOST_ENV = 'CODEJAIL_WASM_TEST_STUCK_HOST';
+
+/** A jail whose first workers are a stuck host (replacements are not): for the watchdog's tests. */
+export async function startStuckHostJail(opts: Partial<JailOptions> = {}): Promise<Jail> {
+  process.env[STUCK_HOST_ENV] = '1';
+  try {
+    return await startJail(opts);
+  } finally {
+    delete process.env[STUCK_HOST_ENV];
+  }
+}
+
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 /** Wait (bounded, polling) until the pool is back to `n` ready workers. Not a timing assertion:

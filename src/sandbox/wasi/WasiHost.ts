@@ -15,7 +15,8 @@ import { hostWorkFuel, type HostWork } from './hostWork.js';
 export class ProcExit {
   constructor(readonly code: number) {}
 }
-/** Thrown when a sleep would pass the run's realtime budget (codejail kills at REALTIME: -9). */
+/** Thrown when the run reaches its wall-clock REALTIME, in a sleep or between fuel slices
+ * (codejail kills at REALTIME: -9). */
 export class RealtimeExceeded {}
 /** Thrown when the run's fuel cannot pay for a host call (codejail's CPU limit: -24). */
 export class HostFuelExhausted {}
@@ -39,10 +40,10 @@ export interface HostRun {
   chargeFuel: (units: number) => boolean;
   /** Fuel units per codejail CPU second: host work is priced in CPU time. */
   fuelPerSecond: number;
-  /** Budget in ms of program time, sleeps plus CPU time estimated from fuel (0 = none). */
+  /** REALTIME: wall-clock budget of the run in ms (0 = none). */
   realtimeBudgetMs: number;
-  /** CPU time the program has used so far, in codejail seconds x 1000 (from fuel). */
-  cpuMs: () => number;
+  /** Wall-clock time since the run started, ms. */
+  elapsedMs: () => number;
   /** Deterministic clocks (snapshot building, tests): time advances 1 ms per reading. */
   deterministicClock: boolean;
 }
@@ -642,10 +643,10 @@ export class WasiHost {
       this.clockTicks += BigInt(Math.round(ms * 1e6));
       return;
     }
-    // Program time is deterministic: CPU time from fuel plus the sleeps so far. A sleep that
-    // would carry it past REALTIME ends the run now, as codejail's kill would (status -9).
+    // A sleep that cannot end before REALTIME ends the run now, as codejail's kill would at
+    // REALTIME (status -9), without waiting for it.
     const budget = this.run.realtimeBudgetMs;
-    if (budget > 0 && this.run.cpuMs() + this.sleptMs + ms > budget) throw new RealtimeExceeded();
+    if (budget > 0 && this.run.elapsedMs() + ms > budget) throw new RealtimeExceeded();
     this.sleptMs += ms;
     Atomics.wait(this.sleepCell, 0, 0, ms);
   }
