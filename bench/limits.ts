@@ -1,0 +1,76 @@
+// Runaway code under codejail's default limits (CPU=1, REALTIME=1): how long until the service
+// stops each kind, with which status, and whether a worker was lost, side by side with the
+// codejail-style native runner (src/legacy: python -E -B under prlimit, killed at REALTIME)
+// in the same run. Runs are interleaved kind by kind, so both sides see the same machine load.
+// Prints a Markdown table and the load average; no assertions.
+//
+// usage: npm run bench:limits      (node dist/bench/limits.js [--rounds N])
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createJail } from '../src/jail/jail.js';
+import { defaultPolicy } from '../src/jail/limits.js';
+import { legacyJailCode } from '../src/legacy/LegacyRunner.js';
+import { loadImage } from '../src/runtime/images.js';
+
+interface Kind { name: string; code: string }
+
+/** Eight kinds of code that never finish on their own. */
+export const RUNAWAYS: Kind[] = [
+  { name: 'pure loop', code: 'while True:\n    pass\n' },
+  { name: 'dict growth', code: 'd = {}\ni = 0\nwhile True:\n    d[i] = str(i)\n    i += 1\n' },
+  { name: 'string building', code: "s = ''\ni = 0\nwhile True:\n    s += str(i) + ','\n    i += 1\n" },
+  { name: 'bigint', code: 'x = 7\nwhile True:\n    x = x * x % (10 ** 20000) + 3\n' },
+  { name: 'catastrophic regex', code: 'import re\nre.match(r"(a+)+$", "a" * 64 + "b")\n' },
+  { name: 'sympy simplify', code: 'import sympy\nx = sympy.symbols("x")\nwhile True:\n    sympy.simplify(sum((x ** k + 1) / (x + k) for k in range(1, 40)))\n' },
+  { name: 'deep recursion', code: 'import sys\nsys.setrecursionlimit(100000)\ndef f(n):\n    return 0 if n == 0 else f(n - 1) + 1\nwhile True:\n    f(20000)\n' },
+  { name: 'sleep loop', code: 'import time\nwhile True:\n    time.sleep(0.1)\n' },
+];
+
+interface Sample { ms: number; status: number }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
+  const rounds = Math.max(1, Number(values.rounds));
+  // The service's default image (with sympy), as a course without an image setting gets.
+  const image = loadImage();
+  const jail = await createJail({ policy: defaultPolicy(), image, workers: 2, queueLimit: 8, outputLimitBytes: 1 << 20 });
+  const rows: string[] = [];
+  try {
+    // Warm both sides once (first sympy import natively fills the page cache).
+    await jail.jailCode({ command: 'python', code: 'import sympy\n' });
+    await legacyJailCode({ command: 'python', code: 'import sympy\n' });
+    for (const kind of RUNAWAYS) {
+      const wasm: Sample[] = [];
+      const native: Sample[] = [];
+      const before = jail.stats();
+      for (let i = 0; i < rounds; i++) {
+        let t = performance.now();
+        const r = await jail.jailCode({ command: 'python', code: kind.code });
+        wasm.push({ ms: performance.now() - t, status: r.status });
+        t = performance.now();
+        const n = await legacyJailCode({ command: 'python', code: kind.code });
+        native.push({ ms: performance.now() - t, status: n.status });
+      }
+      const after = jail.stats();
+      const statuses = (s: Sample[]) => [...new Set(s.map((x) => x.status))].join('/');
+      rows.push(`| ${kind.name} | ${(median(wasm.map((s) => s.ms)) / 1000).toFixed(2)} | ${statuses(wasm)} | `
+        + `${after.replacements - before.replacements} | ${after.watchdogTerminations - before.watchdogTerminations} | `
+        + `${(median(native.map((s) => s.ms)) / 1000).toFixed(2)} | ${statuses(native)} |`);
+      console.error(rows.at(-1));
+    }
+  } finally {
+    await jail.close();
+  }
+  console.log(`Runaway code under the default limits (CPU=1, REALTIME=1) on image ${image.name}, median of ${rounds} runs per kind, `
+    + `seconds from request to answer; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}.\n`);
+  console.log('| kind | service (s) | status | worker replacements | watchdog kills | native codejail-style (s) | status |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+await main();
