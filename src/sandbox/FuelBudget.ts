@@ -70,6 +70,11 @@ export class FuelMeter {
     return true;
   }
 
+  /** The counter is below zero (a module of the earlier pass traps right there). */
+  overdrawn(): boolean {
+    return (this.counter.value as bigint) < 0n;
+  }
+
   /** The guest's counter was below zero at a check. */
   exhausted(): void {
     if (this.opts.deadline !== null && performance.now() > this.opts.deadline) throw new RealtimeExceeded();

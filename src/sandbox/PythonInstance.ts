@@ -40,8 +40,13 @@ export class PythonInstance {
   private meter: FuelMeter | null = null;
   /** True when the state is not a clean copy of the snapshot. */
   dirty = false;
+  /** The module's fuel checks call the host below zero (codejail.fuel_exhausted), so the run
+   * can read the clock between slices. A module built by the earlier pass traps instead: it
+   * gets its whole budget at once, and REALTIME only at sleeps and from the watchdog. */
+  private readonly slicedFuel: boolean;
 
   private constructor(private readonly module: WebAssembly.Module, private readonly layers: DirNode) {
+    this.slicedFuel = WebAssembly.Module.imports(module).some((i) => i.module === 'codejail' && i.name === 'fuel_exhausted');
     this.host = new WasiHost(PythonInstance.idleRun(layers));
     this.instantiate();
   }
@@ -185,7 +190,7 @@ export class PythonInstance {
     // REALTIME is wall-clock time from here, read by the meter between fuel slices and by sleeps.
     const meter = e.fuel ? new FuelMeter(e.fuel, {
       budget: lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : null,
-      deadline: realtimeMs > 0 ? started + realtimeMs : null,
+      deadline: realtimeMs > 0 && this.slicedFuel ? started + realtimeMs : null,
       slice: fuelSlice(lim.fuelPerSecond),
     }) : null;
     this.meter = meter;
@@ -201,7 +206,8 @@ export class PythonInstance {
         status = err.code & 0xff;
       } else if (err instanceof RealtimeExceeded) {
         outcome = 'timed_out'; status = -9; limitHit = 'REALTIME';
-      } else if (err instanceof FuelExhausted || err instanceof HostFuelExhausted) {
+      } else if (err instanceof FuelExhausted || err instanceof HostFuelExhausted
+        || (!this.slicedFuel && meter?.overdrawn() && err instanceof WebAssembly.RuntimeError)) {
         outcome = 'out_of_fuel'; status = -24; limitHit = 'CPU';
       } else if (err instanceof RangeError || err instanceof WebAssembly.RuntimeError) {
         // Stack exhaustion (engine or C stack) is a segfault for a native process;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
 import { runCode, startJail, startStuckHostJail, text } from '../support/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
+import { startNumpyJail } from '../numpy/helpers.js';
 
 let jail: Jail;
 before(async () => {
@@ -52,6 +53,20 @@ test('REALTIME ends a CPU-bound loop from inside the run (-9): no worker termina
   assert.equal(after.replacements, before.replacements);
   assert.equal(after.watchdogTerminations, before.watchdogTerminations);
   await assertHealthy();
+});
+
+test('the numpy variant ends at its CPU budget too (-24, one unit past it), whichever fuel pass built it', async () => {
+  // python-numpy.wasm may predate the pass that calls the host below zero (it traps instead).
+  const numpy = await startNumpyJail(1);
+  try {
+    const budget = Math.round(0.05 * FUEL_PER_CPU_SECOND);
+    const r = await runCode(numpy, 'while True:\n    pass\n', { CPU: 0.05, REALTIME: 30 });
+    assert.deepEqual([r.status, r.run.outcome, r.run.limitHit, r.run.fuelUsed], [-24, 'out_of_fuel', 'CPU', budget + 1]);
+    const ok = await runCode(numpy, 'import numpy\nprint(int(numpy.arange(10).sum()))', { REALTIME: 30 });
+    assert.equal(text(ok.stdout), '45\n');
+  } finally {
+    await numpy.close();
+  }
 });
 
 test('the same CPU-bound script fails at the same point every time (deterministic fuel)', async () => {

@@ -3,11 +3,20 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createJail, type Jail, type JailOptions } from '../../src/jail/jail.js';
 import { defaultPolicy } from '../../src/jail/limits.js';
-import type { CodejailLimits, JailCodeResult } from '../../src/jail/types.js';
+import type { CodejailLimits, JailCodeResult, LimitPolicy } from '../../src/jail/types.js';
+
+/** The test jails' policy: codejail's defaults but for REALTIME, which is wall-clock time (as
+ * under codejail) and would make functional tests depend on how loaded the machine is; the
+ * tests about REALTIME set it explicitly. */
+export function testPolicy(): LimitPolicy {
+  const policy = defaultPolicy();
+  policy.defaults.REALTIME = 30;
+  return policy;
+}
 
 export async function startJail(opts: Partial<JailOptions> = {}): Promise<Jail> {
   return createJail({
-    policy: opts.policy ?? defaultPolicy(),
+    policy: opts.policy ?? testPolicy(),
     workers: opts.workers ?? 2,
     queueLimit: opts.queueLimit ?? 64,
     outputLimitBytes: opts.outputLimitBytes ?? 8 * 1024 * 1024,
@@ -42,7 +51,7 @@ export async function recovered(jail: Jail, n: number): Promise<void> {
   assert.fail(`pool did not recover: ${JSON.stringify(jail.stats())}`);
 }
 
-/** Run code with jail_code and codejail's default limits unless given. */
+/** Run code with jail_code and the jail's default limits unless given. */
 export async function runCode(jail: Jail, code: string, limits: Partial<CodejailLimits> = {}, extra: { stdin?: string; argv?: string[]; seed?: number } = {}): Promise<JailCodeResult> {
   return jail.jailCode({ command: 'python', code, limits, ...extra });
 }
