@@ -9,7 +9,7 @@ import type { Jail } from '../../src/jail/jail.js';
 import { loadDefaultImage } from '../../src/runtime/RuntimeImage.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/Sandbox.js';
 import type { RunRequest, SandboxFile } from '../../src/sandbox/types.js';
-import { recovered, startJail, text } from '../support/jail.js';
+import { recovered, startStuckHostJail, text } from '../support/jail.js';
 
 const CWD = '/tmp/codejail-hostile';
 let sandbox: Sandbox;
@@ -79,7 +79,9 @@ test('deny_pool_deep_or_huge_caller_trees_are_refused_before_they_are_built', as
 test('support_pool_replacement_workers_that_fail_to_start_are_retried_until_the_pool_is_whole', async () => {
   // Injected: the next 3 replacement starts fail (as under memory pressure); the 4th works.
   process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS = '3';
-  const jail = await startJail({ workers: 2 });
+  // The spinner must cost a worker: a stuck host, which only the watchdog stops (REALTIME
+  // otherwise ends a run from inside it, keeping the worker).
+  const jail = await startStuckHostJail({ workers: 2 });
   delete process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS;
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.message);
