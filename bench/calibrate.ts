@@ -3,14 +3,14 @@
 // For each workload: native CPU seconds (time.process_time around the workload in
 // `/usr/bin/python3 -E -B`, best of 3) and the fuel the same workload consumes in the sandbox
 // (deterministic). fuel / native seconds is the rate at which that kind of code burns fuel.
-// The constant in src/sandbox/FuelBudget.ts must be at least the largest rate, so that a
+// The constant in src/sandbox/fuel.ts must be at least the largest rate, so that a
 // script that finishes within CPU=N seconds under codejail also finishes here.
 //
 // usage: npm run bench:calibrate
 import { spawnSync } from 'node:child_process';
 import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
-import { FUEL_PER_CPU_SECOND } from '../src/sandbox/FuelBudget.js';
+import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 
 export const WORKLOADS: Record<string, string> = {
   'for loop': 's = 0\nfor i in range(3_000_000):\n    s += i',

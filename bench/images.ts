@@ -5,15 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
-import { loadImages } from '../src/runtime/images.js';
-import { loadDefaultImage } from '../src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../src/runtime/baseImage.js';
+import { loadImages } from '../src/runtime/layeredImages.js';
 
 const CODE = 'import sympy\nx = sympy.Symbol("x")\nprint(sympy.solve(x**2 - 2, x))';
 const REPEAT = 5;
 
 async function main(): Promise<void> {
   const sci = loadImages().get('py311-sci-2026.1')!;
-  const cold = { ...sci, name: 'sci-no-preload', preloads: loadDefaultImage().preloads };
+  const cold = { ...sci, name: 'sci-no-preload', preloads: loadBaseImage().preloads };
   const rows: string[] = [];
   for (const image of [cold, sci]) {
     const t0 = performance.now();

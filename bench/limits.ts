@@ -9,8 +9,8 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
-import { legacyJailCode } from '../src/legacy/LegacyRunner.js';
-import { loadImage } from '../src/runtime/images.js';
+import { legacyJailCode } from '../src/legacy/nativeCodejail.js';
+import { loadImage } from '../src/runtime/layeredImages.js';
 
 interface Kind { name: string; code: string }
 

@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { createJail, type Jail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
 import type { CodejailLimits } from '../src/jail/types.js';
-import { legacySafeExec } from '../src/legacy/LegacyRunner.js';
-import { loadServiceImages } from '../src/runtime/serviceImages.js';
+import { legacySafeExec } from '../src/legacy/nativeCodejail.js';
+import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
 import { runLoad } from './soak.js';
 import { scenarios, type Scenario } from './scenarios.js';
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: ${env.cores} cores (${env.cpu}), load ${env.loadavgAtStart.join(' ')}, ${workers} wasm workers per image\n`);
 
   const notes: string[] = [];
-  const images = loadServiceImages();
+  const images = loadImageCatalog();
   const jail = await createJail({
     policy: defaultPolicy(), workers, queueLimit: 256, outputLimitBytes: 1 << 20,
     images: images.images, defaultImage: images.defaultImage, numpyImage: images.numpyImage,

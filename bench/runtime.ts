@@ -21,13 +21,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadavg as osLoadavg } from 'node:os';
-import { imageTree, loadDefaultImage } from '../src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../src/runtime/baseImage.js';
+import { imageFiles } from '../src/runtime/image.js';
+import { imageTree } from '../src/sandbox/imageTree.js';
 import { buildSnapshot } from '../src/sandbox/Sandbox.js';
 import { PythonInstance } from '../src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailCode.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailRun.js';
 import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
 import { createJail, warmupRuns } from '../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../src/sandbox/FuelBudget.js';
+import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 
 const WORKLOADS: Record<string, string> = {
   'pure-Python loop (3M additions)': 's = 0\nfor i in range(3_000_000):\n    s += i',
@@ -90,9 +92,9 @@ async function main(): Promise<void> {
   const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
   const variants: Record<string, { inst: PythonInstance; snap: Awaited<ReturnType<typeof buildSnapshot>>['snapshot'] }> = {};
   for (const [name, fuel] of [['fuel', true], ['nofuel', false]] as const) {
-    const image = { ...loadDefaultImage({ fuel }), preloads: [] };
+    const image = { ...loadBaseImage({ fuel }), preloads: [] };
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
-    variants[name] = { inst: PythonInstance.fromSnapshot(module, imageTree(image), snapshot), snap: snapshot };
+    variants[name] = { inst: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snap: snapshot };
   }
   const wasm = (variant: string, code: string, fresh: boolean): number => {
     const { inst, snap } = variants[variant]!;

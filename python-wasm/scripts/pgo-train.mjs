@@ -6,9 +6,11 @@
 // usage: node pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw
 // (DIST-DIR holds the python311.zip of this build; the host comes from the compiled dist/.)
 import { readFileSync, writeFileSync } from 'node:fs';
-import { imageTree, loadDefaultImage } from '../../dist/src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../../dist/src/runtime/baseImage.js';
+import { imageFiles } from '../../dist/src/runtime/image.js';
+import { imageTree } from '../../dist/src/sandbox/imageTree.js';
 import { PythonInstance } from '../../dist/src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../dist/src/jail/jailCode.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../dist/src/jail/jailRun.js';
 import { defaultPolicy, effectiveLimits } from '../../dist/src/jail/limits.js';
 
 const [wasm, dist, train, out] = process.argv.slice(2);
@@ -16,8 +18,8 @@ if (!wasm || !dist || !train || !out) {
   console.error('usage: pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw');
   process.exit(2);
 }
-const image = loadDefaultImage({ dist, wasm: readFileSync(wasm), verify: false });
-const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(image));
+const image = loadBaseImage({ dist, wasm: readFileSync(wasm), verify: false });
+const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(imageFiles(image)));
 const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
 const run = buildJailRun({ command: 'python', code: readFileSync(train, 'utf8') }, limits, DEFAULT_RUN_SETTINGS, 1);
 const r = inst.run(run, { deterministicClock: true });

@@ -5,7 +5,7 @@ import type { Jail } from '../jail/jail.js';
 import { safeExecExceptionMessage } from '../jail/jail.js';
 import type { CodejailLimits } from '../jail/types.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
-import { legacyJailCode } from '../legacy/LegacyRunner.js';
+import { legacyJailCode } from '../legacy/nativeCodejail.js';
 import { codeFor, type CompareCase } from './cases.js';
 
 export interface SideResult {

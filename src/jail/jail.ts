@@ -1,11 +1,13 @@
 // The JailService: codejail's jail_code and safe_exec on top of the warm sandbox pool.
 import { availableParallelism } from 'node:os';
-import { loadDefaultImage, type RuntimeImage } from '../runtime/RuntimeImage.js';
-import { FUEL_PER_CPU_SECOND } from '../sandbox/FuelBudget.js';
+import { loadBaseImage } from '../runtime/baseImage.js';
+import type { RuntimeImage } from '../runtime/image.js';
+import { FUEL_PER_CPU_SECOND } from '../sandbox/fuel.js';
+import { RejectedRunError } from '../sandbox/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailCode.js';
-import { usesNumpy } from './imageSelection.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
+import { usesNumpy } from './imageChoice.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { pyBytesRepr } from './pyrepr.js';
 import { buildSafeExecStdin, buildSafeExecWrapper, posixBasename } from './wrapper.js';
@@ -83,7 +85,12 @@ export class Jail implements JailService {
     }
     const image = this.resolveImage(req.image, req.limitOverridesContext, req.code);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
-    const run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, req.seed ?? null), req.signal);
+    let run;
+    try {
+      run = await this.sandboxes.get(image)!.pool.run(buildJailRun(req, limits, this.settings, req.seed ?? null), req.signal);
+    } catch (e) {
+      throw e instanceof RejectedRunError ? new BadRequestError(e.field, e.message) : e;
+    }
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits, image };
   }
 
@@ -164,7 +171,7 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     outputLimitBytes: options.outputLimitBytes,
     ...options.settings,
   };
-  const single = options.images ? undefined : (options.image ?? loadDefaultImage());
+  const single = options.images ? undefined : (options.image ?? loadBaseImage());
   const images = options.images ?? new Map([[single!.name, single!]]);
   const defaultImage = options.defaultImage ?? images.keys().next().value!;
   if (!images.has(defaultImage)) throw new Error(`default image ${defaultImage} is not among the images (${[...images.keys()].join(', ')})`);

@@ -1,5 +1,7 @@
 // The codejail-level contract: what jail_code and safe_exec take and give, independent of transport.
-import type { RunResult } from '../sandbox/types.js';
+import type { PoolStats as SandboxPoolStats, RunResult } from '../sandbox/types.js';
+
+export { CancelledError, UnavailableError } from '../sandbox/errors.js';
 
 /** codejail's limit names and their value types (seconds, bytes, counts). */
 export interface CodejailLimits {
@@ -88,19 +90,9 @@ export interface LimitPolicy {
   maxima: { CPU: number; REALTIME: number; VMEM: number; FSIZE: number };
 }
 
-/** Pool occupancy, for /metrics and /health/. */
-export interface PoolStats {
-  /** Per image when the jail runs several; the totals are the sums. */
-  images?: Record<string, Omit<PoolStats, 'images'>>;
-  workers: number;
-  busy: number;
-  idle: number;
-  queued: number;
-  queueLimit: number;
-  replacements: number;
-  /** Runs the wall-clock watchdog ended by terminating their worker (a stuck host: REALTIME
-   * normally ends a run from inside it, without replacing the worker). */
-  watchdogTerminations: number;
+/** Pool occupancy, for /metrics and /health/: per image when the jail runs several (the totals are the sums). */
+export interface PoolStats extends SandboxPoolStats {
+  images?: Record<string, SandboxPoolStats>;
 }
 
 /** What the HTTP layer needs from the jail. */
@@ -117,19 +109,5 @@ export class BadRequestError extends Error {
   constructor(readonly field: string, message: string) {
     super(message);
     this.name = 'BadRequestError';
-  }
-}
-/** The caller went away while its run was still queued; the run never started. */
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled before it started: the caller is gone');
-    this.name = 'CancelledError';
-  }
-}
-/** The queue is full or the service is shutting down (HTTP 503). */
-export class UnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnavailableError';
   }
 }

@@ -4,13 +4,13 @@
 //
 // The page talks to the native API on its own origin (POST /api/v1/safe_exec or /api/v1/jail_code),
 // sending a bearer token if one is typed in. POST /playground/compare exists only when
-// deps.legacy is true: it runs the *unsandboxed* native runner (src/legacy/LegacyRunner.ts), so it
+// deps.legacy is true: it runs the *unsandboxed* native runner (src/legacy/nativeCodejail.ts), so it
 // is for trusted developers on a trusted host, never for a production deployment.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { randomBytes } from 'node:crypto';
 import { buildCapaCode, CODE_PROLOG, LAZY_IMPORTS } from '../jail/capaProlog.js';
 import type { JailService } from '../jail/types.js';
-import { legacySafeExec, type LegacyOptions } from '../legacy/LegacyRunner.js';
+import { legacySafeExec, type LegacyOptions } from '../legacy/nativeCodejail.js';
 
 export interface PlaygroundDeps {
   jail: JailService;

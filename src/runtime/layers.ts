@@ -3,17 +3,14 @@
 // comes with a manifest (<name>-<version>.manifest.json) that names its packages and the
 // sha256 of the zip; a directory may also hold a SHA256SUMS over zips and manifests.
 // Loading a layer verifies all of it before a single byte reaches a sandbox.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { inflateSync } from 'fflate';
-import { repoRoot } from './RuntimeImage.js';
-
-/** Where layer zips are mounted inside the sandbox. */
-export const LAYER_MOUNT_DIR = '/usr/lib/codejail-wasm/layers';
+import { readChecksums, repoRoot, sha256Hex } from './artifacts.js';
+import { SANDBOX_LAYOUT } from './layout.js';
 
 export function layerMountPath(name: string): string {
-  return `${LAYER_MOUNT_DIR}/${name}.zip`;
+  return `${SANDBOX_LAYOUT.layerDir}/${name}.zip`;
 }
 
 /** The committed default layers (python-wasm/layers/dist). */
@@ -79,7 +76,6 @@ export class LayerError extends Error {
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 function fail(where: string, msg: string): never {
   throw new LayerError(`${where}: ${msg}`);
@@ -110,18 +106,6 @@ export function parseLayerManifest(text: string, where: string): LayerManifest {
   }
   if (!Array.isArray(o['packages'])) fail(where, 'manifest field packages is missing');
   return o as unknown as LayerManifest;
-}
-
-/** Read a directory's SHA256SUMS (file -> sha256), or null when it has none. */
-function readSums(dir: string): Map<string, string> | null {
-  const path = join(dir, 'SHA256SUMS');
-  if (!existsSync(path)) return null;
-  const sums = new Map<string, string>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([0-9a-f]{64})\s+\*?(.+)$/.exec(line.trim());
-    if (m) sums.set(m[2] as string, m[1] as string);
-  }
-  return sums;
 }
 
 interface ZipEntry { name: string; method: number; compressedSize: number; size: number; localOffset: number }
@@ -197,10 +181,10 @@ export function loadLayer(manifestPath: string, opts: LoadLayerOptions = {}): La
   } catch (err) {
     fail(where, `cannot read ${zipPath} (${(err as Error).message})`);
   }
-  const actual = sha256(data);
-  const sums = readSums(dir);
+  const actual = sha256Hex(data);
+  const sums = readChecksums(dir);
   if (sums) {
-    for (const [file, got] of [[manifest.zip, actual], [basename(manifestPath), sha256(Buffer.from(text, 'utf8'))]] as const) {
+    for (const [file, got] of [[manifest.zip, actual], [basename(manifestPath), sha256Hex(text)]] as const) {
       const want = sums.get(file);
       if (want === undefined) fail(where, `${file} is not listed in ${join(dir, 'SHA256SUMS')}`);
       if (want !== got) {

@@ -2,22 +2,14 @@
 // (python-wasm/numpy/dist/python-numpy.wasm), the base image's files, and numpy's pure-Python
 // part as a read-only library layer zip. numpy is imported before the snapshot is taken.
 import { readFileSync } from 'node:fs';
-import { unzipSync } from 'fflate';
 import { join } from 'node:path';
-import type { ReadOnlyFile } from '../sandbox/wasi/InMemoryFs.js';
-import { loadDefaultImage, repoRoot, verifyArtifacts, type RuntimeImage } from './RuntimeImage.js';
+import { repoRoot, requireVerified, zipSources } from './artifacts.js';
+import { loadBaseImage } from './baseImage.js';
+import type { RuntimeImage } from './image.js';
+import { SANDBOX_LAYOUT } from './layout.js';
 
 /** Where numpy's zip is mounted inside the sandbox (a sys.path entry). */
-export const NUMPY_LAYER_PATH = '/usr/lib/codejail-wasm/layers/numpy.zip';
-/** Debian's location of numpy; the zip's code objects carry these file names. */
-export const NUMPY_SOURCE_DIR = '/usr/lib/python3/dist-packages';
-
-/** numpy's .py sources from the zip, as files at Debian's paths: imports use the zip's
- * bytecode; tracebacks (which open the file named in the code object) show source lines. */
-export function numpySources(zip: Uint8Array): ReadOnlyFile[] {
-  const entries = unzipSync(zip, { filter: (f) => f.name.endsWith('.py') });
-  return Object.keys(entries).sort().map((name) => ({ path: `${NUMPY_SOURCE_DIR}/${name}`, data: entries[name]! }));
-}
+export const NUMPY_LAYER_PATH = `${SANDBOX_LAYOUT.layerDir}/numpy.zip`;
 
 export interface NumpyImageOptions {
   root?: string;
@@ -39,22 +31,17 @@ export function numpyDistDir(root: string = repoRoot()): string {
 export function loadNumpyImage(opts: NumpyImageOptions = {}): RuntimeImage {
   const root = opts.root ?? repoRoot();
   const dist = numpyDistDir(root);
-  if (opts.verify !== false) {
-    const problems = verifyArtifacts(dist);
-    if (problems.length > 0) {
-      throw new Error('numpy runtime artifacts do not match python-wasm/numpy/dist/SHA256SUMS: ' +
-        problems.map((p) => p.file).join(', '));
-    }
-  }
+  if (opts.verify !== false) requireVerified(dist, 'numpy runtime');
   // The base image supplies the stdlib zip, the compat modules and the base preloads; its wasm
   // module is not used (the numpy module is a complete interpreter of its own).
-  const base = opts.base ?? loadDefaultImage({ root, verify: opts.verify });
+  const base = opts.base ?? loadBaseImage({ root, verify: opts.verify });
   const wasmBytes = readFileSync(join(dist, opts.fuel === false ? 'python-numpy-nofuel.wasm' : 'python-numpy.wasm'));
   const zip = readFileSync(join(dist, 'numpy.zip'));
   return {
     name: 'py311-numpy',
     wasmBytes,
-    files: [...base.files, { path: NUMPY_LAYER_PATH, data: zip }, ...numpySources(zip)],
+    // numpy's .py sources at Debian's paths: tracebacks show source lines, as natively.
+    files: [...base.files, { path: NUMPY_LAYER_PATH, data: zip }, ...zipSources(zip, SANDBOX_LAYOUT.distPackagesDir)],
     sysPath: [...base.sysPath, NUMPY_LAYER_PATH],
     preloads: opts.preloadNumpy === false ? [...base.preloads] : [...base.preloads, 'numpy'],
   };

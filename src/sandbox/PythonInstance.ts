@@ -4,7 +4,7 @@
 import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
 import { OutputBuffer } from './wasi/OutputBuffer.js';
 import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
-import { FuelExhausted, FuelMeter, fuelSlice } from './FuelBudget.js';
+import { FuelExhausted, FuelMeter, fuelSlice } from './fuel.js';
 import type { RunRequest, RunResult, RunOutcome } from './types.js';
 
 /** The complete guest state between runs: linear memory and the module's mutable globals. */

@@ -1,7 +1,8 @@
 // Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
 // path, take the snapshot every worker restores from, and start the pool.
 import { createHash } from 'node:crypto';
-import { imageFiles, imageTree, type RuntimeImage } from '../runtime/RuntimeImage.js';
+import { imageFiles, type RuntimeImage } from '../runtime/image.js';
+import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { RunRequest } from './types.js';
@@ -25,7 +26,7 @@ export interface Sandbox {
 export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module):
   Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
   const mod = module ?? (await WebAssembly.compile(image.wasmBytes as Uint8Array<ArrayBuffer>));
-  const inst = PythonInstance.cold(mod, imageTree(image));
+  const inst = PythonInstance.cold(mod, imageTree(imageFiles(image)));
   const preload: RunRequest | null = image.preloads.length === 0 ? null : {
     ...(warmups[0] ?? defaultWarmupShape()),
     argv: ['python', '-E', '-B', '-c', `import ${image.preloads.join(', ')}`],

@@ -4,9 +4,9 @@
 // to start (e.g. under memory pressure) is retried with backoff, so the pool never shrinks
 // for good.
 import { Worker } from 'node:worker_threads';
-import { BadRequestError, CancelledError, UnavailableError, type PoolStats } from '../jail/types.js';
+import { CancelledError, RejectedRunError, UnavailableError } from './errors.js';
 import type { Snapshot } from './PythonInstance.js';
-import type { RunRequest, RunResult } from './types.js';
+import type { PoolStats, RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 
@@ -93,7 +93,7 @@ export class WorkerPool {
         } else if (msg.type === 'result') {
           this.finish(slot, (job) => job.resolve(msg.result));
         } else if (msg.type === 'rejected') {
-          this.finish(slot, (job) => job.reject(new BadRequestError('files', msg.message)));
+          this.finish(slot, (job) => job.reject(new RejectedRunError('files', msg.message)));
         } else if (msg.type === 'broken') {
           process.emitWarning(`codejail-wasm: replacing a worker whose restore failed: ${msg.detail.split('\n')[0]}`);
           this.lose(slot, 'snapshot restore failed');

@@ -54,6 +54,19 @@ export interface RunRequest {
   limits: RunLimits;
 }
 
+/** Pool occupancy, for /metrics and /health/. */
+export interface PoolStats {
+  workers: number;
+  busy: number;
+  idle: number;
+  queued: number;
+  queueLimit: number;
+  replacements: number;
+  /** Runs the wall-clock watchdog ended by terminating their worker (a stuck host: REALTIME
+   * normally ends a run from inside it, without replacing the worker). */
+  watchdogTerminations: number;
+}
+
 /** How a run ended. */
 export type RunOutcome =
   | 'complete'      // the program exited by itself (any status, including uncaught exceptions)

@@ -3,10 +3,9 @@
 // is off the next request's critical path whenever there is a gap between requests.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
-import { buildReadOnlyTree, PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
-import { confineTree } from './wasi/confinement.js';
+import { imageTree } from './imageTree.js';
+import { PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
 import type { RunRequest, RunResult } from './types.js';
-import { SANDBOX_DIRS } from './layout.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -34,7 +33,7 @@ const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVER
 const stuckHost = process.env.CODEJAIL_WASM_TEST_STUCK_HOST === '1';
 let runs = 0;
 const port = parentPort!;
-const tree = confineTree(buildReadOnlyTree(init.files, SANDBOX_DIRS));
+const tree = imageTree(init.files);
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
 // A small snapshot is restored from a private, non-shared copy: V8 copies out of a
 // SharedArrayBuffer with relaxed atomic word moves, ~20 % slower than a plain memcpy while the

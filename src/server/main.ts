@@ -2,7 +2,7 @@
 // that gates /health/ and code execution, and graceful shutdown on SIGTERM / SIGINT.
 import { createServer } from 'node:http';
 import { createJail } from '../jail/jail.js';
-import { loadServiceImages } from '../runtime/serviceImages.js';
+import { loadImageCatalog } from '../runtime/imageCatalog.js';
 import { ConfigError, exposureProblem, loadConfig } from '../config/config.js';
 import { createApp } from './app.js';
 import { HealthState, runSelfTest } from './health.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   let images;
   try {
-    images = loadServiceImages({ configPath: config.imagesConfig, only: config.images, defaultImage: config.defaultImage });
+    images = loadImageCatalog({ configPath: config.imagesConfig, only: config.images, defaultImage: config.defaultImage });
   } catch (e) {
     process.stderr.write(`codejail-wasm: ${(e as Error).message}\n`);
     process.exit(2);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import type { Jail } from '../../src/jail/jail.js';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { runCode, startJail, text } from '../support/jail.js';
 
 const HARNESS = fileURLToPath(new URL('../../../test/confinement/native_confined.py', import.meta.url));

@@ -131,7 +131,7 @@ test('every COPY source exists (in the repo or in an earlier stage) and the runt
       `final stage copies ${needed}`);
   }
   assert.ok(finalSources.some((s) => /dist\/src\/?$/.test(s)), 'final stage copies the compiled service');
-  // The artifacts the runtime loads at startup (src/runtime/RuntimeImage.ts) are in the repo.
+  // The artifacts the runtime loads at startup (src/runtime/baseImage.ts) are in the repo.
   for (const f of ['python.wasm', 'python311.zip', 'SHA256SUMS']) assert.ok(existsSync(join(ROOT, 'python-wasm/dist', f)));
   assert.ok(existsSync(join(ROOT, 'docs/api/openapi.json')));
 });

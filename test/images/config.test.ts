@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SANDBOX_PATHS } from '../../src/runtime/RuntimeImage.js';
-import { defaultImageName, ImageConfigError, loadImages } from '../../src/runtime/images.js';
+import { SANDBOX_LAYOUT } from '../../src/runtime/layout.js';
+import { defaultImageName, ImageConfigError, loadImages } from '../../src/runtime/layeredImages.js';
 import { defaultLayerDir, LayerError, loadLayer, scanLayerDir, zipEntries } from '../../src/runtime/layers.js';
 import { buildLayer, makeWheel, testRoot, writeConfig, writeDemoPackage } from './helpers.js';
 
@@ -32,7 +32,7 @@ test('the default configuration: py311-base and py311-sci-2026.1, sci is the def
   assert.ok(base.preloads.includes('six') && base.preloads.includes('random2'));
   assert.deepEqual(sci.sysPath, ['sympy', 'networkx', 'pyparsing', 'dateutil'].map((n) => `/usr/lib/codejail-wasm/layers/${n}.zip`));
   for (const p of sci.sysPath) assert.ok(sci.files.some((f) => f.path === p), p);
-  assert.ok(sci.files.some((f) => f.path === SANDBOX_PATHS.stdlibZip));
+  assert.ok(sci.files.some((f) => f.path === SANDBOX_LAYOUT.stdlibZip));
   for (const m of ['six', 'random2', 'sympy', 'networkx', 'pyparsing', 'dateutil.parser']) assert.ok(sci.preloads.includes(m), m);
   assert.equal(sci.wasmBytes, base.wasmBytes, 'images share the runtime module bytes');
   const pkgs = Object.fromEntries(sci.layers.flatMap((l) => l.packages).map((p) => [p.name, p.version]));

@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
-import type { ImagesConfigFile } from '../../src/runtime/images.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
+import type { ImagesConfigFile } from '../../src/runtime/layeredImages.js';
 
 export const PYTHON = '/usr/bin/python3';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Jail } from '../../src/jail/jail.js';
-import { loadImages, type LayeredImage } from '../../src/runtime/images.js';
+import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
 import { runCode, startJail, text } from '../support/jail.js';
 import { testRoot, writeConfig } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Jail } from '../../src/jail/jail.js';
 import { buildCapaCode } from '../../src/jail/capaProlog.js';
-import { loadImages, type LayeredImage } from '../../src/runtime/images.js';
+import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
 import { nativePython, runCode, sameAsNative as sameAsNativeIn, startJail, text } from '../support/jail.js';
 import { testRoot } from './helpers.js';
 

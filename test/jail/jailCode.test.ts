@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
 import type { JailCodeRequest } from '../../src/jail/types.js';
-import { legacyJailCode } from '../../src/legacy/LegacyRunner.js';
+import { legacyJailCode } from '../../src/legacy/nativeCodejail.js';
 import { startJail, text } from '../support/jail.js';
 
 let jail: Jail;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJail, type Jail } from '../../src/jail/jail.js';
 import { defaultPolicy } from '../../src/jail/limits.js';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { loadNumpyImage } from '../../src/runtime/numpyImage.js';
 import { NATIVE_PYTHON, assertNativeNumpy } from './helpers.js';
 

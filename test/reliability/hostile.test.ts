@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
-import { loadDefaultImage } from '../../src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/Sandbox.js';
 import type { RunRequest, SandboxFile } from '../../src/sandbox/types.js';
 import { recovered, startStuckHostJail, text } from '../support/jail.js';
@@ -14,7 +14,7 @@ import { recovered, startStuckHostJail, text } from '../support/jail.js';
 const CWD = '/tmp/codejail-hostile';
 let sandbox: Sandbox;
 before(async () => {
-  sandbox = await startSandbox({ image: loadDefaultImage({ verify: false }), workers: 2, queueLimit: 16, warmups: [] });
+  sandbox = await startSandbox({ image: loadBaseImage({ verify: false }), workers: 2, queueLimit: 16, warmups: [] });
 });
 after(async () => {
   await sandbox?.pool.close();
@@ -39,7 +39,7 @@ async function poolServes(): Promise<void> {
 
 function refused(files: SandboxFile[], message: RegExp): Promise<void> {
   return assert.rejects(sandbox.pool.run(request('print(1)', files)), (e: Error & { field?: string }) => {
-    assert.equal(e.name, 'BadRequestError', `${e.name}: ${e.message}`);
+    assert.equal(e.name, 'RejectedRunError', `${e.name}: ${e.message}`);
     assert.equal(e.field, 'files');
     assert.match(e.message, message);
     return true;

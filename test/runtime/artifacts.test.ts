@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDefaultImage, repoRoot, verifyArtifacts } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot, verifyArtifacts } from '../../src/runtime/artifacts.js';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
 
 const dist = join(repoRoot(), 'python-wasm', 'dist');
 
@@ -27,7 +28,7 @@ test('a single flipped byte in an artifact is reported, and loading refuses it',
     const problems = verifyArtifacts(copy);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.file, 'python311.zip');
-    assert.throws(() => loadDefaultImage({ root: tmp }), /do not match python-wasm\/dist\/SHA256SUMS: python311.zip/);
+    assert.throws(() => loadBaseImage({ root: tmp }), /do not match python-wasm\/dist\/SHA256SUMS: python311.zip/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import type { Jail } from '../../src/jail/jail.js';
 import { sameAsNative, startJail } from '../support/jail.js';
 

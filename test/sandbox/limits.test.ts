@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
 import { runCode, startJail, startStuckHostJail, text } from '../support/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
+import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
 import { startNumpyJail } from '../numpy/helpers.js';
 
 let jail: Jail;

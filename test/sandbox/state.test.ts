@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
-import { SANDBOX_ENVIRONMENT } from '../../src/jail/jailCode.js';
+import { SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
 import { runCode, startJail, text } from '../support/jail.js';
 
 /** repr() of a list of ASCII strings. */

@@ -4,7 +4,7 @@
 // where every deny_* case must fail because the attack works there.
 import assert from 'node:assert/strict';
 import type { CodejailLimits } from '../../src/jail/types.js';
-import { jailDirName, SANDBOX_ENVIRONMENT } from '../../src/jail/jailCode.js';
+import { jailDirName, SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
 import type { CaseResult, HostContext } from './runners.js';
 
 export type Category =

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Jail } from '../../src/jail/jail.js';
 import type { CodejailLimits, JailFile } from '../../src/jail/types.js';
-import { legacyJailCode, legacySafeExec } from '../../src/legacy/LegacyRunner.js';
-import { loadDefaultImage, repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { legacyJailCode, legacySafeExec } from '../../src/legacy/nativeCodejail.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { startJail } from '../support/jail.js';
 
 export const SABOTAGE = process.env.CODEJAIL_WASM_SABOTAGE === '1';
@@ -212,7 +213,7 @@ export class HostFixture {
       repoRoot: repoRoot(),
       nodeExe: process.execPath,
       hostName: hostname(),
-      usrLib: [...new Set(loadDefaultImage({ verify: false }).files
+      usrLib: [...new Set(loadBaseImage({ verify: false }).files
         .filter((f) => f.path.startsWith('/usr/lib/')).map((f) => f.path.split('/')[3]!))].sort(),
     };
     const f = new HostFixture(ctx);

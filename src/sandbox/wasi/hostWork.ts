@@ -10,7 +10,7 @@
 // highest medians `npm run bench:hostwork` measured on a shared 2-core machine at load average
 // 14-19 (calls 275-600 ns, bytes 0.4-0.7, lookup steps 70-480, iovecs 90-465, seeded random
 // bytes 0.9-39, CSPRNG bytes 0.3-0.9), rounded up.
-import { FUEL_PER_CPU_SECOND } from '../FuelBudget.js';
+import { FUEL_PER_CPU_SECOND } from '../fuel.js';
 
 /** The work one host call is about to do. */
 export interface HostWork {

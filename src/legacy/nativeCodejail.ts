@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { CodejailLimits, JailCodeRequest } from '../jail/types.js';
 import { DEFAULT_LIMITS } from '../jail/limits.js';
-import { checkRelativePath, SANDBOX_ENVIRONMENT } from '../jail/jailCode.js';
+import { checkRelativePath, SANDBOX_ENVIRONMENT } from '../jail/jailRun.js';
 import { safeExecExceptionMessage } from '../jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
 

@@ -17,11 +17,14 @@
 //     ]
 //   }
 // An image without "extends" and without "preloads" preloads what the bare runtime preloads
-// (loadDefaultImage); "extends" inherits the parent's layers and preloads, then appends
+// (loadBaseImage); "extends" inherits the parent's layers and preloads, then appends
 // "layers" and "addPreloads"; "preloads" replaces the list.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { loadDefaultImage, repoRoot, SANDBOX_PATHS, type RuntimeImage } from './RuntimeImage.js';
+import { repoRoot } from './artifacts.js';
+import { loadBaseImage } from './baseImage.js';
+import type { RuntimeImage } from './image.js';
+import { SANDBOX_LAYOUT } from './layout.js';
 import { LayerError, LayerStore, pycMagic, type Layer } from './layers.js';
 
 export interface ImageSpec {
@@ -188,7 +191,7 @@ function layerName(ref: string): string {
 
 /** Top-level module names of the compat directory (six, random2, ...), which layers must not shadow. */
 function compatModules(base: RuntimeImage): Set<string> {
-  const prefix = SANDBOX_PATHS.compatDir + '/';
+  const prefix = SANDBOX_LAYOUT.compatDir + '/';
   const names = new Set<string>();
   for (const f of base.files) {
     if (!f.path.startsWith(prefix)) continue;
@@ -208,8 +211,8 @@ function compatModules(base: RuntimeImage): Set<string> {
 export function loadImages(configPath?: string, opts: LoadImagesOptions = {}): Map<string, LayeredImage> {
   const root = opts.root ?? repoRoot();
   const cfg = loadImagesConfig(configPath, root);
-  const base = loadDefaultImage({ root, fuel: opts.fuel, verify: opts.verify });
-  const stdlib = base.files.find((f) => f.path === SANDBOX_PATHS.stdlibZip);
+  const base = loadBaseImage({ root, fuel: opts.fuel, verify: opts.verify });
+  const stdlib = base.files.find((f) => f.path === SANDBOX_LAYOUT.stdlibZip);
   const runtimeMagic = stdlib ? pycMagic(stdlib.data) : undefined;
   const store = new LayerStore([...(opts.extraLayerDirs ?? []), ...cfg.layerDirs], { runtimeMagic });
   const specs = resolveSpecs(cfg, base.preloads);

@@ -2,9 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCapaCode } from '../../src/jail/capaProlog.js';
-import { usesNumpy } from '../../src/jail/imageSelection.js';
+import { usesNumpy } from '../../src/jail/imageChoice.js';
 import type { Jail } from '../../src/jail/jail.js';
-import { loadDefaultImage } from '../../src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { loadNumpyImage } from '../../src/runtime/numpyImage.js';
 import { startJail } from '../support/jail.js';
 
@@ -17,7 +17,7 @@ test('usesNumpy looks at the script, not at capa\'s prolog (which names numpy la
 
 let jail: Jail;
 before(async () => {
-  const base = loadDefaultImage();
+  const base = loadBaseImage();
   const numpy = loadNumpyImage();
   jail = await startJail({
     workers: 1,

@@ -1,7 +1,7 @@
 // codejail's jail_code: lay out the jail directory, build the command line, map the limits
 // onto the sandbox's mechanisms, and report the result with codejail's statuses.
 import { randomInt } from 'node:crypto';
-import { fuelForCpuSeconds } from '../sandbox/FuelBudget.js';
+import { fuelForCpuSeconds } from '../sandbox/fuel.js';
 import type { RunLimits, RunRequest, SandboxFile } from '../sandbox/types.js';
 import { BadRequestError, type CodejailLimits, type JailCodeRequest } from './types.js';
 
@@ -19,7 +19,7 @@ export interface RunSettings {
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
-  fuelPerSecond: 0, // filled from FuelBudget at jail creation
+  fuelPerSecond: 0, // filled from sandbox/fuel.ts at jail creation
   watchdogFactor: 4,
   watchdogGraceMs: 1000,
   outputLimitBytes: 64 * 1024 * 1024,

@@ -1,19 +1,21 @@
-// The images the service starts: those of the image configuration (python-wasm/layers/
-// images.json by default) plus the numpy image when its artifacts are present.
+// The catalog of images the service starts: those of the image configuration
+// (python-wasm/layers/images.json by default) plus the numpy image when its artifacts are
+// present, which of them is the default, and which one takes code that uses numpy.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultImageName, loadImages, ImageConfigError } from './images.js';
+import { repoRoot } from './artifacts.js';
+import type { RuntimeImage } from './image.js';
+import { defaultImageName, loadImages, ImageConfigError } from './layeredImages.js';
 import { loadNumpyImage, numpyDistDir } from './numpyImage.js';
-import { repoRoot, type RuntimeImage } from './RuntimeImage.js';
 
-export interface ServiceImages {
+export interface ImageCatalog {
   images: Map<string, RuntimeImage>;
   defaultImage: string;
   /** The image for code that uses numpy, when it is started. */
   numpyImage?: string;
 }
 
-export function loadServiceImages(opts: { configPath?: string; only?: string[]; defaultImage?: string } = {}): ServiceImages {
+export function loadImageCatalog(opts: { configPath?: string; only?: string[]; defaultImage?: string } = {}): ImageCatalog {
   const root = repoRoot();
   const all: Map<string, RuntimeImage> = new Map(loadImages(opts.configPath, { root }));
   const defaultImage = opts.defaultImage ?? defaultImageName(opts.configPath, root);

@@ -1,0 +1,27 @@
+// What a runtime image is: an interpreter module plus the read-only files of its sandbox FS.
+// The loaders (baseImage, layeredImages, numpyImage) make them; the sandbox runs them.
+import { SANDBOX_LAYOUT } from './layout.js';
+
+/** A read-only file of an image, at its absolute path inside the sandbox. */
+export interface ImageFile {
+  path: string;
+  data: Uint8Array;
+}
+
+export interface RuntimeImage {
+  /** Name of the image (the bare runtime: 'py311-base'). */
+  name: string;
+  wasmBytes: Uint8Array;
+  /** Read-only files of the sandbox FS (stdlib zip, compat modules, library layers). */
+  files: ImageFile[];
+  /** Modules imported before the snapshot is taken, so a request pays no import cost. */
+  preloads: string[];
+  /** Extra sys.path entries (library layer zips), after the stdlib and compat directory. */
+  sysPath: string[];
+}
+
+/** The read-only files of an image, including the image.json the driver reads at start. */
+export function imageFiles(image: RuntimeImage): ImageFile[] {
+  const manifest = new TextEncoder().encode(JSON.stringify({ name: image.name, sys_path: image.sysPath }));
+  return [...image.files, { path: `${SANDBOX_LAYOUT.compatDir}/image.json`, data: manifest }];
+}
