@@ -2,6 +2,7 @@
 // /usr/bin/python3) and the wasm jail. Both results are reduced to the same shape, with the
 // jail directory name normalised as edx's darklaunch comparison does.
 import type { Jail } from '../jail/jail.js';
+import { readGlobalsOutput } from '../jail/globalsOutput.js';
 import { safeExecExceptionMessage } from '../jail/jail.js';
 import type { CodejailLimits } from '../jail/types.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
@@ -45,17 +46,16 @@ function lastException(stderr: string): string | null {
   return /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b/.test(last) || /^[A-Za-z_][\w.]*: /.test(last) ? last : null;
 }
 
-function finish(ok: boolean, status: number, stdout: Uint8Array, stderr: Uint8Array, wallMs: number): SideResult {
+/** A run's result as codejail's safe_exec sees it: the globals it decodes from stdout, else the
+ * exception it raises (SafeExecException for a non-zero status, json.loads' error otherwise). */
+function finish(status: number, stdout: Uint8Array, stderr: Uint8Array, wallMs: number): SideResult {
   const out = normalise(text(stdout));
   const err = normalise(text(stderr));
-  const gotGlobals = ok && status === 0 && /^\s*\{/.test(out);
-  let emsg: string | null = null;
-  if (!gotGlobals) {
-    emsg = normalise(safeExecExceptionMessage(stdout, stderr, status));
-    if (status === 0) emsg += ' (no globals were returned)';
-  }
+  const globals = status === 0 ? readGlobalsOutput(stdout) : null;
+  const emsg = globals === null ? normalise(safeExecExceptionMessage(stdout, stderr, status))
+    : globals.ok ? null : `${globals.exception}: ${globals.message}`;
   return {
-    ok: gotGlobals, status, globals: gotGlobals ? out.trim() : null, stdout: out, stderr: err, emsg,
+    ok: emsg === null, status, globals: globals?.ok ? normalise(globals.globalsJson) : null, stdout: out, stderr: err, emsg,
     exception: lastException(err), wallMs,
   };
 }
@@ -80,7 +80,7 @@ export async function runLegacy(c: CompareCase, seed: number, globalsJson: strin
       extraFiles: c.extraFiles,
       limits: opts.limits,
     }, { python: opts.python });
-    return finish(r.status === 0, r.status, r.stdout, r.stderr, r.wallMs);
+    return finish(r.status, r.stdout, r.stderr, r.wallMs);
   } catch (e) {
     return errorResult(e);
   }
@@ -98,9 +98,7 @@ export async function runWasm(jail: Jail, c: CompareCase, seed: number, globalsJ
       seed,
       slug: `compare:${c.id}`,
     });
-    const res = r.ok
-      ? finish(true, 0, Buffer.from(r.globalsJson), r.run.stderr, r.run.wallMs)
-      : finish(false, r.status, r.stdout, r.stderr, r.run.wallMs);
+    const res = r.ok ? finish(0, r.run.stdout, r.run.stderr, r.run.wallMs) : finish(r.status, r.stdout, r.stderr, r.run.wallMs);
     res.fuel = r.run.fuelUsed;
     res.outcome = r.run.outcome;
     if (r.run.limitHit) res.limitHit = r.run.limitHit;

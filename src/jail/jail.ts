@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
 import { usesNumpy } from './imageChoice.js';
+import { readGlobalsOutput } from './globalsOutput.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { pyBytesRepr } from './pyrepr.js';
 import { buildSafeExecStdin, buildSafeExecWrapper, posixBasename } from './wrapper.js';
@@ -120,19 +121,13 @@ export class Jail implements JailService {
       signal: req.signal,
     });
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
+    const failed = { status, stdout, stderr, run, effectiveLimits: limits, image };
     if (status !== 0) {
-      return { ok: false, emsg: safeExecExceptionMessage(stdout, stderr, status), status, stdout, stderr, run, effectiveLimits: limits, image };
+      return { ok: false, exception: 'SafeExecException', emsg: safeExecExceptionMessage(stdout, stderr, status), ...failed };
     }
-    const text = Buffer.from(stdout).toString('utf8');
-    if (!/^\s*\{/.test(text)) {
-      // The wrapper never printed the globals (the code called sys.exit(0) or os._exit(0)):
-      // codejail's json.loads fails here; report it as a failed execution with the output.
-      return {
-        ok: false, emsg: `${safeExecExceptionMessage(stdout, stderr, status)} (no globals were returned)`,
-        status, stdout, stderr, run, effectiveLimits: limits, image,
-      };
-    }
-    return { ok: true, globalsJson: text, run, effectiveLimits: limits, image };
+    const globals = readGlobalsOutput(stdout);
+    if (!globals.ok) return { ok: false, exception: globals.exception, emsg: globals.message, ...failed };
+    return { ok: true, globalsJson: globals.globalsJson, run, effectiveLimits: limits, image };
   }
 
   stats(): PoolStats {

@@ -1,5 +1,6 @@
 // The codejail-level contract: what jail_code and safe_exec take and give, independent of transport.
 import type { PoolStats as SandboxPoolStats, RunResult } from '../sandbox/types.js';
+import type { GlobalsOutputException } from './globalsOutput.js';
 
 export { CancelledError, UnavailableError } from '../sandbox/errors.js';
 
@@ -75,10 +76,16 @@ export interface SafeExecRequest {
 }
 
 export type SafeExecResult =
-  /** globalsJson: the json_safe globals exactly as the wrapper printed them (Python's json.dump). */
+  /** globalsJson: the json_safe globals exactly as the wrapper printed them (Python's json.dump),
+   * checked to be exactly one JSON object. */
   | { ok: true; globalsJson: string; run: RunResult; effectiveLimits: CodejailLimits; image: string }
-  /** emsg: SafeExecException's message, byte for byte as codejail builds it. */
-  | { ok: false; emsg: string; status: number; stdout: Uint8Array; stderr: Uint8Array; run: RunResult; effectiveLimits: CodejailLimits; image: string };
+  /** The exception codejail's safe_exec raises and its message: a SafeExecException (non-zero
+   * status; emsg byte for byte as codejail builds it), or what its json.loads of the program's
+   * stdout raises when the program exited 0 without the wrapper's globals (e.g. sys.exit(0)). */
+  | {
+    ok: false; exception: 'SafeExecException' | GlobalsOutputException; emsg: string;
+    status: number; stdout: Uint8Array; stderr: Uint8Array; run: RunResult; effectiveLimits: CodejailLimits; image: string;
+  };
 
 /** Operator policy for limits: codejail's LIMITS and LIMIT_OVERRIDES plus maxima no request can exceed. */
 export interface LimitPolicy {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCapaCode, CODE_PROLOG, LAZY_IMPORTS } from '../jail/capaProlog.js';
 import type { JailService } from '../jail/types.js';
 import { legacySafeExec, type LegacyOptions } from '../legacy/nativeCodejail.js';
+import { sendJson } from '../server/json.js';
 
 export interface PlaygroundDeps {
   jail: JailService;
@@ -337,7 +338,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
           deps.auth.check(req.headers.authorization);
         } catch (e) {
           res.setHeader('WWW-Authenticate', 'Bearer realm="codejail-wasm"');
-          return res.status(401).json({ error: (e as Error).message || 'unauthorized' });
+          return sendJson(res, 401, { error: (e as Error).message || 'unauthorized' });
         }
       }
       next();
@@ -346,7 +347,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
       try {
         b = parseCompareBody(req.body);
       } catch (e) {
-        if (e instanceof PlaygroundInputError) return res.status(400).json({ error: e.message });
+        if (e instanceof PlaygroundInputError) return sendJson(res, 400, { error: e.message });
         throw e;
       }
       const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -367,7 +368,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
       const [w, l] = await Promise.all([wasm, native]);
       const same = !w.error && !l.error && w.ok === l.ok &&
         (w.ok ? canonical(w.globals ?? '') === canonical(l.globals ?? '') : w.status === l.status);
-      res.status(200).json({ seed, capa: b.capa, same, wasm: w, legacy: l });
+      sendJson(res, 200, { seed, capa: b.capa, same, wasm: w, legacy: l });
     });
   }
 
@@ -375,7 +376,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
   router.use('/playground', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const e = err as { status?: number; type?: string; message?: string };
     if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
-      return res.status(e.status).json({ error: e.message ?? 'bad request' });
+      return sendJson(res, e.status, { error: e.message ?? 'bad request' });
     }
     next(err);
   });

@@ -10,9 +10,10 @@ import type { Config } from '../config/config.js';
 import { createAuthenticator, AuthError } from './auth.js';
 import { FormError, isFormContentType, parseForm } from './form.js';
 import type { HealthState } from './health.js';
+import { sendJsonText } from './json.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { payloadSchemaError } from './payloadSchema.js';
-import { dumpPyJson, parsePyJson, PyJsonError, PyJsonLimitError, type PyValue } from './pyjson.js';
+import { dumpPyJson, parsePyJson, PyJsonError, PyJsonLimitError, type PyValue } from '../jail/pyjson.js';
 import { parseJailCodeBody, parseSafeExecBody } from './validate.js';
 import { checkZip, ZipCheckError } from './zipCheck.js';
 import { playgroundRouter } from '../playground/router.js';
@@ -65,9 +66,6 @@ function defaultLogError(entry: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify(entry) + '\n');
 }
 
-function sendJsonText(res: Response, status: number, text: string): void {
-  res.status(status).type('application/json').send(text);
-}
 function sendError(res: Response, status: number, message: string, outcome: string): void {
   info(res).outcome ??= outcome;
   sendJsonText(res, status, JSON.stringify({ error: message }));
@@ -93,6 +91,16 @@ function isUnavailable(e: unknown): e is UnavailableError {
 /** A BadRequestError's message, made to name its field if it does not already. */
 function badRequestMessage(e: BadRequestError): string {
   return e.field && !e.message.includes(e.field) ? `${e.field}: ${e.message}` : e.message;
+}
+
+/** codejail-service's emsg for a failed safe_exec (codejail_service/codejail.py): a
+ * SafeExecException's text as is; stdout that json.loads cannot decode is "corrupted stdout";
+ * any other exception is logged and hidden. */
+export function codeExecEmsg(r: Extract<SafeExecResult, { ok: false }>, logError: LogFn): string {
+  if (r.exception === 'SafeExecException') return r.emsg;
+  if (r.exception === 'JSONDecodeError') return 'Sandboxed code produced corrupted stdout.';
+  logError({ timestamp: new Date().toISOString(), level: 'error', msg: `Unexpected error type from safe_exec: ${r.exception}: ${r.emsg}` });
+  return "Couldn't execute sandboxed code: See logs.";
 }
 
 export function createApp(opts: AppOptions): App {
@@ -201,17 +209,6 @@ export function createApp(opts: AppOptions): App {
     }
   }
 
-  /** The jail's globals text, checked to be exactly one JSON object (it comes out of the sandbox). */
-  function checkedGlobals(text: string): { ok: true; text: string } | { ok: false; emsg: string } {
-    try {
-      const v = parsePyJson(text, { maxDepth: 10_000, maxIntDigits: Number.MAX_SAFE_INTEGER });
-      if (v.t !== 'dict') return { ok: false, emsg: 'globals from the jailed code are not a JSON object' };
-      return { ok: true, text: text.trim() };
-    } catch (e) {
-      return { ok: false, emsg: (e as Error).message };
-    }
-  }
-
   // ---- codejail-service API ----
 
   app.get(['/health/', '/health'], endpoint('health'), (_req, res) => {
@@ -293,17 +290,12 @@ export function createApp(opts: AppOptions): App {
     );
     recordRun(res, result.run);
     if (result.ok) {
-      const g = checkedGlobals(result.globalsJson);
-      if (g.ok) {
-        i.outcome = 'success';
-        return sendJsonText(res, 200, `{"globals_dict":${g.text}}`);
-      }
-      i.outcome = 'emsg';
-      return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(g.emsg)}}`);
+      i.outcome = 'success';
+      return sendJsonText(res, 200, `{"globals_dict":${result.globalsJson}}`);
     }
     // codejail-service returns the (unchanged) input globals alongside emsg: edxapp requires the key.
     i.outcome = 'emsg';
-    return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(result.emsg)}}`);
+    return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(codeExecEmsg(result, logError))}}`);
   });
 
   // ---- native JSON API ----
@@ -388,32 +380,16 @@ export function createApp(opts: AppOptions): App {
     recordRun(res, r.run);
     const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits, image: r.image };
     if (r.ok) {
-      const g = checkedGlobals(r.globalsJson);
-      if (g.ok) {
-        i.outcome = 'success';
-        const rest = JSON.stringify({ status: 0, outcome: r.run.outcome, ...common });
-        return sendJsonText(res, 200, `{"globals_dict":${g.text},${rest.slice(1)}`);
-      }
-      i.outcome = 'emsg';
-      return sendJsonText(
-        res,
-        200,
-        JSON.stringify({
-          emsg: g.emsg,
-          status: r.run.status,
-          stdout_b64: b64(r.run.stdout),
-          stderr_b64: b64(r.run.stderr),
-          outcome: r.run.outcome,
-          limit_hit: r.run.limitHit ?? null,
-          ...common,
-        }),
-      );
+      i.outcome = 'success';
+      const rest = JSON.stringify({ status: 0, outcome: r.run.outcome, ...common });
+      return sendJsonText(res, 200, `{"globals_dict":${r.globalsJson},${rest.slice(1)}`);
     }
     i.outcome = 'emsg';
     sendJsonText(
       res,
       200,
       JSON.stringify({
+        exception: r.exception,
         emsg: r.emsg,
         status: r.status,
         stdout_b64: b64(r.stdout),

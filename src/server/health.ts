@@ -2,7 +2,7 @@
 // the service only reports healthy, and only executes code, once real runs have shown that
 // code executes correctly and that a denied action is denied).
 import type { JailService } from '../jail/types.js';
-import { parsePyJson } from './pyjson.js';
+import { parsePyJson } from '../jail/pyjson.js';
 
 export type HealthStatus = 'starting' | 'ok' | 'failed' | 'stopping';
 

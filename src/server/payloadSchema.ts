@@ -1,7 +1,7 @@
 // codejail-service's v0 payload schema check, reproducing jsonschema's Draft 2020-12 validator
 // and `best_match` so the 400 messages are the same text:
 //   "Payload JSON did not match schema at path $: 'code' is a required property"
-import { pyRepr, type PyValue } from './pyjson.js';
+import { pyRepr, type PyValue } from '../jail/pyjson.js';
 
 type JsonType = 'string' | 'object' | 'array' | 'null' | 'boolean';
 

@@ -3,7 +3,7 @@
 import { BadRequestError } from '../jail/types.js';
 import type { CodejailLimits, ExtraFile, JailCodeRequest, JailFile, SafeExecRequest } from '../jail/types.js';
 import { validateLimits } from '../jail/limits.js';
-import { dumpPyJson, toPlain, type PyValue } from './pyjson.js';
+import { dumpPyJson, toPlain, type PyValue } from '../jail/pyjson.js';
 
 const MAX_LIST = 10_000;
 const MAX_NAME = 4096;

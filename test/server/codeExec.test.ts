@@ -136,7 +136,7 @@ describe('POST /api/v0/code-exec (codejail-service compatibility)', () => {
     jail.onSafeExec = (req, limits) => ({ ok: true, globalsJson: '{"retval": 7}', run: run(), effectiveLimits: limits, image: 'test-image' });
     const res = await post(app, { ...standard, slug: 'hw5', limit_overrides_context: 'course-v1:a+b+c' });
     assert.equal(res.status, 200);
-    assert.match(res.headers['content-type'], /application\/json/);
+    assert.equal(res.headers['content-type'], 'application/json');
     assert.deepEqual(res.body, { globals_dict: { retval: 7 } });
     const call = jail.safeExecCalls[0];
     assert.equal(call.code, 'retval = 3 + 4');
@@ -164,7 +164,7 @@ describe('POST /api/v0/code-exec (codejail-service compatibility)', () => {
   it('safe_exec failure -> 200 {"globals_dict": <input>, "emsg": ...}', async () => {
     const { app, jail } = makeApp();
     jail.onSafeExec = (_req, limits) => ({
-      ok: false,
+      ok: false, exception: 'SafeExecException',
       emsg: 'ZeroDivisionError: division by zero',
       status: 1,
       stdout: new Uint8Array(),
@@ -267,18 +267,39 @@ describe('lossless globals', () => {
     assert.equal(res.body, `{"globals_dict":${printed}}`);
   });
 
-  it('globals text that is not exactly one JSON object becomes an emsg (no response injection)', async () => {
-    const { app, jail } = makeApp();
-    jail.onSafeExec = (_req, limits) => ({ ok: true, globalsJson: '{}, "emsg": "injected"', run: run(), effectiveLimits: limits, image: 'test-image' });
-    const res = await post(app, { code: 'x', globals_dict: { a: 1 } });
+  it('stdout json.loads cannot decode -> "Sandboxed code produced corrupted stdout." with the input globals', async () => {
+    // codejail_service/codejail.py: `except JSONDecodeError: ... "Sandboxed code produced corrupted stdout."`
+    const { app, jail, errors } = makeApp();
+    jail.onSafeExec = (_req, limits) => ({
+      ok: false, exception: 'JSONDecodeError', emsg: 'Expecting value: line 1 column 1 (char 0)', status: 0,
+      stdout: new Uint8Array(), stderr: new Uint8Array(), run: run(), effectiveLimits: limits, image: 'test-image',
+    });
+    const res = await post(app, { code: 'import sys; sys.exit(0)', globals_dict: { a: 1 } });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { globals_dict: { a: 1 }, emsg: 'Extra data: line 1 column 3 (char 2)' });
+    assert.deepEqual(res.body, { globals_dict: { a: 1 }, emsg: 'Sandboxed code produced corrupted stdout.' });
+    assert.equal(errors.length, 0);
+  });
+
+  it('any other exception from safe_exec -> "Couldn\'t execute sandboxed code: See logs." and an error log', async () => {
+    // codejail_service/codejail.py: `except BaseException: log.error(...); "Couldn't execute sandboxed code: See logs."`
+    for (const exception of ['UnicodeDecodeError', 'RecursionError', 'ValueError', 'TypeError'] as const) {
+      const { app, jail, errors } = makeApp();
+      jail.onSafeExec = (_req, limits) => ({
+        ok: false, exception, emsg: 'detail', status: 0,
+        stdout: new Uint8Array(), stderr: new Uint8Array(), run: run(), effectiveLimits: limits, image: 'test-image',
+      });
+      const res = await post(app, { code: 'x', globals_dict: { a: 1 } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { globals_dict: { a: 1 }, emsg: "Couldn't execute sandboxed code: See logs." });
+      assert.equal(errors.length, 1);
+      assert.match(String(errors[0]!.msg), new RegExp(`${exception}: detail`));
+    }
   });
 
   it('emsg responses echo the input globals with NaN and big ints intact', async () => {
     const { app, jail } = makeApp();
     jail.onSafeExec = (_req, limits) => ({
-      ok: false, emsg: 'boom', status: 1, stdout: new Uint8Array(), stderr: new Uint8Array(), run: run({ status: 1 }), effectiveLimits: limits, image: 'test-image',
+      ok: false, exception: 'SafeExecException', emsg: 'boom', status: 1, stdout: new Uint8Array(), stderr: new Uint8Array(), run: run({ status: 1 }), effectiveLimits: limits, image: 'test-image',
     });
     const res = await post(app, '{"code": "x", "globals_dict": {"a": NaN, "b": 12345678901234567890123}}').parse(textParser);
     assert.equal(res.body, '{"globals_dict":{"a":NaN,"b":12345678901234567890123},"emsg":"boom"}');

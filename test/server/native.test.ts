@@ -205,13 +205,14 @@ describe('POST /api/v1/safe_exec', () => {
   it('failure answers emsg with output and run details', async () => {
     const { app, jail } = makeApp();
     jail.onSafeExec = (_req, limits) => ({
-      ok: false, emsg: "Couldn't execute jailed code: stdout: b'', stderr: b'' with status code: -9",
+      ok: false, exception: 'SafeExecException', emsg: "Couldn't execute jailed code: stdout: b'', stderr: b'' with status code: -9",
       status: -9, stdout: new Uint8Array(), stderr: new TextEncoder().encode('err'),
       run: run({ outcome: 'timed_out', status: -9, limitHit: 'REALTIME' }), effectiveLimits: limits, image: 'test-image',
     });
     const res = await postJson(app, '/api/v1/safe_exec', { code: 'import time; time.sleep(5)' });
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body), ['emsg', 'status', 'stdout_b64', 'stderr_b64', 'outcome', 'limit_hit', 'fuel_used', 'wall_ms', 'effective_limits', 'image']);
+    assert.deepEqual(Object.keys(res.body), ['exception', 'emsg', 'status', 'stdout_b64', 'stderr_b64', 'outcome', 'limit_hit', 'fuel_used', 'wall_ms', 'effective_limits', 'image']);
+    assert.equal(res.body.exception, 'SafeExecException');
     assert.equal(res.body.status, -9);
     assert.equal(res.body.outcome, 'timed_out');
     assert.equal(res.body.limit_hit, 'REALTIME');

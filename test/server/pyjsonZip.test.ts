@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { zipSync, strToU8 } from 'fflate';
-import { dumpPyJson, parsePyJson, pyFloatRepr, pyRepr, PyJsonLimitError } from '../../src/server/pyjson.js';
+import { dumpPyJson, parsePyJson, pyFloatRepr, pyRepr, PyJsonLimitError } from '../../src/jail/pyjson.js';
 import { checkZip, ZipCheckError } from '../../src/server/zipCheck.js';
 
 describe('pyjson', () => {

@@ -4,7 +4,7 @@
 // Also: serialisation as Python's json.dumps would print the parsed value, and Python repr()
 // (for jsonschema-style error messages).
 
-import { pyStrRepr } from '../jail/pyrepr.js';
+import { pyStrRepr } from './pyrepr.js';
 
 export type PyValue =
   | { t: 'null' }
@@ -35,7 +35,8 @@ export class PyJsonError extends Error {
 
 /** A value Python's json would accept but the service refuses (too deep, too many int digits). */
 export class PyJsonLimitError extends Error {
-  constructor(message: string) {
+  /** depth: Python would raise RecursionError; intDigits: ValueError. */
+  constructor(readonly kind: 'depth' | 'intDigits', message: string) {
     super(message);
     this.name = 'PyJsonLimitError';
   }
@@ -156,6 +157,7 @@ class Parser {
     let digits = text.startsWith('-') ? text.slice(1) : text;
     if (digits.length > this.maxIntDigits) {
       throw new PyJsonLimitError(
+        'intDigits',
         `Exceeds the limit (${this.maxIntDigits} digits) for integer string conversion: ` +
           `value has ${digits.length} digits; use sys.set_int_max_str_digits() to increase the limit`,
       );
@@ -221,7 +223,7 @@ class Parser {
 
   enter(): void {
     if (++this.depth > this.maxDepth) {
-      throw new PyJsonLimitError(`maximum JSON nesting depth (${this.maxDepth}) exceeded`);
+      throw new PyJsonLimitError('depth', `maximum JSON nesting depth (${this.maxDepth}) exceeded`);
     }
   }
 
