@@ -50,11 +50,11 @@ export function verifyArtifacts(distDir: string): ChecksumProblem[] {
   return problems;
 }
 
-/** Throw unless `distDir` matches its SHA256SUMS; `what` names the artifacts in the message. */
-export function requireVerified(distDir: string, what: string): void {
+/** Throw unless `distDir` matches its SHA256SUMS; `what` names the artifacts, `where` their manifest. */
+export function requireVerified(distDir: string, what: string, where: string): void {
   const problems = verifyArtifacts(distDir);
   if (problems.length > 0) {
-    throw new Error(`${what} artifacts do not match ${join(distDir, 'SHA256SUMS')}: ` + problems.map((p) => p.file).join(', '));
+    throw new Error(`${what} artifacts do not match ${where}: ` + problems.map((p) => p.file).join(', '));
   }
 }
 

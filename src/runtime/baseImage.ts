@@ -30,7 +30,7 @@ function readTree(dir: string, mountAt: string): ImageFile[] {
 export function loadBaseImage(opts: { root?: string; dist?: string; wasm?: Uint8Array; fuel?: boolean; verify?: boolean } = {}): RuntimeImage {
   const root = opts.root ?? repoRoot();
   const dist = opts.dist ?? join(root, 'python-wasm', 'dist');
-  if (opts.verify !== false) requireVerified(dist, 'runtime');
+  if (opts.verify !== false) requireVerified(dist, 'runtime', 'python-wasm/dist/SHA256SUMS');
   const wasmBytes = opts.wasm ?? readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
   const stdlibZip = readFileSync(join(dist, 'python311.zip'));
   const files: ImageFile[] = [

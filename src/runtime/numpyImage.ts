@@ -31,7 +31,7 @@ export function numpyDistDir(root: string = repoRoot()): string {
 export function loadNumpyImage(opts: NumpyImageOptions = {}): RuntimeImage {
   const root = opts.root ?? repoRoot();
   const dist = numpyDistDir(root);
-  if (opts.verify !== false) requireVerified(dist, 'numpy runtime');
+  if (opts.verify !== false) requireVerified(dist, 'numpy runtime', 'python-wasm/numpy/dist/SHA256SUMS');
   // The base image supplies the stdlib zip, the compat modules and the base preloads; its wasm
   // module is not used (the numpy module is a complete interpreter of its own).
   const base = opts.base ?? loadBaseImage({ root, verify: opts.verify });
