@@ -29,7 +29,8 @@ function nativeLoads(stdout: Uint8Array): [string, string] | null {
 }
 
 async function nativeStdout(code: string): Promise<Uint8Array> {
-  const r = await legacyJailCode({ command: 'python', code: buildSafeExecWrapper([]), stdin: buildSafeExecStdin(code, '{}') });
+  // A generous wall-clock limit: the native run is the oracle, and the machine may be loaded.
+  const r = await legacyJailCode({ command: 'python', code: buildSafeExecWrapper([]), stdin: buildSafeExecStdin(code, '{}'), limits: { REALTIME: 30 } });
   assert.equal(r.status, 0);
   return r.stdout;
 }
