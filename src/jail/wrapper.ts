@@ -5,7 +5,7 @@
 // imports and this module reads (the texts and json_safe's source), so the two cannot drift.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../runtime/RuntimeImage.js';
+import { repoRoot } from '../runtime/artifacts.js';
 import { pyStrRepr } from './pyrepr.js';
 
 /** Path of the shared source, relative to the repository root. */

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { buildSafeExecStdin, buildSafeExecWrapper, pyJsonAsciiString } from '../../src/jail/wrapper.js';
 import { pyBytesRepr, pyStrRepr } from '../../src/jail/pyrepr.js';
 
