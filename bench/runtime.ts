@@ -27,6 +27,7 @@ import { imageTree } from '../src/sandbox/imageTree.js';
 import { buildSnapshot } from '../src/sandbox/Sandbox.js';
 import { PythonInstance } from '../src/sandbox/PythonInstance.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailRun.js';
+import { checkJailCodeRequest } from '../src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
 import { createJail, warmupRuns } from '../src/jail/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   }
   const wasm = (variant: string, code: string, fresh: boolean): number => {
     const { inst, snap } = variants[variant]!;
-    const req = buildJailRun({ command: 'python', code: timedHarness(code, fresh) }, limits, settings, 1);
+    const req = buildJailRun(checkJailCodeRequest({ command: 'python', code: timedHarness(code, fresh) }), limits, settings, 1);
     const r = inst.run(req);
     inst.restore(snap);
     if (r.status !== 0) throw new Error(Buffer.from(r.stderr).toString());
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
   native.close();
   // Host costs: a trivial run and a restore, in-process.
   const { inst, snap } = variants.fuel!;
-  const trivial = buildJailRun({ command: 'python', code: 'x = 1' }, limits, settings, 1);
+  const trivial = buildJailRun(checkJailCodeRequest({ command: 'python', code: 'x = 1' }), limits, settings, 1);
   const runs: number[] = [];
   const restores: number[] = [];
   for (let i = 0; i < 300; i++) {

@@ -11,6 +11,7 @@ import { imageFiles } from '../../dist/src/runtime/image.js';
 import { imageTree } from '../../dist/src/sandbox/imageTree.js';
 import { PythonInstance } from '../../dist/src/sandbox/PythonInstance.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../dist/src/jail/jailRun.js';
+import { checkJailCodeRequest } from '../../dist/src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../../dist/src/jail/limits.js';
 
 const [wasm, dist, train, out] = process.argv.slice(2);
@@ -21,7 +22,7 @@ if (!wasm || !dist || !train || !out) {
 const image = loadBaseImage({ dist, wasm: readFileSync(wasm), verify: false });
 const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(imageFiles(image)));
 const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
-const run = buildJailRun({ command: 'python', code: readFileSync(train, 'utf8') }, limits, DEFAULT_RUN_SETTINGS, 1);
+const run = buildJailRun(checkJailCodeRequest({ command: 'python', code: readFileSync(train, 'utf8') }), limits, DEFAULT_RUN_SETTINGS, 1);
 const r = inst.run(run, { deterministicClock: true });
 if (r.status !== 0) {
   console.error(Buffer.from(r.stderr).toString());

@@ -11,7 +11,8 @@ import { usesNumpy } from './imageChoice.js';
 import { readGlobalsOutput } from './globalsOutput.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { pyBytesRepr } from './pyrepr.js';
-import { buildSafeExecStdin, buildSafeExecWrapper, posixBasename } from './wrapper.js';
+import { checkJailCodeRequest, checkSafeExecRequest, type CheckedJailCodeRequest } from './request.js';
+import { buildSafeExecStdin, buildSafeExecWrapper } from './wrapper.js';
 import {
   BadRequestError, type JailCodeRequest, type JailCodeResult, type JailService, type LimitPolicy,
   type PoolStats, type SafeExecRequest, type SafeExecResult,
@@ -74,17 +75,21 @@ export class Jail implements JailService {
     const numpy = this.numpyImage && code && usesNumpy(code) ? this.numpyImage : undefined;
     const name = image || course || numpy || this.defaultImage;
     if (!this.sandboxes.has(name)) {
-      throw new BadRequestError('image', `unknown image '${name}' (available: ${this.images.join(', ')})`);
+      throw new BadRequestError('image', `image: unknown image '${name}' (available: ${this.images.join(', ')})`);
     }
     return name;
   }
 
   async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
-    const command = req.command ?? 'python';
-    if (!this.commands.has(command)) {
-      throw new BadRequestError('command', `jail_code needs to be configured for '${command}'`);
+    return this.run(checkJailCodeRequest(req), req.code);
+  }
+
+  /** A checked request, run in the image chosen for `userCode`. */
+  private async run(req: CheckedJailCodeRequest, userCode: string | null | undefined): Promise<JailCodeResult> {
+    if (!this.commands.has(req.command)) {
+      throw new BadRequestError('command', `jail_code needs to be configured for '${req.command}'`);
     }
-    const image = this.resolveImage(req.image, req.limitOverridesContext, req.code);
+    const image = this.resolveImage(req.image, req.limitOverridesContext, userCode);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
     let run;
     try {
@@ -95,31 +100,15 @@ export class Jail implements JailService {
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, run, effectiveLimits: limits, image };
   }
 
-  async safeExec(req: SafeExecRequest): Promise<SafeExecResult> {
-    const pythonPath = req.pythonPath ?? [];
-    const extraNames = new Set((req.extraFiles ?? []).map((f) => f.name));
-    pythonPath.forEach((p, i) => {
-      const base = posixBasename(p);
-      if (!base) throw new BadRequestError(`python_path[${i}]`, `python_path[${i}] has no file name`);
-      const supplied = extraNames.has(base) || (req.files ?? []).some((f) => f.path === base || f.path.startsWith(base + '/'));
-      if (!supplied) {
-        throw new BadRequestError(`python_path[${i}]`, `python_path[${i}] (${base}) is not among files or extra_files`);
-      }
-    });
-    const result = await this.jailCode({
+  async safeExec(request: SafeExecRequest): Promise<SafeExecResult> {
+    const req = checkSafeExecRequest(request);
+    const result = await this.run({
+      ...req,
       command: 'python',
-      code: buildSafeExecWrapper(pythonPath),
-      stdin: buildSafeExecStdin(req.code, req.globalsJson),
-      files: req.files,
-      extraFiles: req.extraFiles,
-      limitOverridesContext: req.limitOverridesContext,
-      slug: req.slug,
-      limits: req.limits,
-      seed: req.seed,
-      // Chosen from the user's code: jail_code only sees the wrapper.
-      image: this.resolveImage(req.image, req.limitOverridesContext, req.code),
-      signal: req.signal,
-    });
+      code: buildSafeExecWrapper(req.pythonPath),
+      argv: [],
+      stdin: new TextEncoder().encode(buildSafeExecStdin(req.code, req.globalsJson)),
+    }, req.code); // the image is chosen from the user's code: jail_code only sees the wrapper
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
     const failed = { status, stdout, stderr, run, effectiveLimits: limits, image };
     if (status !== 0) {
@@ -150,12 +139,12 @@ export class Jail implements JailService {
 export function warmupRuns(settings: RunSettings): RunRequest[] {
   const policy = defaultPolicy();
   const limits = effectiveLimits(policy, null, { CPU: 0, REALTIME: 0 });
-  const wrapper = buildJailRun({
+  const wrapper = buildJailRun(checkJailCodeRequest({
     command: 'python',
     code: buildSafeExecWrapper([]),
     stdin: buildSafeExecStdin('import random\nx = [random.randint(1, 9) for _ in range(3)]\ny = "%s" % x', '{"a": 1, "b": [1.5, "s", null, true]}'),
-  }, limits, settings, 0);
-  const script = buildJailRun({ command: 'python', code: 'import sys\nprint(sys.argv)\n', argv: ['a'] }, limits, settings, 0);
+  }), limits, settings, 0);
+  const script = buildJailRun(checkJailCodeRequest({ command: 'python', code: 'import sys\nprint(sys.argv)\n', argv: ['a'] }), limits, settings, 0);
   return [wrapper, wrapper, script, wrapper];
 }
 

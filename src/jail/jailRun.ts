@@ -3,7 +3,8 @@
 import { randomInt } from 'node:crypto';
 import { fuelForCpuSeconds } from '../sandbox/fuel.js';
 import type { RunLimits, RunRequest, SandboxFile } from '../sandbox/types.js';
-import { BadRequestError, type CodejailLimits, type JailCodeRequest } from './types.js';
+import type { CheckedJailCodeRequest } from './request.js';
+import type { CodejailLimits } from './types.js';
 
 /** Operator settings that shape every run besides codejail's limits. */
 export interface RunSettings {
@@ -68,21 +69,6 @@ export function randomJailDirName(): string {
   return `/tmp/codejail-${name}`;
 }
 
-/** A relative path that stays inside the jail directory. */
-export function checkRelativePath(path: string, field: string, allowSubdirs: boolean): void {
-  if (typeof path !== 'string' || path.length === 0) throw new BadRequestError(field, `${field} must be a non-empty string`);
-  if (path.includes('\0')) throw new BadRequestError(field, `${field} must not contain NUL`);
-  if (path.startsWith('/')) throw new BadRequestError(field, `${field} must be a relative path`);
-  const parts = path.split('/');
-  if (!allowSubdirs && parts.length > 1) throw new BadRequestError(field, `${field} must be a plain file name (no subdirectories)`);
-  if (parts.some((p) => p === '..' || p === '.' || p === '')) {
-    throw new BadRequestError(field, `${field} must not contain '..', '.' or empty components`);
-  }
-  if (parts.length > 0 && (parts[0] === 'tmp' && parts.length === 1)) {
-    throw new BadRequestError(field, `${field} must not replace the jail's tmp directory`);
-  }
-}
-
 export function runLimits(limits: CodejailLimits, settings: RunSettings): RunLimits {
   return {
     fuel: fuelForCpuSeconds(limits.CPU, settings.fuelPerSecond),
@@ -100,34 +86,26 @@ export function runLimits(limits: CodejailLimits, settings: RunSettings): RunLim
 
 const utf8 = new TextEncoder();
 
-/** The sandbox request for a jail_code call (limits already resolved). `seed` null (the
- * default) gives os.urandom from the host's CSPRNG; a number makes the run reproducible. */
-export function buildJailRun(req: JailCodeRequest, limits: CodejailLimits, settings: RunSettings, seed: number | null): RunRequest {
+/** The sandbox request for a checked jail_code call (limits already resolved). `seed` null
+ * (the default) gives os.urandom from the host's CSPRNG; a number makes the run reproducible. */
+export function buildJailRun(req: CheckedJailCodeRequest, limits: CodejailLimits, settings: RunSettings, seed: number | null): RunRequest {
   const dir = seed === null ? randomJailDirName() : jailDirName(seed);
-  const files: SandboxFile[] = [];
-  const argv = [...(req.argv ?? [])];
-  (req.files ?? []).forEach((f, i) => {
-    checkRelativePath(f.path, `files[${i}].path`, true);
-    files.push({ path: `${dir}/${f.path}`, data: f.content, ...(f.symlink !== undefined ? { symlink: f.symlink } : {}) });
-  });
+  const files: SandboxFile[] = req.files.map((f) => ({ path: `${dir}/${f.path}`, data: f.content, ...(f.symlink !== undefined ? { symlink: f.symlink } : {}) }));
+  const argv = [...req.argv];
   if (req.code) {
     files.push({ path: `${dir}/jailed_code`, data: utf8.encode(req.code) });
     argv.unshift('jailed_code');
   }
-  (req.extraFiles ?? []).forEach((f, i) => {
-    checkRelativePath(f.name, `extra_files[${i}].name`, false);
-    files.push({ path: `${dir}/${f.name}`, data: f.content });
-  });
+  for (const f of req.extraFiles) files.push({ path: `${dir}/${f.name}`, data: f.content });
   // The world-writable tmp/ directory codejail creates (the only place the program may write),
   // and TMPDIR=tmp pointing at it.
   files.push({ path: `${dir}/tmp/`, data: new Uint8Array(0), writable: true });
-  const stdin = req.stdin == null ? new Uint8Array(0) : typeof req.stdin === 'string' ? utf8.encode(req.stdin) : req.stdin;
   return {
     argv: ['python', '-E', '-B', ...argv],
     env: { ...SANDBOX_ENVIRONMENT },
     cwd: dir,
     files,
-    stdin,
+    stdin: req.stdin,
     seed,
     limits: runLimits(limits, settings),
   };

@@ -131,8 +131,8 @@ export function effectiveLimits(
   context?: string | null,
   requested?: Partial<CodejailLimits>,
 ): CodejailLimits {
-  const req = requested ? validateLimits(requested, 'limits') : {};
-  const base: CodejailLimits = { ...DEFAULT_LIMITS, ...definedOnly(policy.defaults), ...req };
+  // `requested` was checked where the request entered the jail (request.ts).
+  const base: CodejailLimits = { ...DEFAULT_LIMITS, ...definedOnly(policy.defaults), ...definedOnly(requested) };
   const overrides = overridesFor(policy, context);
   const { PROXY: _ignoredProxy, ...rest } = overrides;
   void _ignoredProxy;

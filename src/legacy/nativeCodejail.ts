@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { CodejailLimits, JailCodeRequest } from '../jail/types.js';
 import { DEFAULT_LIMITS } from '../jail/limits.js';
-import { checkRelativePath, SANDBOX_ENVIRONMENT } from '../jail/jailRun.js';
+import { SANDBOX_ENVIRONMENT } from '../jail/jailRun.js';
+import { checkJailCodeRequest } from '../jail/request.js';
 import { safeExecExceptionMessage } from '../jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
 
@@ -49,14 +50,15 @@ function rlimitArgs(l: CodejailLimits): string[] {
 
 const utf8 = new TextEncoder();
 
-export async function legacyJailCode(req: JailCodeRequest, opts: LegacyOptions = {}): Promise<LegacyResult> {
+export async function legacyJailCode(request: JailCodeRequest, opts: LegacyOptions = {}): Promise<LegacyResult> {
+  // The same checks as the sandbox's: these paths are written on the host.
+  const req = checkJailCodeRequest(request);
   const limits: CodejailLimits = { ...DEFAULT_LIMITS, ...opts.limits, ...req.limits };
   const home = await mkdtemp('/tmp/codejail-');
   try {
     await mkdir(join(home, 'tmp'), { mode: 0o777 });
-    const argv = [...(req.argv ?? [])];
-    for (const [i, f] of (req.files ?? []).entries()) {
-      checkRelativePath(f.path, `files[${i}].path`, true);
+    const argv = [...req.argv];
+    for (const f of req.files) {
       await mkdir(dirname(join(home, f.path)), { recursive: true });
       await writeFile(join(home, f.path), f.content);
     }
@@ -64,16 +66,12 @@ export async function legacyJailCode(req: JailCodeRequest, opts: LegacyOptions =
       await writeFile(join(home, 'jailed_code'), utf8.encode(req.code));
       argv.unshift('jailed_code');
     }
-    for (const [i, f] of (req.extraFiles ?? []).entries()) {
-      checkRelativePath(f.name, `extra_files[${i}].name`, false);
-      await writeFile(join(home, f.name), f.content);
-    }
+    for (const f of req.extraFiles) await writeFile(join(home, f.name), f.content);
     const python = opts.python ?? '/usr/bin/python3';
     const prlimit = findPrlimit();
     const cmd = prlimit ? [prlimit, ...rlimitArgs(limits), '--', python, '-E', '-B', ...argv] : [python, '-E', '-B', ...argv];
-    const stdin = req.stdin == null ? new Uint8Array(0) : typeof req.stdin === 'string' ? utf8.encode(req.stdin) : req.stdin;
     const started = performance.now();
-    const { status, stdout, stderr } = await run(cmd, home, stdin, limits.REALTIME);
+    const { status, stdout, stderr } = await run(cmd, home, req.stdin, limits.REALTIME);
     return { status, stdout, stderr, wallMs: performance.now() - started, jailDir: home };
   } finally {
     await rm(home, { recursive: true, force: true });

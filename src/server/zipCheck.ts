@@ -1,12 +1,11 @@
-// Inspection of an uploaded python_lib.zip before it goes anywhere near the jail: it must be a
+// Inspection of an uploaded python_lib.zip before the request is queued: it must be a
 // well-formed zip that Python's zipimport can read (stored or deflated members, no encryption),
-// with no absolute or '..' member names, and it must not be a decompression bomb. Every member
-// is actually inflated (with an output cap) and its size and CRC checked, because the sizes
-// in the central directory are only claims.
-import { crc32, inflateRaw } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const inflateRawAsync = promisify(inflateRaw) as (buf: Uint8Array, opts: { maxOutputLength: number }) => Promise<Buffer>;
+// with no absolute or '..' member names, and it must not be a decompression bomb. The limits
+// are checked on the central directory's claims first, before any inflation; then each member
+// is inflated as a stream (on libuv's thread pool, output discarded chunk by chunk, stopped at
+// its claimed size) to check that the claims are true. So a check holds at most one chunk of
+// inflated data, whatever the archive says or hides.
+import { crc32, createInflateRaw } from 'node:zlib';
 
 export interface ZipLimits {
   /** Maximum number of members. */
@@ -77,6 +76,7 @@ export async function checkZip(data: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
 
   let p = cdOffset;
   let total = 0;
+  const members: { name: string; method: number; crc: number; csize: number; usize: number; dataStart: number }[] = [];
   for (let k = 0; k < count; k++) {
     if (p + 46 > eocd || buf.readUInt32LE(p) !== 0x02014b50) {
       throw new ZipCheckError('python_lib.zip is corrupt (bad central directory entry)');
@@ -119,23 +119,43 @@ export async function checkZip(data: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
     }
     const dataStart = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
     if (dataStart + csize > cdOffset) throw new ZipCheckError(`python_lib.zip is corrupt (data out of bounds for ${JSON.stringify(name)})`);
-    const raw = buf.subarray(dataStart, dataStart + csize);
-    let content: Uint8Array;
-    if (method === 0) {
-      if (csize !== usize) throw new ZipCheckError(`python_lib.zip is corrupt (size mismatch for ${JSON.stringify(name)})`);
-      content = raw;
-    } else {
-      try {
-        content = await inflateRawAsync(raw, { maxOutputLength: Math.max(1, usize) });
-      } catch {
-        throw new ZipCheckError(`python_lib.zip is corrupt or lies about its sizes (member ${JSON.stringify(name)})`);
-      }
-    }
-    if (content.length !== usize) {
-      throw new ZipCheckError(`python_lib.zip is corrupt or lies about its sizes (member ${JSON.stringify(name)})`);
-    }
-    if ((crc32(content) >>> 0) !== crc) throw new ZipCheckError(`python_lib.zip is corrupt (CRC mismatch for ${JSON.stringify(name)})`);
+    if (method === 0 && csize !== usize) throw new ZipCheckError(`python_lib.zip is corrupt (size mismatch for ${JSON.stringify(name)})`);
+    members.push({ name, method, crc, csize, usize, dataStart });
     p = nameEnd + extraLen + commentLen;
   }
+  // Every claim is within the limits: now check that the claims are true.
+  for (const m of members) {
+    const raw = buf.subarray(m.dataStart, m.dataStart + m.csize);
+    const actual = m.method === 0 ? { bytes: raw.length, crc: crc32(raw) >>> 0 } : await inflatedSizeAndCrc(raw, m.usize);
+    if (actual === null || actual.bytes !== m.usize) {
+      throw new ZipCheckError(`python_lib.zip is corrupt or lies about its sizes (member ${JSON.stringify(m.name)})`);
+    }
+    if (actual.crc !== m.crc) throw new ZipCheckError(`python_lib.zip is corrupt (CRC mismatch for ${JSON.stringify(m.name)})`);
+  }
   return { entries: count, uncompressedBytes: total };
+}
+
+/** Inflate a raw deflate stream chunk by chunk, keeping only its length and CRC-32; stops (null)
+ * as soon as it yields more than `claimed` bytes or turns out corrupt. */
+function inflatedSizeAndCrc(raw: Uint8Array, claimed: number): Promise<{ bytes: number; crc: number } | null> {
+  return new Promise((resolve) => {
+    const inflate = createInflateRaw();
+    let bytes = 0;
+    let crc = 0;
+    let done = false;
+    const finish = (r: { bytes: number; crc: number } | null) => {
+      if (done) return;
+      done = true;
+      inflate.destroy();
+      resolve(r);
+    };
+    inflate.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > claimed) return finish(null);
+      crc = crc32(chunk, crc);
+    });
+    inflate.on('end', () => finish({ bytes, crc: crc >>> 0 }));
+    inflate.on('error', () => finish(null));
+    inflate.end(raw);
+  });
 }

@@ -14,8 +14,10 @@ const COURSES = fileURLToPath(new URL('../../../fixtures/courses/', import.meta.
 const tmp = mkdtempSync(join(tmpdir(), 'cjw-compare-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Runs the CLI. Both sides get a wall-clock limit far above what any fixture needs: on a loaded
+ * machine the native interpreter alone can take seconds to start, and the default (3 s) kills it. */
 function compare(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'compare', '--quiet', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, 'compare', '--quiet', '--realtime', '30', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const readReport = (p: string): CompareReport => JSON.parse(readFileSync(p, 'utf8')) as CompareReport;

@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS, DEFAULT_MAXIMA, clampLimits, defaultPolicy, effectiveLimits, validateLimits } from '../../src/jail/limits.js';
+import { checkJailCodeRequest, checkSafeExecRequest } from '../../src/jail/request.js';
 import { BadRequestError, type LimitPolicy } from '../../src/jail/types.js';
 
 const huge = { CPU: 1e6, REALTIME: 1e6, VMEM: 2 ** 40, FSIZE: 2 ** 40 };
@@ -115,7 +116,8 @@ describe('validateLimits', () => {
     fails({ FSIZE: 2 ** 60 }, 'limits.FSIZE', /unreasonably large/);
     fails({ PROXY: 2 }, 'limits.PROXY', /null, 0 or 1/);
   });
-  it('effectiveLimits validates requested limits too', () => {
-    assert.throws(() => effectiveLimits(policy(), null, { CPU: -5 }), BadRequestError);
+  it('a request\'s limits are validated where it enters the jail, once', () => {
+    assert.throws(() => checkJailCodeRequest({ command: 'python', limits: { CPU: -5 } }), BadRequestError);
+    assert.throws(() => checkSafeExecRequest({ code: '', globalsJson: '{}', limits: { CPU: -5 } }), BadRequestError);
   });
 });

@@ -13,6 +13,7 @@ import { UnavailableError } from '../../src/jail/types.js';
 import type { RunResult } from '../../src/sandbox/types.js';
 import { defaultConfig, type Config } from '../../src/config/config.js';
 import { effectiveLimits } from '../../src/jail/limits.js';
+import { checkJailCodeRequest, checkSafeExecRequest } from '../../src/jail/request.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
 import { createMetrics } from '../../src/server/metrics.js';
@@ -47,13 +48,16 @@ export class FakeJail implements JailService {
   };
   constructor(readonly config: Config = testConfig()) {}
 
+  // The real jail's boundary checks come first, as in Jail: a refused request never counts as a call.
   async safeExec(req: SafeExecRequest): Promise<SafeExecResult> {
+    const checked = checkSafeExecRequest(req);
     this.safeExecCalls.push(req);
-    return this.onSafeExec(req, effectiveLimits(this.config.limits, req.limitOverridesContext, req.limits));
+    return this.onSafeExec(req, effectiveLimits(this.config.limits, checked.limitOverridesContext, checked.limits));
   }
   async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
+    const checked = checkJailCodeRequest(req);
     this.jailCodeCalls.push(req);
-    return this.onJailCode(req, effectiveLimits(this.config.limits, req.limitOverridesContext, req.limits));
+    return this.onJailCode(req, effectiveLimits(this.config.limits, checked.limitOverridesContext, checked.limits));
   }
   stats(): PoolStats {
     return this.statsValue;
