@@ -5,6 +5,7 @@
 // a configured shared token, or is a JWT signed HS256 with a configured secret or RS256 with a
 // configured JWK, whose exp/nbf/iss/aud pass.
 import { createHmac, createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
 import type { AuthConfig } from '../config/config.js';
 import { authEnabled } from '../config/config.js';
 
@@ -126,5 +127,19 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
       }
       throw new AuthError('invalid token');
     },
+  };
+}
+
+/** Express middleware: 401 JSON (with a WWW-Authenticate challenge) unless the caller authenticates. */
+export function requireAuth(auth: Authenticator, onRefused: (res: Response, message: string) => void) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    try {
+      auth.check(req.headers.authorization);
+    } catch (e) {
+      if (!(e instanceof AuthError)) return next(e);
+      res.setHeader('WWW-Authenticate', 'Bearer realm="codejail-wasm"');
+      return onRefused(res, e.message);
+    }
+    next();
   };
 }

@@ -1,19 +1,46 @@
-// codejail-service's v0 payload schema check, reproducing jsonschema's Draft 2020-12 validator
-// and `best_match` so the 400 messages are the same text:
+// codejail-service's v0 payload schema, declared once as the JSON Schema it is, and checked as
+// jsonschema's Draft 2020-12 validator and `best_match` check it, so the 400 messages are the
+// same text:
 //   "Payload JSON did not match schema at path $: 'code' is a required property"
 import { pyRepr, type PyValue } from '../jail/pyjson.js';
 
 type JsonType = 'string' | 'object' | 'array' | 'null' | 'boolean';
 
+/** The subset of JSON Schema codejail-service's payload schema uses. */
+export interface PayloadJsonSchema {
+  type?: JsonType;
+  properties?: Record<string, PayloadJsonSchema>;
+  required?: readonly string[];
+  anyOf?: readonly PayloadJsonSchema[];
+  items?: PayloadJsonSchema;
+  description?: string;
+}
+
+/** codejail-service's payload_schema (codejail_service/apps/api/v0/views.py), keyword order
+ * included: jsonschema reports errors in that order. Also served in the OpenAPI document. */
+export const CODE_EXEC_PAYLOAD_SCHEMA = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    globals_dict: { type: 'object' },
+    python_path: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }] },
+    limit_overrides_context: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    slug: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    unsafely: { type: 'boolean' },
+    // Our addition (edx-platform never sends it): the runtime image for this problem.
+    image: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'codejail-wasm addition, never sent by edx-platform: the runtime image' },
+  },
+  required: ['code', 'globals_dict'],
+} as const satisfies PayloadJsonSchema;
+
 interface SchemaError {
-  /** Path relative to the validated instance (jsonschema's error.path / relative_path). */
+  /** Path relative to the instance the error was found in (jsonschema's error.relative_path). */
   relPath: (string | number)[];
-  /** Path from the payload root (absolute_path). */
-  absPath: (string | number)[];
   validator: 'type' | 'required' | 'anyOf';
   message: string;
   /** jsonschema's error._matches_type(): the instance matches the failing schema's "type". */
   matchesType: boolean;
+  /** anyOf: the errors of each branch, relative to the same instance. */
   context: SchemaError[];
 }
 
@@ -34,82 +61,43 @@ function typeOf(v: PyValue): JsonType | 'other' {
   }
 }
 
-function typeError(v: PyValue, type: JsonType, base: (string | number)[], rel: (string | number)[]): SchemaError {
-  return {
-    relPath: rel,
-    absPath: [...base, ...rel],
-    validator: 'type',
-    message: `${pyRepr(v)} is not of type '${type}'`,
-    matchesType: false,
-    context: [],
-  };
-}
+const under = (key: string | number, errors: SchemaError[]): SchemaError[] =>
+  errors.map((e) => ({ ...e, relPath: [key, ...e.relPath] }));
 
-type Branch = (v: PyValue, base: (string | number)[]) => SchemaError[];
-
-const branchType =
-  (type: JsonType): Branch =>
-  (v, base) =>
-    typeOf(v) === type ? [] : [typeError(v, type, base, [])];
-
-const branchArrayOfStrings: Branch = (v, base) => {
-  if (v.t !== 'list') return [typeError(v, 'array', base, [])];
-  const errs: SchemaError[] = [];
-  v.items.forEach((item, i) => {
-    if (item.t !== 'str') errs.push(typeError(item, 'string', base, [i]));
-  });
-  return errs;
-};
-
-function anyOf(v: PyValue, path: (string | number)[], branches: Branch[]): SchemaError[] {
-  const context: SchemaError[] = [];
-  for (const b of branches) {
-    const errs = b(v, path);
-    if (errs.length === 0) return [];
-    context.push(...errs);
-  }
-  return [
-    {
-      relPath: path,
-      absPath: path,
-      validator: 'anyOf',
-      message: `${pyRepr(v)} is not valid under any of the given schemas`,
-      matchesType: false,
-      context,
-    },
-  ];
-}
-
-const PROPERTIES: [string, (v: PyValue, path: string[]) => SchemaError[]][] = [
-  ['code', (v, p) => (v.t === 'str' ? [] : [typeError(v, 'string', [], p)])],
-  ['globals_dict', (v, p) => (v.t === 'dict' ? [] : [typeError(v, 'object', [], p)])],
-  ['python_path', (v, p) => anyOf(v, p, [branchArrayOfStrings, branchType('null')])],
-  ['limit_overrides_context', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
-  ['slug', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
-  ['unsafely', (v, p) => (v.t === 'bool' ? [] : [typeError(v, 'boolean', [], p)])],
-  // Our addition (edx-platform never sends it): the runtime image for this problem.
-  ['image', (v, p) => anyOf(v, p, [branchType('string'), branchType('null')])],
-];
-const REQUIRED = ['code', 'globals_dict'];
-
-/** All errors, in the order Draft202012Validator.iter_errors yields them (type, properties, required). */
-function iterErrors(root: PyValue): SchemaError[] {
-  if (root.t !== 'dict') return [typeError(root, 'object', [], [])];
+/** All errors of `v` against `schema`, in the order Draft202012Validator.iter_errors yields them
+ * (keyword by keyword, in the schema's order). */
+function iterErrors(v: PyValue, schema: PayloadJsonSchema): SchemaError[] {
   const errors: SchemaError[] = [];
-  for (const [name, check] of PROPERTIES) {
-    const v = root.entries.get(name);
-    if (v !== undefined) errors.push(...check(v, [name]));
-  }
-  for (const name of REQUIRED) {
-    if (!root.entries.has(name)) {
-      errors.push({
-        relPath: [],
-        absPath: [],
-        validator: 'required',
-        message: `'${name}' is a required property`,
-        matchesType: true,
-        context: [],
-      });
+  for (const keyword of Object.keys(schema) as (keyof PayloadJsonSchema)[]) {
+    if (keyword === 'type' && typeOf(v) !== schema.type) {
+      errors.push({ relPath: [], validator: 'type', message: `${pyRepr(v)} is not of type '${schema.type}'`, matchesType: false, context: [] });
+    } else if (keyword === 'properties' && v.t === 'dict') {
+      for (const [name, sub] of Object.entries(schema.properties!)) {
+        const x = v.entries.get(name);
+        if (x !== undefined) errors.push(...under(name, iterErrors(x, sub)));
+      }
+    } else if (keyword === 'required' && v.t === 'dict') {
+      for (const name of schema.required!) {
+        if (!v.entries.has(name)) {
+          errors.push({ relPath: [], validator: 'required', message: `'${name}' is a required property`, matchesType: true, context: [] });
+        }
+      }
+    } else if (keyword === 'items' && v.t === 'list') {
+      v.items.forEach((item, i) => errors.push(...under(i, iterErrors(item, schema.items!))));
+    } else if (keyword === 'anyOf') {
+      const context: SchemaError[] = [];
+      let matched = false;
+      for (const branch of schema.anyOf!) {
+        const errs = iterErrors(v, branch);
+        if (errs.length === 0) {
+          matched = true;
+          break;
+        }
+        context.push(...errs);
+      }
+      if (!matched) {
+        errors.push({ relPath: [], validator: 'anyOf', message: `${pyRepr(v)} is not valid under any of the given schemas`, matchesType: false, context });
+      }
     }
   }
   return errors;
@@ -138,18 +126,20 @@ function cmp(a: Key, b: Key): number {
   return a[0] - b[0] || cmpPath(a[1], b[1]) || a[2] - b[2] || a[3] - b[3] || a[4] - b[4];
 }
 
-/** jsonschema.exceptions.best_match. */
-function bestMatch(errors: SchemaError[]): SchemaError | undefined {
+/** jsonschema.exceptions.best_match; returns the error and its path from the payload's root. */
+function bestMatch(errors: SchemaError[]): { error: SchemaError; absPath: (string | number)[] } | undefined {
   if (errors.length === 0) return undefined;
-  let best = errors[0];
+  let best = errors[0]!;
   for (const e of errors.slice(1)) if (cmp(key(e), key(best)) > 0) best = e;
+  let absPath = best.relPath;
   while (best.context.length > 0) {
     // heapq.nsmallest(2, ...) is stable: the first of equal keys wins.
     const sorted = best.context.map((e, i) => ({ e, i })).sort((a, b) => cmp(key(a.e), key(b.e)) || a.i - b.i);
-    if (sorted.length >= 2 && cmp(key(sorted[0].e), key(sorted[1].e)) === 0) return best;
-    best = sorted[0].e;
+    if (sorted.length >= 2 && cmp(key(sorted[0]!.e), key(sorted[1]!.e)) === 0) break;
+    best = sorted[0]!.e;
+    absPath = [...absPath, ...best.relPath];
   }
-  return best;
+  return { error: best, absPath };
 }
 
 function jsonPath(path: (string | number)[]): string {
@@ -160,7 +150,7 @@ function jsonPath(path: (string | number)[]): string {
 
 /** The 400 message codejail-service gives for a schema mismatch, or null when the payload matches. */
 export function payloadSchemaError(root: PyValue): string | null {
-  const best = bestMatch(iterErrors(root));
+  const best = bestMatch(iterErrors(root, CODE_EXEC_PAYLOAD_SCHEMA));
   if (!best) return null;
-  return `Payload JSON did not match schema at path ${jsonPath(best.absPath)}: ${best.message}`;
+  return `Payload JSON did not match schema at path ${jsonPath(best.absPath)}: ${best.error.message}`;
 }

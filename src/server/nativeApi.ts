@@ -1,0 +1,115 @@
+// The native JSON API: POST /api/v1/jail_code and /api/v1/safe_exec, everything codejail's
+// functions take and give plus the run's facts (fuel, wall time, the limit that stopped it).
+// This module maps HTTP onto the jail's requests and results, nothing more: bodies are shaped by
+// apiSchemas.ts, requests are checked by the jail.
+import express, { type Request, type Response, type Router } from 'express';
+import type { Config } from '../config/config.js';
+import { parsePyJson, PyJsonError, PyJsonLimitError } from '../jail/pyjson.js';
+import type { JailService } from '../jail/types.js';
+import { HttpError } from './errors.js';
+import type { HealthState } from './health.js';
+import { callJail, clientGone } from './jailCalls.js';
+import { sendJson, sendJsonText } from './json.js';
+import type { Metrics } from './metrics.js';
+import type * as z from 'zod';
+import {
+  bodyForSchema, JailCodeBodySchema, parseBody, SafeExecBodySchema,
+  type JailCodeAnswerSchema, type SafeExecFailureSchema, type SafeExecSuccessSchema,
+} from './apiSchemas.js';
+import { describeRequest, endpoint, info, recordRun } from './requestInfo.js';
+
+export interface NativeApiDeps {
+  jail: JailService;
+  config: Config;
+  health: HealthState;
+  metrics: Metrics;
+  requireAuth: express.RequestHandler;
+}
+
+const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+/** The body as Python's json.loads reads it (lossless), checked against `schema`. */
+function readBody<S extends typeof JailCodeBodySchema | typeof SafeExecBodySchema>(req: Request, schema: S, raw: readonly string[]) {
+  const ct = req.headers['content-type'];
+  if (ct && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(ct)) {
+    throw new HttpError(415, `Unsupported media type "${ct}" in request: send application/json`, 'unsupported_media_type');
+  }
+  const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new HttpError(400, 'body: not valid UTF-8', 'bad_request');
+  }
+  let parsed;
+  try {
+    parsed = parsePyJson(text);
+  } catch (e) {
+    if (e instanceof PyJsonError || e instanceof PyJsonLimitError) {
+      throw new HttpError(400, `body: unable to parse JSON: ${e.message}`, 'bad_request');
+    }
+    throw e;
+  }
+  const r = parseBody(schema, bodyForSchema(parsed, raw));
+  if (!r.ok) throw new HttpError(400, r.problem.message, 'bad_request');
+  return r.value;
+}
+
+export function nativeApi(deps: NativeApiDeps): Router {
+  const { jail, config, health, metrics } = deps;
+  const router = express.Router();
+  const rawBody = express.raw({ type: () => true, limit: config.maxBodyBytes });
+  const ready = (): void => {
+    if (!health.isOk()) throw new HttpError(503, 'service not ready: the startup self-test has not passed', 'not_ready');
+  };
+
+  router.post('/api/v1/jail_code', endpoint('jail_code'), deps.requireAuth, rawBody, async (req: Request, res: Response) => {
+    ready();
+    const jreq = readBody(req, JailCodeBodySchema, []);
+    describeRequest(res, jreq);
+    const r = await callJail(jail.jailCode({ ...jreq, signal: clientGone(res) }), config.requestTimeoutMs);
+    recordRun(res, metrics, r.run);
+    info(res).outcome = 'success';
+    sendJson(res, 200, {
+      status: r.status,
+      stdout_b64: b64(r.stdout),
+      stderr_b64: b64(r.stderr),
+      outcome: r.run.outcome,
+      limit_hit: (r.run.limitHit ?? null) as z.input<typeof JailCodeAnswerSchema>['limit_hit'],
+      fuel_used: r.run.fuelUsed,
+      wall_ms: r.run.wallMs,
+      stdout_truncated: r.run.stdoutTruncated,
+      stderr_truncated: r.run.stderrTruncated,
+      effective_limits: r.effectiveLimits,
+      image: r.image,
+    } satisfies z.input<typeof JailCodeAnswerSchema>);
+  });
+
+  router.post('/api/v1/safe_exec', endpoint('safe_exec'), deps.requireAuth, rawBody, async (req: Request, res: Response) => {
+    ready();
+    const sreq = readBody(req, SafeExecBodySchema, ['globals_dict']);
+    describeRequest(res, sreq);
+    const r = await callJail(jail.safeExec({ ...sreq, signal: clientGone(res) }), config.requestTimeoutMs);
+    recordRun(res, metrics, r.run);
+    const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits, image: r.image };
+    if (r.ok) {
+      info(res).outcome = 'success';
+      // The globals text goes out as the jail checked it: big ints and NaN stay as Python wrote them.
+      const rest = JSON.stringify({ status: 0, outcome: r.run.outcome, ...common } satisfies Omit<z.input<typeof SafeExecSuccessSchema>, 'globals_dict'>);
+      return sendJsonText(res, 200, `{"globals_dict":${r.globalsJson},${rest.slice(1)}`);
+    }
+    info(res).outcome = 'emsg';
+    sendJson(res, 200, {
+      exception: r.exception,
+      emsg: r.emsg,
+      status: r.status,
+      stdout_b64: b64(r.stdout),
+      stderr_b64: b64(r.stderr),
+      outcome: r.run.outcome,
+      limit_hit: (r.run.limitHit ?? null) as z.input<typeof SafeExecFailureSchema>['limit_hit'],
+      ...common,
+    } satisfies z.input<typeof SafeExecFailureSchema>);
+  });
+
+  return router;
+}
