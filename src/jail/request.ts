@@ -28,14 +28,10 @@ export const JAIL_LAYOUT_BOUNDS = {
  * budget at all, and no budget means unlimited. */
 export const MIN_TIME_LIMIT_SECONDS = 0.001;
 
-/** A jail_code request after its checks: every optional field present. */
-export interface CheckedJailCodeRequest {
-  command: string;
-  code: string | null;
+/** What both requests carry besides their code: every optional field present once checked. */
+interface CheckedRunOptions {
   files: JailFile[];
   extraFiles: ExtraFile[];
-  argv: string[];
-  stdin: Uint8Array;
   limitOverridesContext: string | null;
   slug: string | null;
   limits: Partial<CodejailLimits>;
@@ -44,18 +40,17 @@ export interface CheckedJailCodeRequest {
   signal: AbortSignal | undefined;
 }
 
-export interface CheckedSafeExecRequest {
+export interface CheckedJailCodeRequest extends CheckedRunOptions {
+  command: string;
+  code: string | null;
+  argv: string[];
+  stdin: Uint8Array;
+}
+
+export interface CheckedSafeExecRequest extends CheckedRunOptions {
   code: string;
   globalsJson: string;
   pythonPath: string[];
-  files: JailFile[];
-  extraFiles: ExtraFile[];
-  limitOverridesContext: string | null;
-  slug: string | null;
-  limits: Partial<CodejailLimits>;
-  seed: number | undefined;
-  image: string | null;
-  signal: AbortSignal | undefined;
 }
 
 function bad(field: string, problem: string): never {
@@ -168,6 +163,19 @@ function checkSeed(seed: number | undefined): number | undefined {
 const utf8Bytes = (s: Uint8Array | string | null | undefined): Uint8Array =>
   s == null ? new Uint8Array(0) : typeof s === 'string' ? utf8.encode(s) : s;
 
+function checkRunOptions(req: JailCodeRequest | SafeExecRequest, files: JailFile[], extraFiles: ExtraFile[]): CheckedRunOptions {
+  return {
+    files,
+    extraFiles,
+    limitOverridesContext: req.limitOverridesContext ?? null,
+    slug: req.slug ?? null,
+    limits: checkLimits(req.limits),
+    seed: checkSeed(req.seed),
+    image: req.image || null,
+    signal: req.signal,
+  };
+}
+
 export function checkJailCodeRequest(req: JailCodeRequest): CheckedJailCodeRequest {
   const files = req.files ?? [];
   const extraFiles = req.extraFiles ?? [];
@@ -176,16 +184,9 @@ export function checkJailCodeRequest(req: JailCodeRequest): CheckedJailCodeReque
   return {
     command: req.command ?? 'python',
     code,
-    files,
-    extraFiles,
     argv: req.argv ?? [],
     stdin: utf8Bytes(req.stdin),
-    limitOverridesContext: req.limitOverridesContext ?? null,
-    slug: req.slug ?? null,
-    limits: checkLimits(req.limits),
-    seed: checkSeed(req.seed),
-    image: req.image || null,
-    signal: req.signal,
+    ...checkRunOptions(req, files, extraFiles),
   };
 }
 
@@ -213,13 +214,6 @@ export function checkSafeExecRequest(req: SafeExecRequest): CheckedSafeExecReque
     code: req.code,
     globalsJson: req.globalsJson,
     pythonPath: checkPythonPath(req.pythonPath ?? [], files, extraFiles),
-    files,
-    extraFiles,
-    limitOverridesContext: req.limitOverridesContext ?? null,
-    slug: req.slug ?? null,
-    limits: checkLimits(req.limits),
-    seed: checkSeed(req.seed),
-    image: req.image || null,
-    signal: req.signal,
+    ...checkRunOptions(req, files, extraFiles),
   };
 }

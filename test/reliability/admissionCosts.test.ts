@@ -7,11 +7,10 @@ import { crc32, createDeflateRaw } from 'node:zlib';
 import request from 'supertest';
 import { defaultConfig } from '../../src/config/config.js';
 import type { Jail } from '../../src/jail/jail.js';
-import { createApp, type App } from '../../src/server/app.js';
-import { HealthState } from '../../src/server/health.js';
-import { createMetrics } from '../../src/server/metrics.js';
+import type { App } from '../../src/server/app.js';
 import { checkZip } from '../../src/server/zipCheck.js';
 import { startJail } from '../support/jail.js';
+import { appFor } from '../server/helpers.js';
 
 /** A zip with one deflated member of `zeroBytes` zeros (built chunk by chunk: the test itself
  * never holds the inflated member) plus a stored member of `padBytes` incompressible bytes,
@@ -116,9 +115,7 @@ let jail: Jail;
 let app: App;
 before(async () => {
   jail = await startJail({ workers: 1 });
-  const health = new HealthState();
-  health.set('ok');
-  app = createApp({ jail, config: { ...defaultConfig(), maxBodyBytes: 64 << 20 }, health, log: () => {}, logError: () => {}, metrics: createMetrics(jail, { defaultMetrics: false }) });
+  app = appFor(jail, { ...defaultConfig(), maxBodyBytes: 64 << 20 });
 });
 after(async () => {
   await jail.close();

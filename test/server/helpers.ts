@@ -108,3 +108,10 @@ export const textParser = ((res: NodeJS.ReadableStream, cb: (err: Error | null, 
   res.on('data', (c: string) => (data += c));
   res.on('end', () => cb(null, data));
 }) as unknown as Parameters<request.Test['parse']>[0];
+
+/** The real app in front of a real jail (or any JailService), healthy, logging nowhere. */
+export function appFor(jail: JailService, config: Config = defaultConfig()): App {
+  const health = new HealthState();
+  health.set('ok');
+  return createApp({ jail, config, health, log: () => {}, logError: () => {}, metrics: createMetrics(jail, { defaultMetrics: false }) });
+}

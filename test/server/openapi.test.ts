@@ -7,13 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
-import { defaultConfig } from '../../src/config/config.js';
 import type { Jail } from '../../src/jail/jail.js';
-import { createApp, type App } from '../../src/server/app.js';
-import { HealthState } from '../../src/server/health.js';
-import { createMetrics } from '../../src/server/metrics.js';
+import type { App } from '../../src/server/app.js';
 import { openApiText } from '../../src/server/openapi.js';
 import { startJail } from '../support/jail.js';
+import { appFor } from './helpers.js';
 
 const DOC_ID = 'https://codejail-wasm.invalid/openapi.json';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -23,9 +21,7 @@ let app: App;
 let ajv: Ajv2020;
 before(async () => {
   jail = await startJail({ workers: 1 });
-  const health = new HealthState();
-  health.set('ok');
-  app = createApp({ jail, config: defaultConfig(), health, log: () => {}, logError: () => {}, metrics: createMetrics(jail, { defaultMetrics: false }) });
+  app = appFor(jail);
   const served = (await request(app).get('/api/openapi.json')).text;
   ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addSchema({ ...JSON.parse(served), $id: DOC_ID });

@@ -5,24 +5,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { defaultConfig, type Config } from '../../src/config/config.js';
+import { defaultConfig } from '../../src/config/config.js';
 import type { Jail } from '../../src/jail/jail.js';
 import { JAIL_LAYOUT_BOUNDS } from '../../src/jail/request.js';
 import { MAX_ID_CHARS, MAX_LIST_ENTRIES } from '../../src/server/apiSchemas.js';
-import { createApp, type App } from '../../src/server/app.js';
-import { HealthState } from '../../src/server/health.js';
-import { createMetrics } from '../../src/server/metrics.js';
+import type { App } from '../../src/server/app.js';
 import { startJail } from '../support/jail.js';
+import { appFor } from './helpers.js';
 
 const BODY_LIMIT = 4 << 20;
 let jail: Jail;
 let app: App;
 before(async () => {
   jail = await startJail({ workers: 1 });
-  const health = new HealthState();
-  health.set('ok');
-  const config: Config = { ...defaultConfig(), maxBodyBytes: BODY_LIMIT };
-  app = createApp({ jail, config, health, log: () => {}, logError: () => {}, metrics: createMetrics(jail, { defaultMetrics: false }) });
+  app = appFor(jail, { ...defaultConfig(), maxBodyBytes: BODY_LIMIT });
 });
 after(async () => {
   await jail.close();
