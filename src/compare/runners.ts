@@ -3,7 +3,7 @@
 // jail directory name normalised as edx's darklaunch comparison does.
 import type { Jail } from '../jail/jail.js';
 import { readGlobalsOutput } from '../jail/globalsOutput.js';
-import { safeExecExceptionMessage } from '../jail/jail.js';
+import { safeExecExceptionMessage } from '../jail/runOutput.js';
 import type { CodejailLimits } from '../jail/types.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
 import { legacyJailCode } from '../legacy/nativeCodejail.js';

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { DEFAULT_LIMITS, DEFAULT_MAXIMA, LIMIT_NAMES, validateLimitValue } from '../jail/limits.js';
+import { DEFAULT_ANSWER_LIMIT_BYTES } from '../jail/runOutput.js';
 import type { CodejailLimits, LimitName, LimitPolicy } from '../jail/types.js';
 
 export interface JwtConfig {
@@ -41,6 +42,8 @@ export interface Config {
   queueLimit: number;
   /** Cap on captured stdout / stderr of one run, bytes. */
   outputLimitBytes: number;
+  /** Bound on the text one answer carries (emsg, globals, stdout/stderr shown), bytes. */
+  answerLimitBytes: number;
   /** Largest accepted request body, bytes (413 beyond). */
   maxBodyBytes: number;
   /** Per-request deadline, milliseconds (504 beyond). */
@@ -85,6 +88,7 @@ export function defaultConfig(): Config {
     workers,
     queueLimit: workers * 16,
     outputLimitBytes: 16 * 1024 * 1024,
+    answerLimitBytes: DEFAULT_ANSWER_LIMIT_BYTES,
     maxBodyBytes: 32 * 1024 * 1024,
     requestTimeoutMs: 60_000,
     shutdownGraceMs: 30_000,
@@ -215,7 +219,7 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
     return;
   }
   const known = new Set([
-    'host', 'port', 'workers', 'queueLimit', 'outputLimitBytes', 'maxBodyBytes', 'requestTimeoutMs',
+    'host', 'port', 'workers', 'queueLimit', 'outputLimitBytes', 'answerLimitBytes', 'maxBodyBytes', 'requestTimeoutMs',
     'shutdownGraceMs', 'limits', 'limitOverrides', 'maxima', 'auth', 'allowUnauthenticated', 'logCode',
     'codeExecEnabled', 'zip', 'playground', 'playgroundLegacy', 'imagesConfig', 'images', 'defaultImage',
     'courseImages',
@@ -231,6 +235,7 @@ function applyFile(c: Collector, cfg: Config, file: unknown, src: string): void 
     ['workers', 1, 1024],
     ['queueLimit', 0, 1_000_000],
     ['outputLimitBytes', 1024, 2 ** 31],
+    ['answerLimitBytes', 64 * 1024, 2 ** 30],
     ['maxBodyBytes', 1024, 2 ** 31],
     ['requestTimeoutMs', 1, 24 * 3600 * 1000],
     ['shutdownGraceMs', 0, 24 * 3600 * 1000],
@@ -434,6 +439,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   });
   if (!queueLimitSet) cfg.queueLimit = cfg.workers * 16;
   num('CODEJAIL_WASM_OUTPUT_LIMIT_BYTES', 1024, 2 ** 31, true, (v) => (cfg.outputLimitBytes = v));
+  num('CODEJAIL_WASM_ANSWER_LIMIT_BYTES', 64 * 1024, 2 ** 30, true, (v) => (cfg.answerLimitBytes = v));
   num('CODEJAIL_WASM_MAX_BODY_BYTES', 1024, 2 ** 31, true, (v) => (cfg.maxBodyBytes = v));
   num('CODEJAIL_WASM_REQUEST_TIMEOUT_MS', 1, 24 * 3600 * 1000, true, (v) => (cfg.requestTimeoutMs = v));
   num('CODEJAIL_WASM_SHUTDOWN_GRACE_MS', 0, 24 * 3600 * 1000, true, (v) => (cfg.shutdownGraceMs = v));

@@ -8,9 +8,8 @@ import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
 import { usesNumpy } from './imageChoice.js';
-import { readGlobalsOutput } from './globalsOutput.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
-import { pyBytesRepr } from './pyrepr.js';
+import { DEFAULT_ANSWER_LIMIT_BYTES, RunOutputReader } from './runOutput.js';
 import { checkJailCodeRequest, checkSafeExecRequest, type CheckedJailCodeRequest } from './request.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from './wrapper.js';
 import {
@@ -24,6 +23,8 @@ export interface JailOptions {
   workers: number;
   queueLimit: number;
   outputLimitBytes: number;
+  /** Bound on the text an answer carries (emsg, globals); DEFAULT_ANSWER_LIMIT_BYTES when absent. */
+  answerLimitBytes?: number;
   /** Commands jail_code accepts (codejail's configure()); 'python' by default. */
   commands?: string[];
   /** A single image (tests, tools); ignored when `images` is given. */
@@ -39,11 +40,6 @@ export interface JailOptions {
   settings?: Partial<RunSettings>;
 }
 
-/** codejail's SafeExecException text, byte for byte. */
-export function safeExecExceptionMessage(stdout: Uint8Array, stderr: Uint8Array, status: number): string {
-  return `Couldn't execute jailed code: stdout: ${pyBytesRepr(stdout)}, stderr: ${pyBytesRepr(stderr)} with status code: ${status}`;
-}
-
 export class Jail implements JailService {
   constructor(
     private readonly sandboxes: Map<string, Sandbox>,
@@ -53,7 +49,11 @@ export class Jail implements JailService {
     private readonly policy: LimitPolicy,
     private readonly settings: RunSettings,
     private readonly commands: Set<string>,
+    private readonly answerLimitBytes: number,
   ) {}
+
+  /** Reads safe_exec outputs (JSON parsing, reprs) off this thread. */
+  private readonly outputs = new RunOutputReader();
 
   /** Image names, the default first. */
   get images(): string[] {
@@ -110,13 +110,9 @@ export class Jail implements JailService {
       stdin: new TextEncoder().encode(buildSafeExecStdin(req.code, req.globalsJson)),
     }, req.code); // the image is chosen from the user's code: jail_code only sees the wrapper
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
-    const failed = { status, stdout, stderr, run, effectiveLimits: limits, image };
-    if (status !== 0) {
-      return { ok: false, exception: 'SafeExecException', emsg: safeExecExceptionMessage(stdout, stderr, status), ...failed };
-    }
-    const globals = readGlobalsOutput(stdout);
-    if (!globals.ok) return { ok: false, exception: globals.exception, emsg: globals.message, ...failed };
-    return { ok: true, globalsJson: globals.globalsJson, run, effectiveLimits: limits, image };
+    const out = await this.outputs.read(status, stdout, stderr, this.answerLimitBytes);
+    if (!out.ok) return { ...out, status, stdout, stderr, run, effectiveLimits: limits, image };
+    return { ok: true, globalsJson: out.globalsJson, run, effectiveLimits: limits, image };
   }
 
   stats(): PoolStats {
@@ -132,6 +128,7 @@ export class Jail implements JailService {
 
   async close(): Promise<void> {
     await Promise.all([...this.sandboxes.values()].map((sb) => sb.pool.close()));
+    await this.outputs.close();
   }
 }
 
@@ -178,5 +175,6 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     throw err;
   }
   if (options.numpyImage !== undefined && !images.has(options.numpyImage)) throw new Error(`numpy image ${options.numpyImage} is not among the images`);
-  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.numpyImage, options.policy, settings, new Set(options.commands ?? ['python']));
+  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.numpyImage, options.policy, settings, new Set(options.commands ?? ['python']),
+    options.answerLimitBytes ?? DEFAULT_ANSWER_LIMIT_BYTES);
 }

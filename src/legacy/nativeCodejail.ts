@@ -11,7 +11,7 @@ import type { CodejailLimits, JailCodeRequest } from '../jail/types.js';
 import { DEFAULT_LIMITS } from '../jail/limits.js';
 import { SANDBOX_ENVIRONMENT } from '../jail/jailRun.js';
 import { checkJailCodeRequest } from '../jail/request.js';
-import { safeExecExceptionMessage } from '../jail/jail.js';
+import { safeExecExceptionMessage } from '../jail/runOutput.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../jail/wrapper.js';
 
 export interface LegacyOptions {

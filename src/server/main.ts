@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     workers: config.workers,
     queueLimit: config.queueLimit,
     outputLimitBytes: config.outputLimitBytes,
+    answerLimitBytes: config.answerLimitBytes,
     images: images.images,
     defaultImage: images.defaultImage,
     courseImages: config.courseImages,

@@ -5,6 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config/config.js';
 import { parsePyJson, PyJsonError, PyJsonLimitError } from '../jail/pyjson.js';
+import { shownOutput } from '../jail/runOutput.js';
 import type { JailService } from '../jail/types.js';
 import { HttpError } from './errors.js';
 import type { HealthState } from './health.js';
@@ -27,6 +28,15 @@ export interface NativeApiDeps {
 }
 
 const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+/** stdout and stderr as an answer shows them: each at most 3/16 of the answer limit (a quarter
+ * of it once in base64), the marker after what was left out. */
+function shownStreams(stdout: Uint8Array, stderr: Uint8Array, answerLimit: number) {
+  const max = Math.floor((answerLimit * 3) / 16);
+  const out = shownOutput(stdout, max);
+  const err = shownOutput(stderr, max);
+  return { stdout_b64: b64(out.bytes), stderr_b64: b64(err.bytes), stdoutCut: out.cut, stderrCut: err.cut };
+}
 
 /** The body as Python's json.loads reads it (lossless), checked against `schema`. */
 function readBody<S extends typeof JailCodeBodySchema | typeof SafeExecBodySchema>(req: Request, schema: S, raw: readonly string[]) {
@@ -70,16 +80,17 @@ export function nativeApi(deps: NativeApiDeps): Router {
     const r = await callJail(jail.jailCode({ ...jreq, signal: clientGone(res) }), config.requestTimeoutMs);
     recordRun(res, metrics, r.run);
     info(res).outcome = 'success';
+    const shown = shownStreams(r.stdout, r.stderr, config.answerLimitBytes);
     sendJson(res, 200, {
       status: r.status,
-      stdout_b64: b64(r.stdout),
-      stderr_b64: b64(r.stderr),
+      stdout_b64: shown.stdout_b64,
+      stderr_b64: shown.stderr_b64,
       outcome: r.run.outcome,
       limit_hit: (r.run.limitHit ?? null) as z.input<typeof JailCodeAnswerSchema>['limit_hit'],
       fuel_used: r.run.fuelUsed,
       wall_ms: r.run.wallMs,
-      stdout_truncated: r.run.stdoutTruncated,
-      stderr_truncated: r.run.stderrTruncated,
+      stdout_truncated: r.run.stdoutTruncated || shown.stdoutCut,
+      stderr_truncated: r.run.stderrTruncated || shown.stderrCut,
       effective_limits: r.effectiveLimits,
       image: r.image,
     } satisfies z.input<typeof JailCodeAnswerSchema>);
@@ -99,12 +110,13 @@ export function nativeApi(deps: NativeApiDeps): Router {
       return sendJsonText(res, 200, `{"globals_dict":${r.globalsJson},${rest.slice(1)}`);
     }
     info(res).outcome = 'emsg';
+    const shown = shownStreams(r.stdout, r.stderr, config.answerLimitBytes);
     sendJson(res, 200, {
       exception: r.exception,
       emsg: r.emsg,
       status: r.status,
-      stdout_b64: b64(r.stdout),
-      stderr_b64: b64(r.stderr),
+      stdout_b64: shown.stdout_b64,
+      stderr_b64: shown.stderr_b64,
       outcome: r.run.outcome,
       limit_hit: (r.run.limitHit ?? null) as z.input<typeof SafeExecFailureSchema>['limit_hit'],
       ...common,

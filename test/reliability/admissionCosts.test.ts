@@ -7,6 +7,7 @@ import { crc32, createDeflateRaw } from 'node:zlib';
 import request from 'supertest';
 import { defaultConfig } from '../../src/config/config.js';
 import type { Jail } from '../../src/jail/jail.js';
+import { DEFAULT_ANSWER_LIMIT_BYTES } from '../../src/jail/runOutput.js';
 import type { App } from '../../src/server/app.js';
 import { checkZip } from '../../src/server/zipCheck.js';
 import { startJail } from '../support/jail.js';
@@ -168,4 +169,36 @@ test('deny_limit_rounding_to_unlimited: a positive CPU or REALTIME too small for
     .send(JSON.stringify({ code: 'while True: pass', limits: { CPU: 0.001 } }));
   assert.equal(ok.status, 200);
   assert.equal(ok.body.limit_hit, 'CPU');
+});
+
+test('deny_unbounded_answer: 2 x 8 MiB of \\xff then exit 3 gives answers within the answer limit, marked where cut', async () => {
+  const code = 'import os\nos.write(1, b"\\xff" * (8 << 20))\nos.write(2, b"\\xff" * (8 << 20))\nraise SystemExit(3)';
+  const limit = DEFAULT_ANSWER_LIMIT_BYTES;
+  const slack = 4096;
+  const v1 = await request(app).post('/api/v1/safe_exec').set('Content-Type', 'application/json').send(JSON.stringify({ code }));
+  assert.equal(v1.status, 200);
+  assert.ok(v1.text.length <= limit + slack, `safe_exec answer: ${v1.text.length} bytes`);
+  assert.equal(v1.body.exception, 'SafeExecException');
+  assert.match(v1.body.emsg, /^Couldn't execute jailed code: stdout: b'(\\xff)+'\[codejail-wasm: \d+ more bytes not in this answer\], stderr: b'(\\xff)+'\[codejail-wasm: \d+ more bytes not in this answer\] with status code: 3$/);
+  assert.match(Buffer.from(v1.body.stdout_b64, 'base64').toString('latin1'), /\[codejail-wasm: \d+ more bytes not in this answer\]\n$/);
+  const v0 = await request(app).post('/api/v0/code-exec').field('payload', JSON.stringify({ code, globals_dict: {} }));
+  assert.equal(v0.status, 200);
+  assert.ok(v0.text.length <= limit + slack, `code-exec answer: ${v0.text.length} bytes`);
+  assert.match(v0.body.emsg, /more bytes not in this answer/);
+  const jc = await request(app).post('/api/v1/jail_code').set('Content-Type', 'application/json').send(JSON.stringify({ code }));
+  assert.equal(jc.status, 200);
+  assert.ok(jc.text.length <= limit + slack, `jail_code answer: ${jc.text.length} bytes`);
+  assert.equal(jc.body.stdout_truncated, true);
+  assert.equal(jc.body.status, 3);
+});
+
+test('deny_unbounded_answer: globals larger than an answer may carry are refused, saying so', async () => {
+  const code = `big = "x" * ${DEFAULT_ANSWER_LIMIT_BYTES}`;
+  const v1 = await request(app).post('/api/v1/safe_exec').set('Content-Type', 'application/json').send(JSON.stringify({ code }));
+  assert.equal(v1.status, 200);
+  assert.ok(v1.text.length < 2 * DEFAULT_ANSWER_LIMIT_BYTES, `${v1.text.length} bytes`);
+  assert.equal(v1.body.exception, 'ValueError');
+  assert.match(v1.body.emsg, /more than an answer may carry \(4194304 bytes: CODEJAIL_WASM_ANSWER_LIMIT_BYTES\)/);
+  const small = await request(app).post('/api/v1/safe_exec').set('Content-Type', 'application/json').send(JSON.stringify({ code: `big = "x" * ${DEFAULT_ANSWER_LIMIT_BYTES - 100}` }));
+  assert.equal(small.body.globals_dict.big.length, DEFAULT_ANSWER_LIMIT_BYTES - 100);
 });
