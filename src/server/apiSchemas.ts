@@ -73,6 +73,12 @@ const JailFileSchema = strictObject({
 }).superRefine((f, ctx) => {
   if (f.symlink != null && f.content_b64 !== undefined) ctx.addIssue({ code: 'custom', path: ['content_b64'], message: 'must be absent for a symlink' });
   if (f.symlink == null && f.content_b64 === undefined) ctx.addIssue({ code: 'custom', path: ['content_b64'], message: 'is required' });
+}).meta({
+  // The same rule as the refinement above, for the document's readers: a file or a symlink.
+  oneOf: [
+    { required: ['content_b64'], properties: { symlink: { type: 'null' } } },
+    { required: ['symlink'], properties: { symlink: { type: 'string' } }, not: { required: ['content_b64'] } },
+  ],
 });
 function jailFile(f: z.output<typeof JailFileSchema>): JailFile {
   return f.symlink != null ? { path: f.path, content: new Uint8Array(0), symlink: f.symlink } : { path: f.path, content: bytes(f.content_b64 ?? '') };

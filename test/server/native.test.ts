@@ -20,7 +20,7 @@ describe('POST /api/v1/jail_code', () => {
     const res = await postJson(app, '/api/v1/jail_code', {
       command: 'python',
       code: 'import sys; print(sys.argv)',
-      files: [{ path: 'pkg/mod.py', content_b64: b64('x = 1\n') }],
+      files: [{ path: 'pkg/mod.py', content_b64: b64('x = 1\n') }, { path: 'pkg/link.py', symlink: 'mod.py' }],
       extra_files: [{ name: 'data.bin', content_b64: b64(new Uint8Array([0, 255, 1])) }],
       argv: ['a', 'b c'],
       stdin_b64: b64('input'),
@@ -45,6 +45,7 @@ describe('POST /api/v1/jail_code', () => {
     assert.equal(call.command, 'python');
     assert.equal(call.files?.[0].path, 'pkg/mod.py');
     assert.equal(Buffer.from(call.files![0].content).toString(), 'x = 1\n');
+    assert.deepEqual({ ...call.files![1], content: [...call.files![1].content] }, { path: 'pkg/link.py', content: [], symlink: 'mod.py' });
     assert.deepEqual([...call.extraFiles![0].content], [0, 255, 1]);
     assert.deepEqual(call.argv, ['a', 'b c']);
     assert.equal(Buffer.from(call.stdin as Uint8Array).toString(), 'input');
@@ -89,6 +90,9 @@ describe('POST /api/v1/jail_code', () => {
       [{ files: [{ path: 'ok.py' }] }, /^files\[0\]\.content_b64: is required/],
       [{ files: [{ path: 'ok.py', content_b64: 'not base64!' }] }, /^files\[0\]\.content_b64: must be standard base64/],
       [{ files: [{ path: 'ok.py', content_b64: '', mode: 1 }] }, /^files\[0\]\.mode: unknown field/],
+      [{ files: [{ path: 'l', symlink: 'x', content_b64: '' }] }, /^files\[0\]\.content_b64: must be absent for a symlink/],
+      [{ files: [{ path: 'l', symlink: '' }] }, /^files\[0\]\.symlink: must be a non-empty string/],
+      [{ files: [{ path: 'l', symlink: 5 }] }, /^files\[0\]\.symlink: must be a string or null/],
       [{ extra_files: [{ name: 'dir/x.py', content_b64: '' }] }, /^extra_files\[0\]\.name: must be a plain file name without '\/'/],
       [{ extra_files: [{ name: '..', content_b64: '' }] }, /^extra_files\[0\]\.name: must not be '\.' or '\.\.'/],
       [{ argv: 'x' }, /^argv: must be an array/],
