@@ -38,32 +38,31 @@ export function isLimitName(name: string): name is LimitName {
   return (LIMIT_NAMES as readonly string[]).includes(name);
 }
 
-/**
- * Validate one limit value; returns the normalised value or throws BadRequestError
- * naming `field` (e.g. "limits.CPU").
- */
-export function validateLimitValue(name: LimitName, value: unknown, field: string): number | null {
+/** What is wrong with a value for limit `name` ("must not be negative"), or null. */
+export function limitValueProblem(name: LimitName, value: unknown): string | null {
   if (name === 'PROXY') {
     // codejail: None = decide by environment, 1 = use a proxy process, 0 = don't. Meaningless here
     // (there are no processes), accepted for compatibility.
-    if (value === null) return null;
-    if (value === true) return 1;
-    if (value === false) return 0;
-    if (value === 0 || value === 1) return value;
-    throw new BadRequestError(field, `${field} must be null, 0 or 1`);
+    return value === null || value === true || value === false || value === 0 || value === 1 ? null : 'must be null, 0 or 1';
   }
-  if (typeof value !== 'number' || typeof value === 'boolean') {
-    throw new BadRequestError(field, `${field} must be a number`);
-  }
-  if (!Number.isFinite(value)) throw new BadRequestError(field, `${field} must be a finite number`);
-  if (value < 0) throw new BadRequestError(field, `${field} must not be negative`);
-  if (INTEGRAL.has(name) && !Number.isInteger(value)) {
-    throw new BadRequestError(field, `${field} must be an integer`);
-  }
-  if (value > ABSURD[name]) {
-    throw new BadRequestError(field, `${field} is unreasonably large (at most ${ABSURD[name]})`);
-  }
-  return value;
+  if (typeof value !== 'number') return 'must be a number';
+  if (!Number.isFinite(value)) return 'must be a finite number';
+  if (value < 0) return 'must not be negative';
+  if (INTEGRAL.has(name) && !Number.isInteger(value)) return 'must be an integer';
+  if (value > ABSURD[name]) return `is unreasonably large (at most ${ABSURD[name]})`;
+  return null;
+}
+
+/** One limit value, normalised (PROXY true/false -> 1/0); a problem is a BadRequestError naming `field`. */
+export function validateLimitValue(name: LimitName, value: unknown, field: string): number | null {
+  const problem = limitValueProblem(name, value);
+  if (problem) throw new BadRequestError(field, `${field}: ${problem}`);
+  return normalLimitValue(value as number | boolean | null);
+}
+
+/** A valid limit value as the jail uses it: PROXY's true/false become 1/0. */
+export function normalLimitValue(value: number | boolean | null): number | null {
+  return value === true ? 1 : value === false ? 0 : value;
 }
 
 /**
@@ -72,7 +71,7 @@ export function validateLimitValue(name: LimitName, value: unknown, field: strin
  */
 export function validateLimits(input: unknown, field = 'limits'): Partial<CodejailLimits> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new BadRequestError(field, `${field} must be an object mapping limit names to values`);
+    throw new BadRequestError(field, `${field}: must be an object mapping limit names to values`);
   }
   const out: Partial<CodejailLimits> = {};
   for (const [name, value] of Object.entries(input as Record<string, unknown>)) {

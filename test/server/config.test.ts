@@ -115,7 +115,7 @@ describe('loadConfig', () => {
     assert.equal(p.length, 6, p.join('\n'));
     assert.ok(p.some((x) => /^PORT: expected a number/.test(x)));
     assert.ok(p.some((x) => /^CODEJAIL_WASM_WORKERS: expected an integer from 1/.test(x)));
-    assert.ok(p.some((x) => /CODEJAIL_WASM_LIMIT_CPU must not be negative/.test(x)));
+    assert.ok(p.some((x) => /CODEJAIL_WASM_LIMIT_CPU: must not be negative/.test(x)));
     assert.ok(p.some((x) => /CODEJAIL_WASM_LIMIT_OVERRIDES\.c\.BOGUS: unknown limit name/.test(x)));
     assert.ok(p.some((x) => /^CODEJAIL_WASM_LOG_CODE: expected 1\/0/.test(x)));
     assert.ok(p.some((x) => /auth tokens must be at least 16/.test(x)));
