@@ -3,6 +3,7 @@
 // variable that overrides it. config.ts reads the file and the environment through this
 // declaration; the Config type is derived from it.
 import { availableParallelism } from 'node:os';
+import type { JWK } from 'jose';
 import * as z from 'zod';
 import { LIMIT_NAMES, limitValueProblem, normalLimitValue } from '../jail/limits.js';
 import { DEFAULT_ANSWER_LIMIT_BYTES } from '../jail/runOutput.js';
@@ -63,8 +64,8 @@ const limitSet = (what: string) => z.record(z.string(), z.unknown(), { error: `e
 const MAXIMA_NAMES = ['CPU', 'REALTIME', 'VMEM', 'FSIZE'] as const;
 
 /** An RSA public key as a JWK (RS256 tokens are checked against these). */
-const rsaJwk = z.custom<JsonWebKey>(
-  (k) => typeof k === 'object' && k !== null && (k as JsonWebKey).kty === 'RSA' && typeof (k as JsonWebKey).n === 'string' && typeof (k as JsonWebKey).e === 'string',
+const rsaJwk = z.custom<JWK>(
+  (k) => typeof k === 'object' && k !== null && (k as JWK).kty === 'RSA' && typeof (k as JWK).n === 'string' && typeof (k as JWK).e === 'string',
   { error: 'expected an RSA public JWK with kty "RSA", n and e' },
 ).refine((k) => k.d === undefined, { error: 'contains a private key ("d"); configure public keys only' });
 const jwks = z.preprocess(

@@ -55,7 +55,7 @@ export function createApp(opts: AppOptions): App {
   app.use(operationsApi({ metrics }));
   if (config.playground) {
     app.use('/playground', endpoint('playground'));
-    app.use(playgroundRouter({ jail, images: opts.images ?? [], legacy: config.playgroundLegacy, auth }));
+    app.use(playgroundRouter({ jail, images: opts.images ?? [], legacy: config.playgroundLegacy, requireAuth: authorised }));
   }
 
   // Known paths with the wrong method (DRF answers 405 too).

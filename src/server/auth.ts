@@ -3,9 +3,11 @@
 // edx-rest-api-client's OAuthAPIClient, as "Authorization: JWT <token>"; other clients send
 // "Authorization: Bearer <token>". Both schemes are accepted. A token is accepted if it equals
 // a configured shared token, or is a JWT signed HS256 with a configured secret or RS256 with a
-// configured JWK, whose exp/nbf/iss/aud pass.
-import { createHmac, createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+// configured JWK, whose exp/nbf/iss/aud pass. JWT verification is jose's; this module only
+// chooses the keys and words the refusals.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import type { AuthConfig } from '../config/config.js';
 import { authEnabled } from '../config/config.js';
 
@@ -16,12 +18,8 @@ export class AuthError extends Error {
   }
 }
 
-function b64urlDecode(s: string): Buffer {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new AuthError('invalid token: malformed base64url');
-  return Buffer.from(s, 'base64url');
-}
-
-function digestEq(a: string | Buffer, b: string | Buffer): boolean {
+/** Equal strings, compared in time independent of where they differ. */
+function digestEq(a: string, b: string): boolean {
   const da = createHash('sha256').update(a).digest();
   const db = createHash('sha256').update(b).digest();
   return timingSafeEqual(da, db);
@@ -29,87 +27,86 @@ function digestEq(a: string | Buffer, b: string | Buffer): boolean {
 
 export interface Authenticator {
   readonly enabled: boolean;
-  /** Throws AuthError when the Authorization header does not authenticate the caller. */
-  check(authorization: string | undefined, nowSeconds?: number): void;
+  /** Rejects with AuthError when the Authorization header does not authenticate the caller. */
+  check(authorization: string | undefined, nowSeconds?: number): Promise<void>;
+}
+
+interface VerificationKey {
+  kid?: string;
+  key: Uint8Array | CryptoKey;
+}
+
+/** jose's refusal in the words the service has always used (tests and operators match them). */
+function refusal(e: unknown): AuthError {
+  if (e instanceof errors.JWTExpired) return new AuthError('token expired');
+  if (e instanceof errors.JWTClaimValidationFailed) {
+    if (e.claim === 'exp') return new AuthError(e.reason === 'missing' ? 'invalid token: no exp claim' : 'invalid token: malformed exp claim');
+    if (e.claim === 'nbf') return new AuthError(e.reason === 'check_failed' ? 'token not yet valid' : 'invalid token: malformed nbf claim');
+    if (e.claim === 'iss') return new AuthError('invalid token: issuer not accepted');
+    if (e.claim === 'aud') return new AuthError('invalid token: audience not accepted');
+    return new AuthError(`invalid token: ${e.message}`);
+  }
+  if (e instanceof errors.JWSSignatureVerificationFailed) return new AuthError('invalid token: bad signature');
+  if (e instanceof errors.JOSEError) return new AuthError('invalid token: malformed JWT');
+  return e instanceof AuthError ? e : new AuthError('invalid token');
 }
 
 export function createAuthenticator(cfg: AuthConfig): Authenticator {
   const enabled = authEnabled(cfg);
-  const rsaKeys: { kid?: string; key: KeyObject }[] = cfg.jwt.jwks.map((jwk) => ({
-    kid: typeof (jwk as { kid?: unknown }).kid === 'string' ? (jwk as { kid: string }).kid : undefined,
-    key: createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
-  }));
+  const secrets: VerificationKey[] = cfg.jwt.hs256Secrets.map((s) => ({ key: new TextEncoder().encode(s) }));
+  // Imported once, on first use (jose's import is asynchronous); config validation vouched for their shape.
+  let rsaKeys: Promise<VerificationKey[]> | undefined;
+  const rsa = () => (rsaKeys ??= Promise.all(cfg.jwt.jwks.map(async (jwk) => ({
+    kid: jwk.kid,
+    key: (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey,
+  }))));
 
-  function verifyJwt(token: string, now: number): void {
-    const parts = token.split('.');
-    if (parts.length !== 3) throw new AuthError('invalid token');
-    const [h64, p64, s64] = parts;
-    let header: Record<string, unknown>;
-    let payload: Record<string, unknown>;
+  async function verifyJwt(token: string, now: number): Promise<void> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
     try {
-      header = JSON.parse(b64urlDecode(h64).toString('utf8'));
-      payload = JSON.parse(b64urlDecode(p64).toString('utf8'));
-    } catch (e) {
-      if (e instanceof AuthError) throw e;
+      header = decodeProtectedHeader(token);
+    } catch {
       throw new AuthError('invalid token: malformed JWT');
     }
-    if (!header || typeof header !== 'object' || !payload || typeof payload !== 'object' || Array.isArray(payload)) {
-      throw new AuthError('invalid token: malformed JWT');
-    }
-    const sig = b64urlDecode(s64);
-    const signingInput = Buffer.from(`${h64}.${p64}`, 'ascii');
     const alg = header.alg;
-    let ok = false;
+    let keys: VerificationKey[];
     if (alg === 'HS256') {
-      if (cfg.jwt.hs256Secrets.length === 0) throw new AuthError('invalid token: HS256 tokens are not accepted');
-      for (const secret of cfg.jwt.hs256Secrets) {
-        const mac = createHmac('sha256', secret).update(signingInput).digest();
-        if (digestEq(mac, sig)) ok = true;
-      }
+      if (secrets.length === 0) throw new AuthError('invalid token: HS256 tokens are not accepted');
+      keys = secrets;
     } else if (alg === 'RS256') {
-      if (rsaKeys.length === 0) throw new AuthError('invalid token: RS256 tokens are not accepted');
-      const kid = typeof header.kid === 'string' ? header.kid : undefined;
-      const candidates = kid !== undefined && rsaKeys.some((k) => k.kid === kid) ? rsaKeys.filter((k) => k.kid === kid) : rsaKeys;
-      for (const k of candidates) {
-        if (verify('RSA-SHA256', signingInput, k.key, sig)) {
-          ok = true;
-          break;
-        }
-      }
+      const all = await rsa();
+      if (all.length === 0) throw new AuthError('invalid token: RS256 tokens are not accepted');
+      // The key the token names when we have it; every key otherwise (configured keys may lack kid).
+      const named = all.filter((k) => header.kid !== undefined && k.kid === header.kid);
+      keys = named.length > 0 ? named : all;
     } else {
       throw new AuthError(`invalid token: unsupported JWT algorithm ${JSON.stringify(alg)}`);
     }
-    if (!ok) throw new AuthError('invalid token: bad signature');
-
-    const leeway = cfg.jwt.leewaySeconds;
-    const exp = payload.exp;
-    if (exp === undefined) {
-      if (cfg.jwt.requireExp) throw new AuthError('invalid token: no exp claim');
-    } else if (typeof exp !== 'number' || !Number.isFinite(exp)) {
-      throw new AuthError('invalid token: malformed exp claim');
-    } else if (now > exp + leeway) {
-      throw new AuthError('token expired');
-    }
-    const nbf = payload.nbf;
-    if (nbf !== undefined) {
-      if (typeof nbf !== 'number' || !Number.isFinite(nbf)) throw new AuthError('invalid token: malformed nbf claim');
-      if (now + leeway < nbf) throw new AuthError('token not yet valid');
-    }
-    if (cfg.jwt.issuers.length > 0) {
-      if (typeof payload.iss !== 'string' || !cfg.jwt.issuers.includes(payload.iss)) {
-        throw new AuthError('invalid token: issuer not accepted');
+    const options: JWTVerifyOptions = {
+      algorithms: [alg],
+      issuer: cfg.jwt.issuers.length > 0 ? cfg.jwt.issuers : undefined,
+      audience: cfg.jwt.audiences.length > 0 ? cfg.jwt.audiences : undefined,
+      clockTolerance: cfg.jwt.leewaySeconds,
+      requiredClaims: cfg.jwt.requireExp ? ['exp'] : [],
+      currentDate: new Date(now * 1000),
+    };
+    let last: unknown;
+    for (const { key } of keys) {
+      try {
+        await jwtVerify(token, key, options);
+        return;
+      } catch (e) {
+        // A wrong key is tried past; any other refusal (claims, form) is the token's own.
+        if (!(e instanceof errors.JWSSignatureVerificationFailed)) throw refusal(e);
+        last = e;
       }
     }
-    if (cfg.jwt.audiences.length > 0) {
-      const aud = payload.aud;
-      const auds = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
-      if (!auds.some((a) => cfg.jwt.audiences.includes(a))) throw new AuthError('invalid token: audience not accepted');
-    }
+    throw refusal(last);
   }
 
   return {
     enabled,
-    check(authorization, nowSeconds = Date.now() / 1000) {
+    async check(authorization, nowSeconds = Date.now() / 1000) {
       if (!enabled) return;
       if (!authorization) {
         throw new AuthError("authentication required: send 'Authorization: Bearer <token>' (or 'JWT <token>')");
@@ -120,11 +117,8 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
       let shared = false;
       for (const t of cfg.tokens) if (digestEq(t, token)) shared = true;
       if (shared) return;
-      const jwtConfigured = cfg.jwt.hs256Secrets.length > 0 || rsaKeys.length > 0;
-      if (jwtConfigured && token.split('.').length === 3) {
-        verifyJwt(token, nowSeconds);
-        return;
-      }
+      const jwtConfigured = secrets.length > 0 || cfg.jwt.jwks.length > 0;
+      if (jwtConfigured && token.split('.').length === 3) return verifyJwt(token, nowSeconds);
       throw new AuthError('invalid token');
     },
   };
@@ -132,9 +126,9 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
 
 /** Express middleware: 401 JSON (with a WWW-Authenticate challenge) unless the caller authenticates. */
 export function requireAuth(auth: Authenticator, onRefused: (res: Response, message: string) => void) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      auth.check(req.headers.authorization);
+      await auth.check(req.headers.authorization);
     } catch (e) {
       if (!(e instanceof AuthError)) return next(e);
       res.setHeader('WWW-Authenticate', 'Bearer realm="codejail-wasm"');

@@ -14,6 +14,8 @@ import { defaultPolicy } from '../../src/jail/limits.js';
 import { createApp } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
 import { playgroundRouter } from '../../src/playground/router.js';
+import request from 'supertest';
+import { appFor, FakeJail } from '../server/helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -215,30 +217,26 @@ test('Compare with the legacy runner: both sides, side by side', { skip: SKIP },
   await page.close();
 });
 
-test('compare honours the configured authenticator (no browser needed)', async () => {
-  const calls: string[] = [];
-  const fakeJail = {
-    jailCode: async () => { throw new Error('unused'); },
-    safeExec: async () => { calls.push('safeExec'); throw new Error('unused'); },
-    stats: () => ({ workers: 0, busy: 0, idle: 0, queued: 0, queueLimit: 0, replacements: 0, watchdogTerminations: 0 }),
-    close: async () => undefined,
-  };
-  const app = express();
-  app.use(playgroundRouter({
-    jail: fakeJail, legacy: true,
-    auth: { check: (h) => { if (h !== 'Bearer let-me-in-0123456789') throw new Error('missing or invalid token'); } },
-  }));
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/playground/compare`;
-    const denied = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code": "x = 1"}' });
-    assert.equal(denied.status, 401);
-    assert.match(denied.headers.get('www-authenticate') ?? '', /^Bearer/);
-    assert.deepEqual(calls, [], 'nothing runs before authentication');
-    const page = await fetch(url.replace('/compare', '/'));
-    assert.match(await page.text(), /Compare with legacy runner/);
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+test("compare is behind the service's own authentication (no browser needed)", async () => {
+  const jail = new FakeJail();
+  const config = defaultConfig();
+  config.playground = true;
+  config.playgroundLegacy = true;
+  config.auth.tokens = ['let-me-in-0123456789'];
+  const app = appFor(jail, config);
+  const denied = await request(app).post('/playground/compare').set('Content-Type', 'application/json').send('{"code": "x = 1"}');
+  assert.equal(denied.status, 401);
+  assert.match(denied.headers['www-authenticate'] ?? '', /^Bearer/);
+  assert.match(denied.body.error, /authentication required/);
+  const wrong = await request(app).post('/playground/compare').set('Authorization', 'Bearer not-the-token-0123456789')
+    .set('Content-Type', 'application/json').send('{"code": "x = 1"}');
+  assert.equal(wrong.status, 401);
+  assert.deepEqual(jail.safeExecCalls, [], 'nothing runs before authentication');
+  // Past authentication, the body's own check answers.
+  const admitted = await request(app).post('/playground/compare').set('Authorization', 'Bearer let-me-in-0123456789')
+    .set('Content-Type', 'application/json').send('{"code": 1}');
+  assert.equal(admitted.status, 400);
+  assert.match(admitted.body.error, /^code: must be a string/);
+  const page = await request(app).get('/playground/');
+  assert.match(page.text, /Compare with legacy runner/);
 });
