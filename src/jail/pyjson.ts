@@ -3,6 +3,9 @@
 // are accepted, errors carry Python's exact messages ("Expecting value: line 1 column 1 (char 0)").
 // Also: serialisation as Python's json.dumps would print the parsed value, and Python repr()
 // (for jsonschema-style error messages).
+// Why not JSON.parse or a JSON library: codejail's answers are what Python's json module makes of
+// the sandbox's stdout (unbounded ints, NaN, duplicate keys, its error texts byte for byte), which
+// is domain behaviour no general JSON library reproduces.
 
 import { pyStrRepr } from './pyrepr.js';
 
@@ -338,50 +341,49 @@ export function pyJsonString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** json.dumps(value, separators=(',', ':'), ensure_ascii=False, allow_nan=True). */
-export function dumpPyJson(v: PyValue): string {
+/** How one of Python's printers writes each kind of value (json.dumps or repr). */
+interface PyPrinter {
+  none: string;
+  bools: [string, string];
+  float: (x: number) => string;
+  str: (s: string) => string;
+  itemSep: string;
+  keySep: string;
+}
+
+const JSON_PRINTER: PyPrinter = { none: 'null', bools: ['false', 'true'], float: pyJsonFloat, str: pyJsonString, itemSep: ',', keySep: ':' };
+const REPR_PRINTER: PyPrinter = { none: 'None', bools: ['False', 'True'], float: pyFloatRepr, str: pyStrRepr, itemSep: ', ', keySep: ': ' };
+
+function printPy(v: PyValue, p: PyPrinter): string {
   switch (v.t) {
     case 'null':
-      return 'null';
+      return p.none;
     case 'bool':
-      return v.v ? 'true' : 'false';
+      return p.bools[v.v ? 1 : 0];
     case 'int':
       return v.raw;
     case 'float':
-      return pyJsonFloat(v.v);
+      return p.float(v.v);
     case 'str':
-      return pyJsonString(v.v);
+      return p.str(v.v);
     case 'list':
-      return `[${v.items.map(dumpPyJson).join(',')}]`;
+      return `[${v.items.map((item) => printPy(item, p)).join(p.itemSep)}]`;
     case 'dict': {
       const parts: string[] = [];
-      for (const [k, val] of v.entries) parts.push(`${pyJsonString(k)}:${dumpPyJson(val)}`);
-      return `{${parts.join(',')}}`;
+      for (const [k, val] of v.entries) parts.push(`${p.str(k)}${p.keySep}${printPy(val, p)}`);
+      return `{${parts.join(p.itemSep)}}`;
     }
   }
 }
 
+/** json.dumps(value, separators=(',', ':'), ensure_ascii=False, allow_nan=True). */
+export function dumpPyJson(v: PyValue): string {
+  return printPy(v, JSON_PRINTER);
+}
+
 /** Python's repr() of the value json.loads produced. */
 export function pyRepr(v: PyValue): string {
-  switch (v.t) {
-    case 'null':
-      return 'None';
-    case 'bool':
-      return v.v ? 'True' : 'False';
-    case 'int':
-      return v.raw;
-    case 'float':
-      return pyFloatRepr(v.v);
-    case 'str':
-      return pyStrRepr(v.v);
-    case 'list':
-      return `[${v.items.map(pyRepr).join(', ')}]`;
-    case 'dict': {
-      const parts: string[] = [];
-      for (const [k, val] of v.entries) parts.push(`${pyStrRepr(k)}: ${pyRepr(val)}`);
-      return `{${parts.join(', ')}}`;
-    }
-  }
+  return printPy(v, REPR_PRINTER);
 }
 
 /** Convert to a plain JS value (numbers as JS numbers: lossy for big ints; use only for small fields). */
