@@ -3,6 +3,8 @@ import type { PoolStats as SandboxPoolStats, RunResult } from '../sandbox/types.
 import type { GlobalsOutputException } from './globalsOutput.js';
 
 export { CancelledError, UnavailableError } from '../sandbox/errors.js';
+/** What a run did (outcome, fuel, wall time, the limit that stopped it): the sandbox's account, as the jail passes it on. */
+export type { RunResult } from '../sandbox/types.js';
 
 /** codejail's limit names and their value types (seconds, bytes, counts). */
 export interface CodejailLimits {

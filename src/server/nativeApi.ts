@@ -6,7 +6,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config/config.js';
 import { parsePyJson, PyJsonError, PyJsonLimitError } from '../jail/pyjson.js';
 import { shownOutput } from '../jail/runOutput.js';
-import type { JailService } from '../jail/types.js';
+import type { CodejailLimits, JailService, RunResult } from '../jail/types.js';
 import { HttpError } from './errors.js';
 import type { HealthState } from './health.js';
 import { callJail, clientGone } from './jailCalls.js';
@@ -36,6 +36,20 @@ function shownStreams(stdout: Uint8Array, stderr: Uint8Array, answerLimit: numbe
   const out = shownOutput(stdout, max);
   const err = shownOutput(stderr, max);
   return { stdout_b64: b64(out.bytes), stderr_b64: b64(err.bytes), stdoutCut: out.cut, stderrCut: err.cut };
+}
+
+type RunFacts = Pick<z.input<typeof JailCodeAnswerSchema>, 'outcome' | 'limit_hit' | 'fuel_used' | 'wall_ms' | 'effective_limits' | 'image'>;
+
+/** What every answer of this API tells about the run itself. */
+function runFacts(r: { run: RunResult; effectiveLimits: CodejailLimits; image: string }): RunFacts {
+  return {
+    outcome: r.run.outcome,
+    limit_hit: (r.run.limitHit ?? null) as RunFacts['limit_hit'],
+    fuel_used: r.run.fuelUsed,
+    wall_ms: r.run.wallMs,
+    effective_limits: r.effectiveLimits,
+    image: r.image,
+  };
 }
 
 /** The body as Python's json.loads reads it (lossless), checked against `schema`. */
@@ -85,14 +99,9 @@ export function nativeApi(deps: NativeApiDeps): Router {
       status: r.status,
       stdout_b64: shown.stdout_b64,
       stderr_b64: shown.stderr_b64,
-      outcome: r.run.outcome,
-      limit_hit: (r.run.limitHit ?? null) as z.input<typeof JailCodeAnswerSchema>['limit_hit'],
-      fuel_used: r.run.fuelUsed,
-      wall_ms: r.run.wallMs,
       stdout_truncated: r.run.stdoutTruncated || shown.stdoutCut,
       stderr_truncated: r.run.stderrTruncated || shown.stderrCut,
-      effective_limits: r.effectiveLimits,
-      image: r.image,
+      ...runFacts(r),
     } satisfies z.input<typeof JailCodeAnswerSchema>);
   });
 
@@ -102,11 +111,11 @@ export function nativeApi(deps: NativeApiDeps): Router {
     describeRequest(res, sreq);
     const r = await callJail(jail.safeExec({ ...sreq, signal: clientGone(res) }), config.requestTimeoutMs);
     recordRun(res, metrics, r.run);
-    const common = { fuel_used: r.run.fuelUsed, wall_ms: r.run.wallMs, effective_limits: r.effectiveLimits, image: r.image };
     if (r.ok) {
       info(res).outcome = 'success';
       // The globals text goes out as the jail checked it: big ints and NaN stay as Python wrote them.
-      const rest = JSON.stringify({ status: 0, outcome: r.run.outcome, ...common } satisfies Omit<z.input<typeof SafeExecSuccessSchema>, 'globals_dict'>);
+      const { limit_hit: _, ...facts } = runFacts(r);
+      const rest = JSON.stringify({ status: 0, ...facts } satisfies Omit<z.input<typeof SafeExecSuccessSchema>, 'globals_dict'>);
       return sendJsonText(res, 200, `{"globals_dict":${r.globalsJson},${rest.slice(1)}`);
     }
     info(res).outcome = 'emsg';
@@ -117,9 +126,7 @@ export function nativeApi(deps: NativeApiDeps): Router {
       status: r.status,
       stdout_b64: shown.stdout_b64,
       stderr_b64: shown.stderr_b64,
-      outcome: r.run.outcome,
-      limit_hit: (r.run.limitHit ?? null) as z.input<typeof SafeExecFailureSchema>['limit_hit'],
-      ...common,
+      ...runFacts(r),
     } satisfies z.input<typeof SafeExecFailureSchema>);
   });
 

@@ -1,7 +1,7 @@
 // What the service records about each request: one log line and the request metrics when the
 // answer is done, plus the run's fuel and outcome for the runs it made.
 import type { NextFunction, Request, Response } from 'express';
-import type { RunResult } from '../sandbox/types.js';
+import type { RunResult } from '../jail/types.js';
 import type { Metrics } from './metrics.js';
 
 export type LogFn = (entry: Record<string, unknown>) => void;
