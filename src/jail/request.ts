@@ -2,7 +2,7 @@
 // safe_exec (paths, the jail directory's layout and size, limits, python_path), applied once when
 // a request enters the Jail, whoever sent it (the HTTP API, the command line, the playground).
 // A problem is a BadRequestError naming the field as the API spells it ("files[3].path").
-// The HTTP layer only maps its wire format onto these types (src/server/api/schemas.ts).
+// The HTTP layer only maps its wire format onto these types (src/server/apiSchemas.ts).
 import { validateLimits } from './limits.js';
 import {
   BadRequestError, type CodejailLimits, type ExtraFile, type JailCodeRequest, type JailFile, type SafeExecRequest,
