@@ -14,10 +14,13 @@ const COURSES = fileURLToPath(new URL('../../../fixtures/courses/', import.meta.
 const tmp = mkdtempSync(join(tmpdir(), 'cjw-compare-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the CLI. Both sides get a wall-clock limit far above what any fixture needs: on a loaded
- * machine the native interpreter alone can take seconds to start, and the default (3 s) kills it. */
+/** Runs the CLI. Both sides get wall-clock and CPU limits far above what any fixture needs: on a
+ * loaded machine the native interpreter alone can take seconds to start, and the default REALTIME
+ * (3 s) kills it; its CPU seconds count the start too (importing numpy natively takes 0.6 s of
+ * user+sys at load 18 on the 2-core test machine), so the default CPU limit (1 s) can kill a native
+ * numpy check with SIGXCPU, turning 'wasm-only-failed' into 'different'. No fixture tests a limit. */
 function compare(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'compare', '--quiet', '--realtime', '30', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, 'compare', '--quiet', '--realtime', '30', '--cpu', '10', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const readReport = (p: string): CompareReport => JSON.parse(readFileSync(p, 'utf8')) as CompareReport;
@@ -47,7 +50,8 @@ describe('codejail-wasm compare', () => {
       assert.deepEqual(report.summary, { total: 24, identical: 24, different: 0, legacyOnlyFailed: 0, wasmOnlyFailed: 0, errors: 0, skipped: 0, withPlatformNotes: 0 });
       assert.match(r.stdout, /24 cases: 24 identical/);
     } else {
-      assert.equal(numpy.verdict, nativeNumpy ? 'wasm-only-failed' : 'legacy-only-failed');
+      assert.equal(numpy.verdict, nativeNumpy ? 'wasm-only-failed' : 'legacy-only-failed',
+        numpy.seeds.map((s) => `seed ${s.seed}: legacy status ${s.legacy?.status} ${s.legacy?.stderr ?? ''}\nwasm status ${s.wasm?.status}`).join('\n'));
       assert.deepEqual(numpy.notes.map((n) => n.id), ['module:numpy']);
       assert.equal(r.status, 1);
     }
