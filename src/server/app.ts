@@ -12,19 +12,17 @@ import type { HealthState } from './health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { nativeApi } from './nativeApi.js';
 import { operationsApi } from './operationsApi.js';
-import { endpoint, requestRecorder, type LogFn } from './requestInfo.js';
+import { createLogger, type Logger } from './logger.js';
+import { endpoint, requestLog, requestRecorder } from './requestInfo.js';
 
-export type { LogFn } from './requestInfo.js';
 export { HttpError } from './errors.js';
 
 export interface AppOptions {
   jail: JailService;
   config: Config;
   health: HealthState;
-  /** Receives one structured entry per request (default: a JSON line on stdout). */
-  log?: LogFn;
-  /** Receives internal errors with their stacks (default: a JSON line on stderr). */
-  logError?: LogFn;
+  /** Where request lines and internal errors (with their stacks) go (default: createLogger()). */
+  logger?: Logger;
   metrics?: Metrics;
   /** Image names offered by the playground, default first. */
   images?: string[];
@@ -32,13 +30,9 @@ export interface AppOptions {
 
 export type App = express.Express & { metrics: Metrics };
 
-const defaultLog: LogFn = (entry) => process.stdout.write(JSON.stringify(entry) + '\n');
-const defaultLogError: LogFn = (entry) => process.stderr.write(JSON.stringify(entry) + '\n');
-
 export function createApp(opts: AppOptions): App {
   const { jail, config, health } = opts;
-  const log = opts.log ?? defaultLog;
-  const logError = opts.logError ?? defaultLogError;
+  const logger = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? createMetrics(jail);
   const auth = createAuthenticator(config.auth);
   const authorised = requireAuth(auth, (res, message) => sendError(res, 401, message, 'unauthorized'));
@@ -49,8 +43,9 @@ export function createApp(opts: AppOptions): App {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestRecorder({ metrics, log, logCode: config.logCode }));
-  app.use(codejailServiceApi({ jail, config, health, metrics, logError, requireAuth: authorised }));
+  app.use(requestRecorder({ metrics }));
+  app.use(requestLog({ logger, logCode: config.logCode }));
+  app.use(codejailServiceApi({ jail, config, health, metrics, requireAuth: authorised }));
   app.use(nativeApi({ jail, config, health, metrics, requireAuth: authorised }));
   app.use(operationsApi({ metrics }));
   if (config.playground) {
@@ -65,6 +60,6 @@ export function createApp(opts: AppOptions): App {
   app.use((_req: Request, res: Response) => {
     sendError(res, 404, 'not found', 'not_found');
   });
-  app.use(errorHandler({ maxBodyBytes: config.maxBodyBytes, logError }));
+  app.use(errorHandler({ maxBodyBytes: config.maxBodyBytes }));
   return app;
 }

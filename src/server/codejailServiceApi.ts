@@ -12,7 +12,8 @@ import { callJail, clientGone } from './jailCalls.js';
 import { sendJsonText } from './json.js';
 import type { Metrics } from './metrics.js';
 import { payloadSchemaError } from './payloadSchema.js';
-import { describeRequest, endpoint, info, recordRun, type LogFn } from './requestInfo.js';
+import type { Logger } from './logger.js';
+import { describeRequest, endpoint, info, recordRun } from './requestInfo.js';
 import { checkZip, ZipCheckError } from './zipCheck.js';
 
 export interface CodejailServiceApiDeps {
@@ -20,22 +21,21 @@ export interface CodejailServiceApiDeps {
   config: Config;
   health: HealthState;
   metrics: Metrics;
-  logError: LogFn;
   requireAuth: express.RequestHandler;
 }
 
 /** codejail-service's emsg for a failed safe_exec (codejail_service/codejail.py): a
  * SafeExecException's text as is; stdout that json.loads cannot decode is "corrupted stdout";
  * any other exception is logged and hidden. */
-export function codeExecEmsg(r: Extract<SafeExecResult, { ok: false }>, logError: LogFn): string {
+export function codeExecEmsg(r: Extract<SafeExecResult, { ok: false }>, log: Logger): string {
   if (r.exception === 'SafeExecException') return r.emsg;
   if (r.exception === 'JSONDecodeError') return 'Sandboxed code produced corrupted stdout.';
-  logError({ timestamp: new Date().toISOString(), level: 'error', msg: `Unexpected error type from safe_exec: ${r.exception}: ${r.emsg}` });
+  log.error(`Unexpected error type from safe_exec: ${r.exception}: ${r.emsg}`);
   return "Couldn't execute sandboxed code: See logs.";
 }
 
 export function codejailServiceApi(deps: CodejailServiceApiDeps): Router {
-  const { jail, config, health, metrics, logError } = deps;
+  const { jail, config, health, metrics } = deps;
   const router = express.Router();
 
   router.get(['/health/', '/health'], endpoint('health'), (_req, res) => {
@@ -117,7 +117,7 @@ export function codejailServiceApi(deps: CodejailServiceApiDeps): Router {
     }
     // codejail-service returns the (unchanged) input globals alongside emsg: edxapp requires the key.
     info(res).outcome = 'emsg';
-    return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(codeExecEmsg(result, logError))}}`);
+    return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(codeExecEmsg(result, req.log))}}`);
   });
 
   return router;

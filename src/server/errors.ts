@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { FormError } from './form.js';
 import { sendJson } from './json.js';
-import { info, type LogFn } from './requestInfo.js';
+import { info } from './requestInfo.js';
 
 /** An error that maps to an HTTP status and a JSON {"error": message} body; `outcome` labels metrics and logs. */
 export class HttpError extends Error {
@@ -18,7 +18,7 @@ export function sendError(res: Response, status: number, message: string, outcom
 }
 
 /** The last error handler: known errors as their status, anything else as a logged 500. */
-export function errorHandler(opts: { maxBodyBytes: number; logError: LogFn }) {
+export function errorHandler(opts: { maxBodyBytes: number }) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     void _next;
     if (res.headersSent) {
@@ -35,14 +35,13 @@ export function errorHandler(opts: { maxBodyBytes: number; logError: LogFn }) {
       // body-parser's client errors (bad encoding, aborted, ...)
       return sendError(res, e.status, e.message ?? 'bad request', 'bad_request');
     }
-    opts.logError({
-      timestamp: new Date().toISOString(),
-      level: 'error',
+    // req.log: the request's logger (requestLog), so the line carries its request id.
+    req.log.error({
       endpoint: info(res)?.endpoint,
       path: req.path,
       error: err instanceof Error ? err.message : String(err),
       stack: err instanceof Error ? err.stack : undefined,
-    });
+    }, 'internal error');
     sendError(res, 500, 'internal error', 'error');
   };
 }

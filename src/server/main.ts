@@ -3,14 +3,12 @@
 import { createServer } from 'node:http';
 import { createJail } from '../jail/jail.js';
 import { loadImageCatalog } from '../runtime/imageCatalog.js';
-import { ConfigError, exposureProblem, loadConfig } from '../config/config.js';
+import { authEnabled, ConfigError, exposureProblem, loadConfig } from '../config/config.js';
 import { createApp } from './app.js';
+import { createLogger } from './logger.js';
 import { HealthState, runSelfTest } from './health.js';
 
-function logLine(level: string, msg: string, extra: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ timestamp: new Date().toISOString(), level, msg, ...extra });
-  (level === 'error' ? process.stderr : process.stdout).write(line + '\n');
-}
+const logger = createLogger();
 
 async function main(): Promise<void> {
   let config;
@@ -48,7 +46,7 @@ async function main(): Promise<void> {
     numpyImage: images.numpyImage,
   });
   const health = new HealthState();
-  const app = createApp({ jail, config, health, images: jail.images });
+  const app = createApp({ jail, config, health, images: jail.images, logger });
   const server = createServer(app);
   server.requestTimeout = config.requestTimeoutMs + 30_000;
   server.headersTimeout = 60_000;
@@ -69,19 +67,19 @@ async function main(): Promise<void> {
   });
   const addr = server.address();
   // The engine matters for speed (ADR 0009): `npm start` runs the pinned Node 26, a bare `node` may not.
-  logLine('info', 'listening', { address: addr, node: process.version, v8: process.versions.v8, workers: config.workers, auth: config.auth.tokens.length > 0 || config.auth.jwt.hs256Secrets.length > 0 || config.auth.jwt.jwks.length > 0 });
+  logger.info({ address: addr, node: process.version, v8: process.versions.v8, workers: config.workers, auth: authEnabled(config.auth) }, 'listening');
 
   const selfTest = await runSelfTest(jail);
-  for (const c of selfTest.checks) logLine(c.ok ? 'info' : 'error', `startup check ${JSON.stringify(c.name)} ${c.ok ? 'passed' : 'failed'}`, { detail: c.detail });
+  for (const c of selfTest.checks) logger[c.ok ? 'info' : 'error']({ detail: c.detail }, `startup check ${JSON.stringify(c.name)} ${c.ok ? 'passed' : 'failed'}`);
   if (selfTest.ok) health.set('ok');
   else health.set('failed', selfTest.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`));
-  logLine(selfTest.ok ? 'info' : 'error', `startup self-test ${selfTest.ok ? 'passed' : 'FAILED: refusing to execute code'}`);
+  logger[selfTest.ok ? 'info' : 'error'](`startup self-test ${selfTest.ok ? 'passed' : 'FAILED: refusing to execute code'}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logLine('info', 'shutting down', { signal, in_flight: inFlight });
+    logger.info({ signal, in_flight: inFlight }, 'shutting down');
     health.set('stopping'); // load balancers see 503 and stop sending work
     server.close(); // no new connections
     server.closeIdleConnections();
@@ -95,9 +93,9 @@ async function main(): Promise<void> {
     try {
       await jail.close();
     } catch (e) {
-      logLine('error', 'error closing the jail', { error: (e as Error).message });
+      logger.error({ error: (e as Error).message }, 'error closing the jail');
     }
-    logLine('info', 'stopped');
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -105,6 +103,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  logLine('error', 'fatal error during startup', { error: (e as Error)?.message, stack: (e as Error)?.stack });
+  logger.error({ error: (e as Error)?.message, stack: (e as Error)?.stack }, 'fatal error during startup');
   process.exit(1);
 });

@@ -1,10 +1,12 @@
-// What the service records about each request: one log line and the request metrics when the
-// answer is done, plus the run's fuel and outcome for the runs it made.
+// What the service records about each request: one log line (pino-http, with a request id the
+// caller may pass in X-Request-Id) and the request metrics when the answer is done, plus the
+// run's fuel and outcome for the runs it made.
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { pinoHttp } from 'pino-http';
 import type { RunResult } from '../jail/types.js';
+import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-
-export type LogFn = (entry: Record<string, unknown>) => void;
 
 export interface RequestInfo {
   endpoint: string;
@@ -26,37 +28,64 @@ export const endpoint = (name: string) => (_req: Request, res: Response, next: N
   next();
 };
 
-/** Records one log entry (health and metrics scrapes excepted) and the request metrics per request. */
-export function requestRecorder(opts: { metrics: Metrics; log: LogFn; logCode: boolean }) {
-  const { metrics, log } = opts;
+/** A caller's request id is kept when it looks like one; otherwise the service makes one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Names each request (X-Request-Id, echoed in the answer) and counts it in the metrics when answered. */
+export function requestRecorder(opts: { metrics: Metrics }) {
+  const { metrics } = opts;
   return (req: Request, res: Response, next: NextFunction): void => {
-    const start = process.hrtime.bigint();
+    res.locals.start = process.hrtime.bigint();
     res.locals.info = { endpoint: 'other' } satisfies RequestInfo;
     res.on('finish', () => {
       const i = info(res);
-      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-      const outcome = i.outcome ?? (res.statusCode < 400 ? 'ok' : 'error');
-      metrics.requests.inc({ endpoint: i.endpoint, outcome });
-      metrics.duration.observe({ endpoint: i.endpoint }, durationMs / 1000);
-      if (i.endpoint === 'metrics' || i.endpoint === 'health') return; // scraped constantly: no log noise
-      const entry: Record<string, unknown> = {
-        timestamp: new Date().toISOString(),
-        endpoint: i.endpoint,
-        method: req.method,
-        path: req.path,
-        slug: i.slug ?? null,
-        limit_overrides_context: i.limit_overrides_context ?? null,
-        outcome,
-        status: res.statusCode,
-        duration_ms: Math.round(durationMs * 1000) / 1000,
-        fuel: i.fuel ?? null,
-      };
-      if (i.run_outcome) entry.run_outcome = i.run_outcome;
-      if (opts.logCode && i.code !== undefined) entry.code = i.code;
-      log(entry);
+      metrics.requests.inc({ endpoint: i.endpoint, outcome: outcomeOf(res) });
+      metrics.duration.observe({ endpoint: i.endpoint }, elapsedMs(res) / 1000);
     });
     next();
   };
+}
+
+const outcomeOf = (res: Response) => info(res).outcome ?? (res.statusCode < 400 ? 'ok' : 'error');
+const elapsedMs = (res: Response) => Number(process.hrtime.bigint() - (res.locals.start as bigint)) / 1e6;
+
+/** One log line per answered request (health and metrics scrapes excepted), with its request id. */
+export function requestLog(opts: { logger: Logger; logCode: boolean }) {
+  const entry = (req: Request, res: Response) => {
+    const i = info(res);
+    const e: Record<string, unknown> = {
+      endpoint: i.endpoint,
+      method: req.method,
+      path: req.path,
+      slug: i.slug ?? null,
+      limit_overrides_context: i.limit_overrides_context ?? null,
+      outcome: outcomeOf(res),
+      status: res.statusCode,
+      duration_ms: Math.round(elapsedMs(res) * 1000) / 1000,
+      fuel: i.fuel ?? null,
+    };
+    if (i.run_outcome) e.run_outcome = i.run_outcome;
+    if (opts.logCode && i.code !== undefined) e.code = i.code;
+    return e;
+  };
+  return pinoHttp<Request, Response>({
+    logger: opts.logger,
+    // Only the request id and our fields: pino-http's own req/res objects would log headers (tokens).
+    quietReqLogger: true,
+    quietResLogger: true,
+    customAttributeKeys: { reqId: 'request_id' },
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel: (_req, res) => (['metrics', 'health'].includes(info(res)?.endpoint ?? '') ? 'silent' : 'info'),
+    customSuccessObject: entry,
+    customErrorObject: entry,
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+  });
 }
 
 /** The request's jail fields, for its log line. */

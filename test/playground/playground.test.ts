@@ -15,7 +15,7 @@ import { createApp } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
 import { playgroundRouter } from '../../src/playground/router.js';
 import request from 'supertest';
-import { appFor, FakeJail } from '../server/helpers.js';
+import { appFor, collectingLogger, FakeJail } from '../server/helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -30,7 +30,7 @@ async function serve(opts: { legacy: boolean }): Promise<string> {
   const config = defaultConfig();
   const health = new HealthState();
   health.set('ok');
-  const api = createApp({ jail: jail!, config, health, log: () => undefined, logError: () => undefined });
+  const api = createApp({ jail: jail!, config, health, logger: collectingLogger().logger });
   const outer = express();
   outer.use(playgroundRouter({ jail: jail!, images: ['py311-base'], legacy: opts.legacy }));
   outer.use(api);

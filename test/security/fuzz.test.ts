@@ -16,6 +16,7 @@ import type { Jail } from '../../src/jail/jail.js';
 import { createApp } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
 import { createMetrics } from '../../src/server/metrics.js';
+import { collectingLogger } from '../server/helpers.js';
 import { startJail } from '../support/jail.js';
 
 /** FUZZ_RUNS=n overrides every property's run count (0 / unset = the defaults below). */
@@ -30,7 +31,8 @@ const MAX_BODY = 2 * 1024 * 1024;
 let jail: Jail;
 let server: Server;
 let base = '';
-const internalErrors: Record<string, unknown>[] = [];
+const logged = collectingLogger();
+const internalErrors = logged.errors;
 
 function fuzzConfig(): Config {
   const c = defaultConfig();
@@ -53,8 +55,7 @@ before(async () => {
     jail,
     config,
     health,
-    log: () => undefined,
-    logError: (e) => internalErrors.push(e),
+    logger: logged.logger,
     metrics: createMetrics(jail, { defaultMetrics: false }),
   });
   server = createServer(app);

@@ -16,6 +16,7 @@ import { effectiveLimits } from '../../src/jail/limits.js';
 import { checkJailCodeRequest, checkSafeExecRequest } from '../../src/jail/request.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
+import { createLogger, type Logger } from '../../src/server/logger.js';
 import { createMetrics } from '../../src/server/metrics.js';
 
 export function run(over: Partial<RunResult> = {}): RunResult {
@@ -84,14 +85,12 @@ export function makeApp(opts: { config?: Config; healthy?: boolean; jail?: FakeJ
   const jail = opts.jail ?? new FakeJail(config);
   const health = new HealthState();
   if (opts.healthy !== false) health.set('ok');
-  const logs: Record<string, unknown>[] = [];
-  const errors: Record<string, unknown>[] = [];
+  const { logger, logs, errors } = collectingLogger();
   const app = createApp({
     jail,
     config,
     health,
-    log: (e) => logs.push(e),
-    logError: (e) => errors.push(e),
+    logger,
     metrics: createMetrics(jail, { defaultMetrics: false }),
   });
   return { app, jail, health, logs, errors };
@@ -113,5 +112,18 @@ export const textParser = ((res: NodeJS.ReadableStream, cb: (err: Error | null, 
 export function appFor(jail: JailService, config: Config = defaultConfig()): App {
   const health = new HealthState();
   health.set('ok');
-  return createApp({ jail, config, health, log: () => {}, logError: () => {}, metrics: createMetrics(jail, { defaultMetrics: false }) });
+  return createApp({ jail, config, health, logger: collectingLogger().logger, metrics: createMetrics(jail, { defaultMetrics: false }) });
+}
+
+/** The service's logger writing into arrays: request lines into `logs`, error lines into `errors`. */
+export function collectingLogger(): { logger: Logger; logs: Record<string, unknown>[]; errors: Record<string, unknown>[] } {
+  const logs: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    write(line: string) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      (entry.level === 'error' ? errors : logs).push(entry);
+    },
+  });
+  return { logger, logs, errors };
 }

@@ -116,6 +116,24 @@ describe('/metrics and request logs', () => {
     await request(withCode.app).post('/api/v0/code-exec').field('payload', '{"code": "secret_code = 1", "globals_dict": {}}');
     assert.equal(withCode.logs[0].code, 'secret_code = 1');
   });
+
+  it('names each request: X-Request-Id in the answer and the log line, a caller\'s own id kept when sane', async () => {
+    const { app, logs } = makeApp();
+    const fresh = await request(app).post('/api/v0/code-exec').set('Authorization', 'Bearer not-logged-0123456789')
+      .field('payload', '{"code": "a = 1", "globals_dict": {}}');
+    const id = fresh.headers['x-request-id'];
+    assert.match(String(id), /^[0-9a-f-]{36}$/);
+    assert.equal(logs[0].request_id, id);
+    assert.doesNotMatch(JSON.stringify(logs[0]), /not-logged/, 'headers (tokens) stay out of the log');
+    const given = await request(app).post('/api/v0/code-exec').set('X-Request-Id', 'lms-1234.abc').field('payload', '{"code": "a = 1", "globals_dict": {}}');
+    assert.equal(given.headers['x-request-id'], 'lms-1234.abc');
+    assert.equal(logs[1].request_id, 'lms-1234.abc');
+    const odd = await request(app).post('/api/v0/code-exec').set('X-Request-Id', 'a b"c').field('payload', '{"code": "a = 1", "globals_dict": {}}');
+    assert.notEqual(odd.headers['x-request-id'], 'a b"c');
+    assert.equal(logs[2].request_id, odd.headers['x-request-id']);
+    await request(app).get('/health/');
+    assert.equal(logs.length, 3, 'health checks are not logged');
+  });
 });
 
 describe('/api/openapi.json', () => {
