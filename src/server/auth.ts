@@ -5,9 +5,9 @@
 // a configured shared token, or is a JWT signed HS256 with a configured secret or RS256 with a
 // configured JWK, whose exp/nbf/iss/aud pass. JWT verification is jose's; this module only
 // chooses the keys and words the refusals.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import type { AuthConfig } from '../config/config.js';
 import { authEnabled } from '../config/config.js';
 
@@ -33,7 +33,7 @@ export interface Authenticator {
 
 interface VerificationKey {
   kid?: string;
-  key: Uint8Array | CryptoKey;
+  key: Uint8Array | KeyObject;
 }
 
 /** jose's refusal in the words the service has always used (tests and operators match them). */
@@ -54,12 +54,11 @@ function refusal(e: unknown): AuthError {
 export function createAuthenticator(cfg: AuthConfig): Authenticator {
   const enabled = authEnabled(cfg);
   const secrets: VerificationKey[] = cfg.jwt.hs256Secrets.map((s) => ({ key: new TextEncoder().encode(s) }));
-  // Imported once, on first use (jose's import is asynchronous); config validation vouched for their shape.
-  let rsaKeys: Promise<VerificationKey[]> | undefined;
-  const rsa = () => (rsaKeys ??= Promise.all(cfg.jwt.jwks.map(async (jwk) => ({
+  // Imported at construction, so an unusable key stops the service at start rather than failing requests.
+  const rsaKeys: VerificationKey[] = cfg.jwt.jwks.map((jwk) => ({
     kid: jwk.kid,
-    key: (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey,
-  }))));
+    key: createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+  }));
 
   async function verifyJwt(token: string, now: number): Promise<void> {
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -74,7 +73,7 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
       if (secrets.length === 0) throw new AuthError('invalid token: HS256 tokens are not accepted');
       keys = secrets;
     } else if (alg === 'RS256') {
-      const all = await rsa();
+      const all = rsaKeys;
       if (all.length === 0) throw new AuthError('invalid token: RS256 tokens are not accepted');
       // The key the token names when we have it; every key otherwise (configured keys may lack kid).
       const named = all.filter((k) => header.kid !== undefined && k.kid === header.kid);
