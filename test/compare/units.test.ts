@@ -43,6 +43,11 @@ describe('xml', () => {
     assert.throws(() => parseXml('<a><b></a'), /XmlError|unterminated|unclosed/);
     assert.throws(() => parseXml('<a>'), /unclosed/);
   });
+  it('rejects what is not XML (a bare < in a script, an undefined entity); reads &nbsp; as HTML does', () => {
+    assert.throws(() => parseXml('<problem><script type="loncapa/python">ok = 1 < 2</script></problem>'), /XmlError/);
+    assert.throws(() => parseXml('<problem>&bogus;</problem>'), /undefined entity/);
+    assert.equal(textContent(parseXml('<p>a&nbsp;b</p>')), 'a\u00a0b');
+  });
 });
 
 describe('tar', () => {
