@@ -1,17 +1,19 @@
 // The pieces of `compare` that need no interpreter: XML, tar, JSON text, diffs, OLX extraction.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { payloadCases, readTree } from '../../src/compare/cases.js';
 import { globalsDiff, platformNotes, unifiedDiff } from '../../src/compare/diff.js';
 import { pyReprOfJson, splitTopLevel } from '../../src/compare/jsontext.js';
 import { contextualizeText, courseCases, loadCourse, problemsFromFiles } from '../../src/compare/olx.js';
 import { normalise, type SideResult } from '../../src/compare/runners.js';
-import { readTar, readTarGz, writeTar } from '../../src/compare/tar.js';
+import { Header } from 'tar';
+import { readTarGz } from '../../src/compare/tar.js';
 import { parseXml, textContent, findAll } from '../../src/compare/xml.js';
 
 export const COURSES = fileURLToPath(new URL('../../../fixtures/courses/', import.meta.url));
@@ -51,12 +53,22 @@ describe('xml', () => {
 });
 
 describe('tar', () => {
-  it('round-trips its own ustar output, long names included', () => {
+  it('reads what tar(1) writes in each format, long names included, gzipped or not', (t) => {
     const long = 'course/' + 'x'.repeat(120) + '/problem.xml';
-    const files = new Map<string, Uint8Array>([['a.txt', Buffer.from('hello')], [long, Buffer.from('<problem/>')], ['empty', new Uint8Array(0)]]);
-    const back = readTar(writeTar(files));
-    assert.deepEqual([...back.keys()].sort(), [...files.keys()].sort());
-    assert.equal(Buffer.from(back.get(long)!).toString(), '<problem/>');
+    const dir = join(tmp, 'tarsrc');
+    mkdirSync(join(dir, 'course', 'x'.repeat(120)), { recursive: true });
+    writeFileSync(join(dir, long), '<problem/>');
+    writeFileSync(join(dir, 'a.txt'), 'hello');
+    writeFileSync(join(dir, 'empty'), '');
+    for (const [format, flags] of [['gnu', 'cf'], ['pax', 'czf'], ['ustar', 'czf']] as const) {
+      const archive = join(tmp, `t-${format}.tar`);
+      const r = spawnSync('tar', [flags, archive, `--format=${format}`, '-C', dir, 'a.txt', 'empty', long]);
+      if (r.error || r.status !== 0) { t.skip(`tar(1) cannot write ${format}: ${r.stderr}`); return; }
+      const back = readTarGz(readFileSync(archive));
+      assert.deepEqual([...back.keys()].sort(), ['a.txt', long, 'empty'].sort(), format);
+      assert.equal(Buffer.from(back.get(long)!).toString(), '<problem/>', format);
+      assert.equal(back.get('empty')!.length, 0, format);
+    }
   });
   it('reads a GNU tar .tar.gz of a course like the directory itself', async (t) => {
     const archive = join(tmp, 'physics101.tar.gz');
@@ -69,8 +81,22 @@ describe('tar', () => {
     const viaDir = (await loadCourse(join(COURSES, 'physics101'))).problems.map((p) => p.location);
     assert.deepEqual(viaTar, viaDir);
   });
-  it('refuses members that escape the archive', () => {
-    assert.throws(() => readTar(writeTar([['../evil.py', Buffer.from('x')]])), /unsafe member path/);
+  it('refuses members that escape the archive, damaged archives and archive bombs', () => {
+    const member = (path: string, data: string): Buffer => {
+      const h = new Header({ path, mode: 0o644, size: Buffer.byteLength(data), type: 'File', mtime: new Date(0) });
+      h.encode();
+      const body = Buffer.alloc(Math.ceil(Buffer.byteLength(data) / 512) * 512);
+      body.write(data);
+      return Buffer.concat([h.block!, body]);
+    };
+    const archive = (...members: Buffer[]) => Buffer.concat([...members, Buffer.alloc(1024)]);
+    assert.equal(Buffer.from(readTarGz(archive(member('ok.py', 'x'))).get('ok.py')!).toString(), 'x');
+    assert.throws(() => readTarGz(archive(member('../evil.py', 'x'))), /unsafe member path '\.\.\/evil\.py'/);
+    const damaged = archive(member('ok.py', 'x'));
+    damaged[148] = 0x31; // checksum
+    assert.throws(() => readTarGz(damaged), /TarError/);
+    assert.throws(() => readTarGz(archive(member('a', 'x'), member('b', 'y')), { maxFiles: 1, maxTotalBytes: 100 }), /more than 1 files/);
+    assert.throws(() => readTarGz(gzipSync(archive(member('big', 'x'.repeat(1000)))), { maxFiles: 10, maxTotalBytes: 100 }), /more than 100 bytes/);
   });
 });
 
