@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { repoRoot } from '../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../src/runtime/artifacts.js';
 import type { CodejailLimits } from '../src/jail/types.js';
 
 const VENV = '/home/sandbox/codejail_sandbox';

@@ -103,6 +103,7 @@ async function startHttp(jail: Jail): Promise<{ base: string; server: Server } |
   const appModule = '../src/server/app.js';
   const configModule = '../src/config/config.js';
   const healthModule = '../src/server/health.js';
+  const loggerModule = '../src/server/logger.js';
   try {
     const { createApp } = (await import(appModule)) as { createApp: (o: Record<string, unknown>) => (req: unknown, res: unknown) => void };
     const { defaultConfig } = (await import(configModule)) as { defaultConfig: () => Record<string, unknown> };
@@ -110,7 +111,8 @@ async function startHttp(jail: Jail): Promise<{ base: string; server: Server } |
     const health = new HealthState();
     health.set('ok');
     const config = { ...defaultConfig(), logCode: false };
-    const app = createApp({ jail, config, health, images: jail.images, log: () => undefined, logError: () => undefined });
+    const { createLogger } = (await import(loggerModule)) as { createLogger: (d: { write(line: string): void }) => unknown };
+    const app = createApp({ jail, config, health, images: jail.images, logger: createLogger({ write: () => undefined }) });
     const server = createServer(app as Parameters<typeof createServer>[1]);
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
