@@ -20,12 +20,13 @@ environment.  Otherwise nothing is configured until ``configure()`` (or Django's
 import json
 import logging
 import os
-import resource
+import sys
 
 from codejail_wasm import client as _client
 from codejail_wasm import config as _config
 from codejail_wasm import shadow as _shadow
 from codejail_wasm.limits import DEFAULT_LIMITS as _DEFAULT_LIMITS
+from codejail_wasm.localjail import create_rlimits  # noqa: F401  (codejail's; shadow mode's local jail uses it)
 from codejail_wasm.results import JailResult  # noqa: F401  (public name, as in codejail)
 
 from .proxy import run_subprocess_through_proxy
@@ -77,6 +78,12 @@ def is_configured(command):
     """
     return command in COMMANDS
 
+
+# codejail configures "python" from CODEJAIL_TEST_USER/VENV only in a virtualenv; the name stays.
+running_in_virtualenv = (
+    hasattr(sys, 'real_prefix') or
+    (hasattr(sys, 'base_prefix') and sys.base_prefix != sys.prefix)
+)
 
 # The service's address in the environment configures "python" (see the module docstring).
 # The recorded binary is the service's interpreter name; it is never run here.
@@ -292,42 +299,3 @@ def legacy_run(command, effective_limits):
         python_bin=cmdline[0], user=spec.get('user'), limits=effective_limits,
         service_command=service_command(command),
     )
-
-
-def create_rlimits(effective_limits):
-    """
-    Create a list of resource limits for our jailed processes.
-
-    Arguments:
-        effective_limits (dict)
-
-    (codejail's rlimits for these limits; the service applies the limits itself, and
-    shadow mode's local legacy jail uses this list.)
-    """
-    rlimits = []
-
-    # Allow a small number of subprocess and threads.  One limit controls both,
-    # and at least OpenBLAS (imported by numpy) requires threads.
-    nproc = effective_limits["NPROC"]
-    if nproc:
-        rlimits.append((resource.RLIMIT_NPROC, (nproc, nproc)))
-
-    # CPU seconds, not wall clock time.
-    cpu = effective_limits["CPU"]
-    if cpu:
-        # Set the soft limit and the hard limit differently.  When the process
-        # reaches the soft limit, a SIGXCPU will be sent, which should kill the
-        # process.  If you set the soft and hard limits the same, then the hard
-        # limit is reached, and a SIGKILL is sent, which is less distinctive.
-        rlimits.append((resource.RLIMIT_CPU, (cpu, cpu+1)))
-
-    # Total process virtual memory.
-    vmem = effective_limits["VMEM"]
-    if vmem:
-        rlimits.append((resource.RLIMIT_AS, (vmem, vmem)))
-
-    # Size of written files.  Can be zero (nothing can be written).
-    fsize = effective_limits["FSIZE"]
-    rlimits.append((resource.RLIMIT_FSIZE, (fsize, fsize)))
-
-    return rlimits

@@ -11,6 +11,8 @@ hand it to its proxy process exactly as codejail hands over its arguments).
 import logging
 
 from codejail_wasm.client import JAIL_CODE_PATH, SAFE_EXEC_PATH, ServiceClient
+# codejail's helpers for a local child process (shadow mode's legacy jail uses them).
+from codejail_wasm.localjail import ProcessKillerThread, set_process_limits  # noqa: F401
 
 log = logging.getLogger("codejail")
 

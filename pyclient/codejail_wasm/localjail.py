@@ -22,7 +22,6 @@ imports ``codejail``.
 import functools
 import json
 import logging
-import math
 import os
 import resource
 import shutil
@@ -51,51 +50,90 @@ def _command_line(python_bin=None, user=None):
 
 
 def create_rlimits(effective_limits):
-    """codejail's rlimits for the limits dict (values made ints for setrlimit)."""
-    def as_int(name):
-        value = effective_limits.get(name) or 0
-        return int(math.ceil(value))
+    """
+    Create a list of resource limits for our jailed processes.
 
+    Arguments:
+        effective_limits (dict)
+
+    (codejail's, exactly: ``codejail.jail_code.create_rlimits`` is this function.)
+    """
     rlimits = []
-    nproc = as_int("NPROC")
+
+    # Allow a small number of subprocess and threads.  One limit controls both,
+    # and at least OpenBLAS (imported by numpy) requires threads.
+    nproc = effective_limits["NPROC"]
     if nproc:
         rlimits.append((resource.RLIMIT_NPROC, (nproc, nproc)))
-    cpu = as_int("CPU")
+
+    # CPU seconds, not wall clock time.
+    cpu = effective_limits["CPU"]
     if cpu:
-        rlimits.append((resource.RLIMIT_CPU, (cpu, cpu + 1)))
-    vmem = as_int("VMEM")
+        # Set the soft limit and the hard limit differently.  When the process
+        # reaches the soft limit, a SIGXCPU will be sent, which should kill the
+        # process.  If you set the soft and hard limits the same, then the hard
+        # limit is reached, and a SIGKILL is sent, which is less distinctive.
+        rlimits.append((resource.RLIMIT_CPU, (cpu, cpu+1)))
+
+    # Total process virtual memory.
+    vmem = effective_limits["VMEM"]
     if vmem:
         rlimits.append((resource.RLIMIT_AS, (vmem, vmem)))
-    fsize = as_int("FSIZE")
+
+    # Size of written files.  Can be zero (nothing can be written).
+    fsize = effective_limits["FSIZE"]
     rlimits.append((resource.RLIMIT_FSIZE, (fsize, fsize)))
+
     return rlimits
 
 
-def _set_process_limits(rlimits):  # pragma: no cover  (runs in the child)
+def set_process_limits(rlimits):       # pragma: no cover  (runs in the child)
+    """
+    Set limits on this process, to be used first in a child process.
+    """
+    # Set a new session id so that this process and all its children will be
+    # in a new process group, so we can kill them all later if we need to.
     os.setsid()
+
     for limit, value in rlimits:
         resource.setrlimit(limit, value)
 
 
-def _killer(proc, limit, user):
-    start = time.time()
-    while (time.time() - start) < limit:
-        time.sleep(0.05)
-        if proc.poll() is not None:
-            return
-    if proc.poll() is None:
-        try:
-            pgid = os.getpgid(proc.pid)
-        except OSError:
-            return
-        log.warning("Killing process %r (group %r), ran too long: %.1fs", proc.pid, pgid, time.time() - start)
-        if user:
-            subprocess.call(["sudo", "pkill", "-9", "-g", str(pgid)])
-        else:
+class ProcessKillerThread(threading.Thread):
+    """
+    A thread to kill a process after a given time limit (codejail's; without a sandbox
+    user, the process group is killed directly instead of through sudo).
+    """
+    def __init__(self, subproc, limit, user=True):
+        super().__init__(daemon=True)
+        self.subproc = subproc
+        self.limit = limit
+        self.user = user
+
+    def run(self):
+        start = time.time()
+        while (time.time() - start) < self.limit:
+            time.sleep(.05)
+            if self.subproc.poll() is not None:
+                # Process ended, no need for us any more.
+                return
+
+        if self.subproc.poll() is None:
             try:
-                os.killpg(pgid, signal.SIGKILL)
+                pgid = os.getpgid(self.subproc.pid)
             except OSError:
-                pass
+                return
+            log.warning(
+                "Killing process %r (group %r), ran too long: %.1fs",
+                self.subproc.pid, pgid, time.time() - start
+            )
+            if self.user:
+                subprocess.call(["sudo", "pkill", "-9", "-g", str(pgid)])
+            else:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin=None,
@@ -155,14 +193,14 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None, stdin
 
         proc = subprocess.Popen(  # pylint: disable=subprocess-popen-preexec-fn
             cmd, cwd=homedir, env=env,
-            preexec_fn=functools.partial(_set_process_limits, create_rlimits(limits)),
+            preexec_fn=functools.partial(set_process_limits, create_rlimits(limits)),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         if slug:
             log.info("Executed jailed code %s in %s, with PID %s", slug, homedir, proc.pid)
         realtime = limits.get("REALTIME")
         if realtime:
-            threading.Thread(target=_killer, args=(proc, realtime, user), daemon=True).start()
+            ProcessKillerThread(proc, realtime, user=bool(user)).start()
         stdout, stderr = proc.communicate(stdin or None)
 
         result = JailResult()
