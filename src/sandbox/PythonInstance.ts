@@ -53,7 +53,8 @@ export class PythonInstance {
 
   private static idleRun(layers: DirNode): HostRun {
     return {
-      fs: new InMemoryFs(layers, '/tmp/.idle', { maxFileBytes: 0, totalBytes: 0, maxNodes: 0 }),
+      // The idle filesystem is also the one the interpreter boots with (cj_init).
+      fs: new InMemoryFs(layers, '/tmp/.idle', { maxFileBytes: 0, totalBytes: 0, maxNodes: 0 }, { boot: true }),
       stdin: new Uint8Array(0),
       stdout: new OutputBuffer(1 << 20),
       stderr: new OutputBuffer(1 << 20),

@@ -268,7 +268,7 @@ function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
       shared = toSharedBytes(f.data);
       sharedCopies.set(f.data, shared);
     }
-    return { path: f.path, data: shared };
+    return { ...f, data: shared };
   });
 }
 

@@ -105,6 +105,8 @@ export class DirNode {
    * @param parent the containing directory; for the shared layer tree, a node of that tree
    *   (a run maps the few directories it copies, see InMemoryFs.parentOf)
    */
+  /** On a layer tree's root: the paths of its boot-only files. */
+  bootFiles?: string[];
   constructor(readonly writable: boolean, public parent: DirNode | null = null) {
     this.depth = parent ? parent.depth + 1 : 0;
   }
@@ -132,6 +134,9 @@ export interface WriteQuota {
 export interface ReadOnlyFile {
   path: string;
   data: Uint8Array;
+  /** Present while the interpreter boots, absent from every run's filesystem (the stdlib zip
+   * the runtime boots from, at a path a native system does not have). */
+  bootOnly?: boolean;
 }
 
 /** Build a read-only tree (the shared layers). */
@@ -156,6 +161,7 @@ export function buildReadOnlyTree(files: ReadOnlyFile[], dirs: string[] = []): D
     const name = parts.pop();
     if (!name) throw new Error(`bad layer path ${f.path}`);
     dirAt(parts).entries.set(name, new FileNode(f.data, false));
+    if (f.bootOnly) (root.bootFiles ??= []).push(f.path);
   }
   return numberLayers(root);
 }
@@ -200,19 +206,37 @@ export class InMemoryFs {
   /** Charged before each step of a walk whose length is not known in advance (set by the host). */
   meter: (steps: number) => void = () => {};
 
-  constructor(base: DirNode, runDir: string, readonly quota: WriteQuota) {
+  /** `boot`: the filesystem the interpreter boots with (it keeps the layers' boot-only files). */
+  constructor(base: DirNode, runDir: string, readonly quota: WriteQuota, opts: { boot?: boolean } = {}) {
     const parts = splitPath(runDir);
     this.runDirPath = parts.join('/');
     this.root = this.copyOf(base, null);
+    const jailParent = this.privateDir(parts.slice(0, -1));
+    this.runDir = this.own(new DirNode(false, jailParent));
+    jailParent.entries.set(parts[parts.length - 1] ?? 'jail', this.runDir);
+    if (!opts.boot) {
+      for (const path of base.bootFiles ?? []) {
+        const fileParts = splitPath(path);
+        const name = fileParts.pop()!;
+        this.privateDir(fileParts).entries.delete(name);
+      }
+    }
+  }
+
+  /** The directory at `parts`, made this run's own copy (with its ancestors), never the shared one. */
+  private privateDir(parts: string[]): DirNode {
     let d = this.root;
-    for (const p of parts.slice(0, -1)) {
+    for (const p of parts) {
       const existing = d.entries.get(p);
+      if (existing && existing.kind === 'dir' && [...this.copies.values()].includes(existing)) {
+        d = existing;
+        continue;
+      }
       const copy = existing && existing.kind === 'dir' ? this.copyOf(existing, d) : this.own(new DirNode(false, d));
       d.entries.set(p, copy);
       d = copy;
     }
-    this.runDir = this.own(new DirNode(false, d));
-    d.entries.set(parts[parts.length - 1] ?? 'jail', this.runDir);
+    return d;
   }
 
   /** Number a node of this run. */
