@@ -49,8 +49,128 @@ def _image_path():
         return []
 
 
-sys.path.extend(p for p in _image_path() if p not in sys.path)
-_BASE_PATH = list(sys.path)
+# The module search path of Debian's python3.11 started as codejail starts it: the stdlib zip
+# it looks for (and that does not exist), the stdlib with its bytecode in __pycache__, the
+# (here empty) extension directory, and Debian's packages. The runtime boots from the stdlib
+# zip at the first entry; runs do not see it (the host leaves it out of their filesystem).
+_STDLIB_ZIP = "/usr/lib/python311.zip"
+_STDLIB = "/usr/lib/python3.11"
+_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+_NATIVE_PATH = [_STDLIB_ZIP, _STDLIB, _STDLIB + "/lib-dynload", _DIST_PACKAGES]
+
+
+def _native_source(zip_path):
+    """/usr/lib/python311.zip/json/__init__.pyc -> /usr/lib/python3.11/json/__init__.py"""
+    rel = zip_path[len(_STDLIB_ZIP) + 1:]
+    return _STDLIB + "/" + (rel[:-1] if rel.endswith(".pyc") else rel)
+
+
+def _as_native_module(name, module):
+    """A module imported while the runtime booted, given what a native import gives it: a module
+    from the stdlib zip gets its source file under /usr/lib/python3.11, its __pycache__
+    bytecode and a SourceFileLoader; a frozen one its source file name (natively known from
+    sys._stdlib_dir, which the runtime's fixed search path leaves unset)."""
+    from importlib.machinery import SourceFileLoader
+    file = getattr(module, "__file__", None) or ""
+    spec = getattr(module, "__spec__", None)
+    if spec is not None and spec.origin == "frozen":
+        state = spec.loader_state
+        if file.startswith(_STDLIB_ZIP + "/"):
+            module.__file__ = _native_source(file)  # importlib/__init__.py names _bootstrap's file
+        elif state is not None and state.filename is None and name != "_frozen_importlib":
+            is_package = spec.submodule_search_locations is not None
+            source = _STDLIB + "/" + state.origname.replace(".", "/") + ("/__init__.py" if is_package else ".py")
+            if os.path.isfile(source):
+                state.filename = module.__file__ = source
+        return
+    if not file.startswith(_STDLIB_ZIP + "/"):
+        return
+    source = _native_source(file)
+    is_package = hasattr(module, "__path__")
+    loader = SourceFileLoader(name, source)
+    spec = importlib.util.spec_from_file_location(
+        name, source, loader=loader, submodule_search_locations=[os.path.dirname(source)] if is_package else None)
+    module.__spec__, module.__loader__ = spec, loader
+    module.__file__, module.__cached__ = source, spec.cached
+    if is_package:
+        module.__path__ = [os.path.dirname(source)]
+
+
+class _LayerFinder:
+    """The image's library layers (pyc-only zips under /usr/lib/codejail-wasm/layers), found
+    after everything on sys.path, as Debian's dist-packages comes last natively, and presented
+    where Debian installs them: `sympy.__file__` is /usr/lib/python3/dist-packages/sympy/__init__.py
+    and its __path__ that directory, as natively (the code comes from the zip, whose code
+    objects carry the same file names). A native sys.path has no entries for the zips."""
+
+    def __init__(self, archives):
+        import zipimport
+        self._zipimporter = zipimport.zipimporter
+        self._archives = list(archives)
+        self._importers = {}
+        # Top-level packages found in a layer: their submodules are looked up here first
+        # (their __path__ names a dist-packages directory the filesystem does not have).
+        self._packages = set()
+
+    def _importer(self, archive, package_dir):
+        key = (archive, package_dir)
+        if key not in self._importers:
+            self._importers[key] = self._zipimporter(archive + package_dir)
+        return self._importers[key]
+
+    def find_spec(self, name, path=None, target=None):
+        parts = name.split(".")
+        if path is not None and parts[0] not in self._packages:
+            return None  # not a layer's package: PathFinder's business
+        package_dir = "".join("/" + p for p in parts[:-1])
+        for archive in self._archives:
+            try:
+                spec = self._importer(archive, package_dir).find_spec(name, target)
+            except (ImportError, OSError):
+                continue
+            if spec is None:
+                continue
+            native = _DIST_PACKAGES + "/" + "/".join(parts)
+            if spec.submodule_search_locations is not None:
+                spec.origin, spec.submodule_search_locations = native + "/__init__.py", [native]
+            else:
+                spec.origin = native + ".py"
+            spec.has_location = True
+            if len(parts) == 1 and spec.submodule_search_locations is not None:
+                self._packages.add(name)
+            return spec
+        return None
+
+    def find_distributions(self, context=None):
+        """The layers' distribution metadata (their .dist-info), for importlib.metadata."""
+        from importlib.metadata import DistributionFinder, MetadataPathFinder
+        name = context.name if context is not None else None
+        return MetadataPathFinder.find_distributions(DistributionFinder.Context(name=name, path=self._archives))
+
+
+class _LayerSubmodules:
+    """The layers' finder for submodules of their packages only, placed before PathFinder."""
+
+    def __init__(self, layers):
+        self._layers = layers
+
+    def find_spec(self, name, path=None, target=None):
+        return None if path is None else self._layers.find_spec(name, path, target)
+
+
+sys._stdlib_dir = _STDLIB
+import importlib.util  # noqa: E402  (before the pass below: it is one of the modules to mend)
+for _name, _module in list(sys.modules.items()):
+    _as_native_module(_name, _module)
+_LAYERS = _LayerFinder(_image_path())
+# Top-level names after everything on sys.path (a layer cannot shadow the jail's modules, as
+# dist-packages comes last natively); submodules of a layer's package before PathFinder.
+sys.meta_path.insert(0, _LayerSubmodules(_LAYERS))
+sys.meta_path.append(_LAYERS)
+_BASE_PATH = list(_NATIVE_PATH)
+_LIBRARY_PREFIXES = ("/usr/lib/",)
+sys.path[:] = _BASE_PATH
+sys.path_importer_cache.clear()
 # Programs compiled while the snapshot was built (the safe_exec wrapper), keyed by source.
 # A run whose source is identical reuses the code object with its own file name instead of
 # compiling again: same bytecode, same tracebacks, a fraction of the work.
@@ -228,7 +348,10 @@ def _prepare(request):
     sys.orig_argv = list(request["argv"])
     # The WASI build defaults to 600; a native interpreter allows 1000 Python frames.
     sys.setrecursionlimit(1000)
-    sys.path_importer_cache.clear()
+    # Finders of earlier runs' directories go; the library's (made while the snapshot was
+    # built, their directory listings included) stay.
+    for entry in [e for e in sys.path_importer_cache if not e.startswith(_LIBRARY_PREFIXES)]:
+        del sys.path_importer_cache[entry]
     # The random module was seeded when the snapshot was taken; a process would seed it
     # from the OS at start, so reseed from this request's randomness.
     rnd = sys.modules.get("random")

@@ -65,3 +65,15 @@ export function zipSources(zip: Uint8Array, dir: string): ImageFile[] {
   const entries = unzipSync(zip, { filter: (f) => f.name.endsWith('.py') });
   return Object.keys(entries).sort().map((name) => ({ path: `${dir}/${name}`, data: entries[name]! }));
 }
+
+/** A zip's bytecode (unchecked-hash pycs) under `dir`, where a native interpreter caches it:
+ * `<dir>/<pkg>/__pycache__/<module>.cpython-311.pyc`. The runtime boots from the stdlib zip, then
+ * imports the stdlib from its Debian directory as python3.11 does (compat/_cj_driver.py, ADR 0010). */
+export function zipBytecode(zip: Uint8Array, dir: string): ImageFile[] {
+  const entries = unzipSync(zip, { filter: (f) => f.name.endsWith('.pyc') });
+  return Object.keys(entries).sort().map((name) => {
+    const slash = name.lastIndexOf('/');
+    const cached = `${name.slice(0, slash + 1)}__pycache__/${name.slice(slash + 1, -4)}.cpython-311.pyc`;
+    return { path: `${dir}/${cached}`, data: entries[name]! };
+  });
+}

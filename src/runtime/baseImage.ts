@@ -3,7 +3,7 @@
 // image (layered, numpy) starts from it.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { repoRoot, requireVerified, zipSources } from './artifacts.js';
+import { repoRoot, requireVerified, zipBytecode, zipSources } from './artifacts.js';
 import type { ImageFile, RuntimeImage } from './image.js';
 import { SANDBOX_LAYOUT } from './layout.js';
 
@@ -33,10 +33,15 @@ export function loadBaseImage(opts: { root?: string; dist?: string; wasm?: Uint8
   if (opts.verify !== false) requireVerified(dist, 'runtime', 'python-wasm/dist/SHA256SUMS');
   const wasmBytes = opts.wasm ?? readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
   const stdlibZip = readFileSync(join(dist, 'python311.zip'));
+  // compat/: the driver's own modules (_cj_*) in our directory, the packages in dist-packages.
+  const compat = readTree(resolve(root, 'compat'), '');
   const files: ImageFile[] = [
-    { path: SANDBOX_LAYOUT.stdlibZip, data: stdlibZip },
+    { path: SANDBOX_LAYOUT.stdlibZip, data: stdlibZip, bootOnly: true },
     ...zipSources(stdlibZip, SANDBOX_LAYOUT.stdlibSourceDir),
-    ...readTree(resolve(root, 'compat'), SANDBOX_LAYOUT.compatDir),
+    ...zipBytecode(stdlibZip, SANDBOX_LAYOUT.stdlibSourceDir),
+    ...compat.map((f) => ({
+      ...f, path: (f.path.startsWith('/_cj_') ? SANDBOX_LAYOUT.compatDir : SANDBOX_LAYOUT.distPackagesDir) + f.path,
+    })),
   ];
   return {
     name: 'py311-base',

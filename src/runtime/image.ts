@@ -6,6 +6,9 @@ import { SANDBOX_LAYOUT } from './layout.js';
 export interface ImageFile {
   path: string;
   data: Uint8Array;
+  /** Present while the interpreter boots, absent from every run's filesystem (the stdlib zip
+   * the runtime boots from, at a path a native system does not have). */
+  bootOnly?: boolean;
 }
 
 export interface RuntimeImage {
@@ -16,7 +19,7 @@ export interface RuntimeImage {
   files: ImageFile[];
   /** Modules imported before the snapshot is taken, so a request pays no import cost. */
   preloads: string[];
-  /** Extra sys.path entries (library layer zips), after the stdlib and compat directory. */
+  /** Library layer zips the driver searches after everything on sys.path (image.json's sys_path). */
   sysPath: string[];
 }
 

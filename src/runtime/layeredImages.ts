@@ -189,9 +189,9 @@ function layerName(ref: string): string {
   return ref.split('@')[0] as string;
 }
 
-/** Top-level module names of the compat directory (six, random2, ...), which layers must not shadow. */
+/** Top-level module names compat puts in dist-packages (six, random2, ...), which layers must not shadow. */
 function compatModules(base: RuntimeImage): Set<string> {
-  const prefix = SANDBOX_LAYOUT.compatDir + '/';
+  const prefix = SANDBOX_LAYOUT.distPackagesDir + '/';
   const names = new Set<string>();
   for (const f of base.files) {
     if (!f.path.startsWith(prefix)) continue;

@@ -141,6 +141,28 @@ attempt("os.popen", lambda: os.popen("ls").read())
 attempt("os.execv", lambda: os.execv("/bin/ls", ["ls"]))
 attempt("os.posix_spawn", lambda: os.posix_spawn("/bin/ls", ["ls"], {}))
 `,
+  // Course error texts quote module file names; codejail-service's test_allow_python_path reads
+  // the first byte of each sys.path entry.
+  // Left out of the native search path: site's entries that depend on the machine rather than
+  // on Debian's python3.11 (/usr/local/...: outside what codejail's profile lets be read;
+  // /usr/lib/python3.11/dist-packages: exists only once a package such as python3-numpy
+  // installs there).
+  modules: `import os, sys, fractions, json.decoder, collections, importlib, six
+path = [p for p in sys.path if p not in ("/usr/local/lib/python3.11/dist-packages", "/usr/lib/python3.11/dist-packages")]
+attempt("sys.path", lambda: path)
+for p in path:
+    attempt("exists " + p, lambda: os.path.exists(p))
+    attempt("first byte " + p, lambda: open(p, "rb").read(1))
+for m in [fractions, json, json.decoder, collections, importlib, os, six]:
+    attempt(m.__name__ + " __file__", lambda: m.__file__)
+    attempt(m.__name__ + " __cached__", lambda: m.__cached__)
+    attempt(m.__name__ + " __path__", lambda: getattr(m, "__path__", None))
+    attempt(m.__name__ + " loader", lambda: type(m.__loader__).__name__)
+attempt("inspect source", lambda: __import__("inspect").getsourcefile(fractions.Fraction))
+attempt("linecache", lambda: __import__("linecache").getline(fractions.__file__, 1))
+attempt("listdir stdlib", lambda: "fractions.py" in os.listdir(os.path.dirname(fractions.__file__)))
+attempt("import missing", lambda: __import__("no_such_module_here"))
+`,
 };
 
 /** Programs that end with an uncaught exception: the whole stderr must match. */

@@ -214,7 +214,7 @@ export class HostFixture {
       nodeExe: process.execPath,
       hostName: hostname(),
       usrLib: [...new Set(loadBaseImage({ verify: false }).files
-        .filter((f) => f.path.startsWith('/usr/lib/')).map((f) => f.path.split('/')[3]!))].sort(),
+        .filter((f) => f.path.startsWith('/usr/lib/') && !f.bootOnly).map((f) => f.path.split('/')[3]!))].sort(),
     };
     const f = new HostFixture(ctx);
     writeFileSync(ctx.canaryFile, f.canaryContent);
