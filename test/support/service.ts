@@ -33,7 +33,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Three images' snapshots are built at start: on a loaded 2-core machine that passes a minute.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited early (${child.exitCode}):\n${out}`);
     try {
@@ -42,7 +43,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`service not healthy within 60 s:\n${out}`);
+      throw new Error(`service not healthy within 180 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
