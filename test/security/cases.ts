@@ -713,8 +713,9 @@ export const CASES: SecurityCase[] = [
   {
     name: 'deny_host_preadv_of_a_large_layer_file_is_charged', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
     defence: 'host-work-charging',
-    // Each call makes the host copy the whole 12 MB stdlib zip into guest memory: few fuel, much host time.
-    code: () => 'import os\nfd = os.open("/usr/lib/python311.zip", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)',
+    // Each call makes the host copy a whole layer file (the largest a run has: _pydecimal's 240 KB
+    // bytecode) into guest memory: few fuel, much host time.
+    code: () => 'import os\nfd = os.open("/usr/lib/python3.11/__pycache__/_pydecimal.cpython-311.pyc", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)',
     expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
   },
   {
@@ -754,7 +755,7 @@ export const CASES: SecurityCase[] = [
     name: 'deny_host_inode_and_descriptor_numbers_do_not_depend_on_earlier_requests', category: 'host', everyWorker: true, nativeSkip: SAME_EVERY_RUN,
     limits: { FSIZE: 10 },
     setup: { limits: { FSIZE: 10 }, code: () => 'import os\nfor i in range(50):\n    open("tmp/f%d" % i, "w").close()\nos.mkdir("tmp/d")' },
-    code: () => 'import os\nopen("tmp/new", "w").close()\nos.mkdir("tmp/dir")\nfd = os.open("tmp/new", os.O_RDONLY)\nprint(fd, [os.stat(p).st_ino for p in ["/", "/tmp", "/usr/lib", "/usr/lib/python311.zip", ".", "jailed_code", "tmp", "tmp/new", "tmp/dir"]])',
+    code: () => 'import os\nopen("tmp/new", "w").close()\nos.mkdir("tmp/dir")\nfd = os.open("tmp/new", os.O_RDONLY)\nprint(fd, [os.stat(p).st_ino for p in ["/", "/tmp", "/usr/lib", "/usr/lib/python3.11/os.py", ".", "jailed_code", "tmp", "tmp/new", "tmp/dir"]])',
     expect: sameOutputEveryRun(),
   },
   {
