@@ -205,8 +205,40 @@ def _make_socket_module(real):
 
 # -- processes ----------------------------------------------------------------------------
 
+_FORK_HOOKS = {"before": [], "after_in_parent": [], "after_in_child": []}
+
+
+def register_at_fork(*args, before=None, after_in_child=None, after_in_parent=None):
+    """os.register_at_fork with native checks; the hooks run as a failing native fork runs them."""
+    if args:
+        raise TypeError("register_at_fork() takes no positional arguments")
+    hooks = {"before": before, "after_in_child": after_in_child, "after_in_parent": after_in_parent}
+    if all(f is None for f in hooks.values()):
+        raise TypeError("At least one argument is required.")
+    for name, f in hooks.items():
+        if f is not None and not callable(f):
+            raise TypeError("'%s' must be callable, not %s" % (name, type(f).__name__))
+    for name, f in hooks.items():
+        if f is not None:
+            _FORK_HOOKS[name].append(f)
+
+
+def _run_fork_hooks(hooks):
+    for f in hooks:
+        try:
+            f()
+        except BaseException:  # pylint: disable=broad-except
+            # As PyErr_WriteUnraisable reports a failing hook: the fork goes on.
+            import traceback  # pylint: disable=import-outside-toplevel
+            print("Exception ignored in: %r" % (f,), file=sys.stderr)
+            traceback.print_exc()
+
+
 def fork():
-    """Fork fails as it does natively once the NPROC limit is reached."""
+    """Fork fails as it does natively once the NPROC limit is reached: CPython runs the
+    `before` hooks (last registered first), fork(2) fails, then the `after_in_parent` hooks."""
+    _run_fork_hooks(reversed(_FORK_HOOKS["before"]))
+    _run_fork_hooks(_FORK_HOOKS["after_in_parent"])
     raise BlockingIOError(errno.EAGAIN, EAGAIN_TEXT)
 
 
@@ -289,10 +321,13 @@ def install():
     if "socket" in sys.modules:
         raise RuntimeError("_cj_confinement must be installed before socket is imported")
     sys.modules["_socket"] = _make_socket_module(real_socket)
-    # os.register_at_fork stays absent, as in WASI's os: its users (logging,
-    # concurrent.futures.thread) would then need locks with fork support. random registers a
-    # hook only when os.fork exists at its import, so it is imported first.
-    import random  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    # os.fork exists natively, and so does os.register_at_fork, which modules call whenever fork
+    # exists (random at import: a fresh `import random` needs it). Hooks run as a failing
+    # native fork runs them; after_in_child never runs, as no child is ever made.
+    # concurrent.futures.thread registers its lock's _at_fork_reinit, which WASI's locks lack:
+    # imported first, it sees no register_at_fork.
+    import concurrent.futures.thread  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    os.register_at_fork = register_at_fork
     os.fork = fork
     os.system = system
     os.execv = execv

@@ -212,8 +212,18 @@ describe('confinement as content sees it, compared with a confined native run', 
     });
   }
 
-  test('os.fork at the NPROC limit: BlockingIOError, as natively with NPROC 1', async () => {
-    const code = ATTEMPT + 'import os\nattempt("fork", lambda: os.fork())\n';
+  test('os.fork at the NPROC limit: BlockingIOError, as natively with NPROC 1; fork hooks and a fresh import of random as natively', async () => {
+    const code = ATTEMPT + `import os, sys
+attempt("fork", lambda: os.fork())
+os.register_at_fork(before=lambda: print("before 1"), after_in_parent=lambda: print("parent 1"), after_in_child=lambda: print("child 1"))
+os.register_at_fork(before=lambda: print("before 2"), after_in_parent=lambda: print("parent 2"))
+attempt("fork with hooks", lambda: os.fork())
+attempt("register nothing", lambda: os.register_at_fork())
+attempt("register a non-callable", lambda: os.register_at_fork(before=1))
+attempt("register positionally", lambda: os.register_at_fork(print))
+sys.modules.pop("random", None)
+attempt("fresh import of random", lambda: __import__("random").Random(5).random())
+`;
     const native = nativeConfined(code, 1)!;
     const r = await runCode(jail, code);
     assert.equal(text(r.stdout), native.stdout);
