@@ -228,12 +228,18 @@ export class PythonInstance {
     // A MemoryError ending the program is the memory cap (VMEM, or the module's maximum) at work.
     if (!limitHit && status !== 0 && /MemoryError\n?$/.test(Buffer.from(stderr.bytes().subarray(-200)).toString('latin1'))) limitHit = 'VMEM';
     if (!limitHit && (stdout.truncated || stderr.truncated)) limitHit = 'OUTPUT';
-    return {
+    const result: RunResult = {
       outcome, status,
       stdout: stdout.bytes(), stderr: stderr.bytes(),
       stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
       fuelUsed, wallMs, limitHit, detail,
     };
+    // The host keeps this run's state until the next run: give its files' and output's memory
+    // back now, or every idle worker would hold up to the disk quota and the output caps.
+    fs.dispose();
+    stdout.free();
+    stderr.free();
+    return result;
   }
 }
 

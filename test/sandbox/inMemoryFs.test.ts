@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno } from '../../src/sandbox/wasi/constants.js';
 import {
-  buildReadOnlyTree, FsError, InMemoryFs, MAX_DEPTH, MAX_PLACED_NODES, PlacementError, type DirNode, type FileNode,
+  buildReadOnlyTree, FileNode, FsError, InMemoryFs, MAX_DEPTH, MAX_PLACED_NODES, PlacementError, type DirNode,
 } from '../../src/sandbox/wasi/InMemoryFs.js';
 
 const enc = new TextEncoder();
@@ -245,4 +245,51 @@ test('placing the caller\'s files: depth and count are capped before anything is
     }
   }, (e: Error) => e instanceof PlacementError && /more than 20000 files and directories/.test(e.message));
   assert.equal(placed, (MAX_PLACED_NODES - 2) / 2, 'each file came with its directory (after jailed_code and tmp/)');
+});
+
+test('file bytes: writes, truncations and reads across 1 MiB pages give what a flat array gives', () => {
+  // A reference model (one flat, zero-initialised array) against FileNode's pages, over the
+  // page boundary cases: writes straddling pages, gaps past the end, shrink then regrow.
+  const MiB = 1 << 20;
+  const file = new FileNode(new Uint8Array(0), true);
+  let model = new Uint8Array(0);
+  const write = (offset: number, length: number, fill: number) => {
+    const bytes = new Uint8Array(length).map((_, i) => (fill + i) & 0xff);
+    file.write(offset, bytes);
+    if (offset + length > model.length) { const m = new Uint8Array(offset + length); m.set(model); model = m; }
+    model.set(bytes, offset);
+  };
+  const truncate = (size: number) => {
+    file.truncate(size);
+    const m = new Uint8Array(size);
+    m.set(model.subarray(0, Math.min(size, model.length)));
+    model = m;
+  };
+  const readAll = () => {
+    const parts: Uint8Array[] = [];
+    for (let at = 0; ;) {
+      const chunk = file.read(at, 3 * MiB);
+      if (chunk.length === 0) break;
+      assert.ok(chunk.length <= MiB, 'a read returns at most one page');
+      parts.push(chunk.slice());
+      at += chunk.length;
+    }
+    return Buffer.concat(parts);
+  };
+  const check = (what: string) => {
+    assert.equal(file.size, model.length, what);
+    assert.ok(Buffer.from(model).equals(readAll()), what);
+    assert.ok(Buffer.from(model).equals(Buffer.from(file.contents())), what);
+  };
+  write(0, 10, 1); check('small');
+  write(MiB - 5, 10, 2); check('straddling the first page boundary');
+  write(3 * MiB + 7, 100, 3); check('past the end: the gap reads as zeros');
+  truncate(MiB + 3); check('shrunk into the second page');
+  write(2 * MiB, 1, 4); check('regrown by a write: the bytes cut off by the truncation read as zeros');
+  truncate(5 * MiB + 1); check('grown by truncate');
+  truncate(0); write(10, 1, 5); check('emptied, then written past the start');
+  const big = new Uint8Array(3 * MiB + 11).map((_, i) => i % 251);
+  const fromContent = new FileNode(big, false);
+  assert.ok(Buffer.from(big).equals(Buffer.from(fromContent.contents())), 'a file built from content reads it back');
+  assert.equal(fromContent.read(MiB - 1, 10).length, 1, 'reads stop at a page end');
 });

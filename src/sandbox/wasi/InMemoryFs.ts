@@ -6,6 +6,7 @@
 // tree), depth and node counts are capped before a node is allocated, and the few walks whose
 // length is not known in advance (a directory moved by rename) charge each step to `meter`.
 import { Errno, type ErrnoValue } from './constants.js';
+import { freeNow } from './freeBuffer.js';
 
 /** A WASI errno for the program. Not an Error: it is thrown on every failed call a program
  * makes (possibly in a tight loop), and capturing a stack through the guest's wasm frames
@@ -30,6 +31,8 @@ export const MAX_PLACED_NODES = 20_000;
 /** Inode numbers of a run's own nodes start here, after every layer node's; each run counts
  * from it again, so nothing a program sees depends on the runs before it. */
 const RUN_INO_BASE = 1n << 32n;
+/** Size of a file's pages (FileNode): bounds what growing a file copies and leaves behind. */
+const PAGE_BYTES = 1 << 20;
 
 export class FileNode {
   readonly kind = 'file' as const;
@@ -45,44 +48,97 @@ export class FileNode {
   /** Open descriptors on it: an unlinked file keeps its bytes and its node until the last close. */
   opens = 0;
   unlinked = false;
-  /** Bytes in use are data[0, size); data may be longer (growth headroom). */
-  private data: Uint8Array;
+  /** The bytes, in pages: every page but the last is PAGE_BYTES long; bytes in use are the
+   * first `size`. A file grows page by page, so a large file is never copied to grow (only a
+   * last page under PAGE_BYTES doubles), and the host holds about what the program wrote. */
+  private pages: Uint8Array[];
+  /** Pages this node allocated (not views of a layer's or the caller's bytes): freed by free(). */
+  private readonly allocated = new Set<Uint8Array>();
   size: number;
   constructor(content: Uint8Array, readonly writable: boolean, mtimeNs = 0n) {
-    this.data = content;
+    // Views of `content`, not copies: layer files stay in their shared buffers.
+    this.pages = [];
+    for (let at = 0; at < content.length; at += PAGE_BYTES) this.pages.push(content.subarray(at, at + PAGE_BYTES));
     this.size = content.length;
     this.mtimeNs = mtimeNs;
   }
+  /** Up to `length` bytes from `offset`, as a view; shorter than asked at a page's end (read on). */
   read(offset: number, length: number): Uint8Array {
     if (offset >= this.size) return new Uint8Array(0);
-    return this.data.subarray(offset, Math.min(this.size, offset + length));
+    const at = offset % PAGE_BYTES;
+    const n = Math.min(length, this.size - offset, PAGE_BYTES - at);
+    return this.pages[Math.floor(offset / PAGE_BYTES)]!.subarray(at, at + n);
   }
   /** Bytes a read at `offset` of `length` would return. */
   bytesAt(offset: number, length: number): number {
     return Math.max(0, Math.min(this.size, offset + length) - offset);
   }
-  /** Caller has checked quotas. Copies `bytes` (which may be a view of guest memory). */
+  /** Caller has checked quotas. Copies `bytes` (which may be a view of guest memory). A gap
+   * between the end of the file and `offset` reads as zeros. */
   write(offset: number, bytes: Uint8Array): void {
     const end = offset + bytes.length;
+    if (offset > this.size) this.truncate(offset);
     this.ensureCapacity(end);
-    this.data.set(bytes, offset);
+    for (let done = 0; done < bytes.length;) {
+      const at = (offset + done) % PAGE_BYTES;
+      const n = Math.min(bytes.length - done, PAGE_BYTES - at);
+      this.pages[Math.floor((offset + done) / PAGE_BYTES)]!.set(bytes.subarray(done, done + n), at);
+      done += n;
+    }
     if (end > this.size) this.size = end;
   }
   truncate(size: number): void {
     if (size > this.size) {
       this.ensureCapacity(size);
-      this.data.fill(0, this.size, size);
+      for (let from = this.size; from < size;) {
+        const at = from % PAGE_BYTES;
+        const n = Math.min(size - from, PAGE_BYTES - at);
+        this.pages[Math.floor(from / PAGE_BYTES)]!.fill(0, at, at + n);
+        from += n;
+      }
+    } else {
+      // Pages wholly past the new end are let go.
+      for (const page of this.pages.splice(Math.ceil(size / PAGE_BYTES))) this.drop(page);
     }
     this.size = size;
   }
-  contents(): Uint8Array {
-    return this.data.subarray(0, this.size);
+  /** Give back the memory of the pages this node allocated; the node is empty afterwards. Only
+   * for a file nothing can reach any more (removed and closed, or its run is over). */
+  free(): void {
+    for (const page of this.pages.splice(0)) this.drop(page);
+    this.size = 0;
   }
+  private drop(page: Uint8Array): void {
+    if (this.allocated.delete(page)) freeNow(page);
+  }
+  private allocate(size: number): Uint8Array {
+    const page = new Uint8Array(size);
+    this.allocated.add(page);
+    return page;
+  }
+  /** All the bytes, in one array (a copy when the file spans several pages). */
+  contents(): Uint8Array {
+    if (this.pages.length <= 1) return (this.pages[0] ?? new Uint8Array(0)).subarray(0, this.size);
+    return Buffer.concat(this.pages, this.size);
+  }
+  /** Pages enough for `n` bytes: the last page doubles until it is a full page, then new pages
+   * are added (each no larger than needed, up to a page). */
   private ensureCapacity(n: number): void {
-    if (n <= this.data.length) return;
-    const grown = new Uint8Array(Math.max(n, Math.min(this.data.length * 2, n + (1 << 24)), 64));
-    grown.set(this.data.subarray(0, this.size));
-    this.data = grown;
+    for (;;) {
+      const count = this.pages.length;
+      const last = this.pages[count - 1];
+      const capacity = count === 0 ? 0 : (count - 1) * PAGE_BYTES + last!.length;
+      if (capacity >= n) return;
+      const start = count === 0 ? 0 : (count - 1) * PAGE_BYTES;
+      if (last && last.length < PAGE_BYTES) {
+        const grown = this.allocate(Math.min(PAGE_BYTES, Math.max(64, last.length * 2, n - start)));
+        grown.set(last.subarray(0, Math.max(0, Math.min(last.length, this.size - start))));
+        this.pages[count - 1] = grown;
+        this.drop(last);
+      } else {
+        this.pages.push(this.allocate(Math.min(PAGE_BYTES, Math.max(64, n - count * PAGE_BYTES))));
+      }
+    }
   }
 }
 
@@ -201,6 +257,8 @@ export class InMemoryFs {
   private nextIno = RUN_INO_BASE;
   /** Shared directory -> this run's copy of it (the root and the jail's parents). */
   private readonly copies = new Map<DirNode, DirNode>();
+  /** Files this run wrote to or grew, until released: their pages are freed by dispose(). */
+  private readonly written = new Set<FileNode>();
   /** Set when a write was refused because of the quota (reported as the FSIZE limit). */
   quotaHit = false;
   /** Charged before each step of a walk whose length is not known in advance (set by the host). */
@@ -237,6 +295,13 @@ export class InMemoryFs {
       d = copy;
     }
     return d;
+  }
+
+  /** The run is over: give back the memory of every file it wrote, now rather than when this
+   * worker next collects garbage (which may be long after; see freeBuffer.ts). */
+  dispose(): void {
+    for (const file of this.written) file.free();
+    this.written.clear();
   }
 
   /** Number a node of this run. */
@@ -336,6 +401,7 @@ export class InMemoryFs {
   write(file: FileNode, offset: number, bytes: Uint8Array): void {
     this.checkWrite(file, offset, bytes.length);
     const growth = Math.max(0, offset + bytes.length - file.size);
+    this.written.add(file);
     file.write(offset, bytes);
     this.charge(file, growth);
   }
@@ -373,6 +439,7 @@ export class InMemoryFs {
       this.quotaHit = true;
       throw new FsError(Errno.NOSPC);
     }
+    this.written.add(file);
     file.truncate(size);
     this.charge(file, growth);
   }
@@ -401,7 +468,11 @@ export class InMemoryFs {
   }
 
   private release(node: Node): void {
-    if (node.kind === 'file') this.charge(node, -node.charged);
+    if (node.kind === 'file') {
+      this.charge(node, -node.charged);
+      // Nothing can reach it now (no name, no descriptor): its bytes go at once.
+      if (this.written.delete(node)) node.free();
+    }
     if (node.counted) {
       node.counted = false;
       this.liveNodes--;

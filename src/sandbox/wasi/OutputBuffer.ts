@@ -5,6 +5,8 @@
 // one byte at a time costs the host the bytes, not an allocation each. Chunks never reach
 // past the cap, so the host holds at most `cap` bytes per stream.
 
+import { freeNow } from './freeBuffer.js';
+
 export const TRUNCATION_MARKER = '\n[codejail-wasm: output truncated at %d bytes]\n';
 
 /** Smallest chunk allocated (larger writes get a chunk of their own size, within the cap). */
@@ -42,6 +44,13 @@ export class OutputBuffer {
       done += n;
     }
     this.length += take;
+  }
+
+  /** Give back the chunks' memory now (see freeBuffer.ts); the buffer is empty afterwards. */
+  free(): void {
+    for (const c of this.chunks.splice(0)) freeNow(c);
+    this.used = 0;
+    this.length = 0;
   }
 
   /** The captured bytes, with the marker appended when output was cut. The array owns its

@@ -450,10 +450,16 @@ export class WasiHost {
     let total = 0;
     for (let i = 0; i < iov.length; i += 2) {
       const len = iov[i + 1]!;
-      const chunk = node.read(pos + total, len);
-      this.writeBytes(iov[i]!, chunk);
-      total += chunk.length;
-      if (chunk.length < len) break;
+      let done = 0;
+      // A read stops at a page's end: read on until this iovec is full or the file ends.
+      while (done < len) {
+        const chunk = node.read(pos + total, len - done);
+        if (chunk.length === 0) break;
+        this.writeBytes(iov[i]! + done, chunk);
+        done += chunk.length;
+        total += chunk.length;
+      }
+      if (done < len) break;
     }
     return total;
   }
