@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { zipSync } from 'fflate';
-import { poolStats, waitIdle } from './soak.js';
+import { waitIdle } from './soak.js';
 
 interface Attack {
   path: string;
@@ -106,11 +106,23 @@ async function send(url: string, a: Attack): Promise<string> {
   }
 }
 
+/** The pool once idle. A poll may meet a keep-alive connection the service is just closing
+ * ("other side closed"): that poll is retried, a few times. */
+async function settled(url: string): Promise<Record<string, number>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await waitIdle(url, 120_000);
+    } catch (e) {
+      if (attempt >= 5 || !(e instanceof TypeError)) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** One class: 4 attackers for `seconds`, a normal client, a /health/ prober, an RSS sampler. */
 export async function runClass(url: string, pid: number, name: string, make: () => Attack, seconds: number): Promise<ClassResult> {
   const attack = make(); // built once: the body is the same every time
-  await waitIdle(url, 120_000);
-  const before = await poolStats(url);
+  const before = await settled(url);
   await new Promise((r) => setTimeout(r, 500));
   const idle = rssBytes(pid);
   let peak = idle;
@@ -154,7 +166,7 @@ export async function runClass(url: string, pid: number, name: string, make: () 
   stop = true;
   await Promise.all([...attackers, prober, client]);
   clearInterval(rss);
-  const after = await waitIdle(url, 120_000);
+  const after = await settled(url);
   return {
     name, attacks: Object.values(statuses).reduce((a, b) => a + b, 0), statuses,
     normalOk, normalTotal: normal.length, normalP99Ms: percentile(normal, 99),
