@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""compile_numpy.py: cross-compile numpy 1.24's C/C++ sources for wasm32-wasi.
+"""compile_numpy.py: cross-compile numpy 1.24's or 1.26's C/C++ sources for wasm32-wasi.
 
 Environment: SYSROOT, PY_SRC (CPython source tree), PY_WASI (CPython wasm build dir, holds the
 wasm pyconfig.h), NPSRC (patched numpy tree), GEN (wasm_gen_tree.py output), OUT (objects and
-archives), OPT (default -Os), JOBS, PREFIX_MAP (extra -ffile-prefix-map flags).
+archives), OPT (default -Os), JOBS, PREFIX_MAP (extra -ffile-prefix-map flags),
+NUMPY_SERIES (1.24, the default: numpy's bundled lapack_lite; 1.26: BLAS and LAPACK from the
+OpenBLAS component, as numpy's setup.py builds against a CBLAS-providing OpenBLAS).
 
 Outputs: $OUT/libnumpy_wasm.a (the 14 extension modules numpy needs) and
-$OUT/libnumpy_wasm_tests.a (numpy.core's 4 test-only extension modules).
+$OUT/libnumpy_wasm_tests.a (numpy.core's 4 test-only extension modules); for 1.26 also
+$OUT/python_xerbla.o (numpy's xerbla, which replaces LAPACK's: linked as an object so that it
+wins over the OpenBLAS archive's member, as natively the extension module's copy is found first).
 The source list mirrors what numpy/core/setup.py, linalg/setup.py, fft/setup.py and
 random/setup.py build, minus the SIMD-only parts (_simd, x86-qsort) and SVML.
 """
 import concurrent.futures
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,8 +38,14 @@ BASE = OPT + PREFIX_MAP + [
     "-Wno-error=int-conversion", "-Wno-error=incompatible-function-pointer-types",
 ]
 CFLAGS = ["-std=gnu99"]
-# numpy's NPY_CXX_FLAGS, plus: CPython 3.11's WASI-only pthread_stubs.h uses C99 `restrict`.
-CXXFLAGS = ["-std=c++11", "-D__STDC_VERSION__=0", "-fno-exceptions", "-fno-rtti", "-Drestrict=__restrict"]
+SERIES = E.get("NUMPY_SERIES", "1.24")
+# numpy's C++ flags (1.24: NPY_CXX_FLAGS; 1.26: setup.py's std_cxx_flags, C++17), plus: CPython
+# 3.11's WASI-only pthread_stubs.h uses C99 `restrict`.
+if SERIES == "1.24":
+    CXXFLAGS = ["-std=c++11", "-D__STDC_VERSION__=0", "-fno-exceptions", "-fno-rtti", "-Drestrict=__restrict"]
+else:
+    CXXFLAGS = ["-std=c++17", "-fno-threadsafe-statics", "-D__STDC_VERSION__=0", "-fno-exceptions", "-fno-rtti",
+                "-Drestrict=__restrict"]
 PYINC = [f"-I{PYS}/Include", f"-I{PYW}"]
 
 core, gcore = f"{NP}/numpy/core", f"{GEN}/numpy/core"
@@ -61,11 +72,7 @@ def add(archive, group, sources, flags):
     units.extend((archive, group, s, flags) for s in sources)
 
 
-add("main", "npymath", [csrc("npymath/npy_math.c"), csrc("npymath/ieee754.c.src"),
-                        csrc("npymath/npy_math_complex.c.src"), csrc("npymath/halffloat.c")], CORE)
-add("main", "common", names("common", "array_assign mem_overlap npy_argparse npy_hashtable npy_longdouble "
-                                      "ucsnarrow ufunc_override numpyos npy_cpu_features"), CORE)
-add("main", "multiarray", names("multiarray", """
+MULTIARRAY = """
     abstractdtypes alloc arrayobject arraytypes.c.src argfunc.dispatch.c.src array_coercion array_method
     array_assign_scalar array_assign_array arrayfunction_override buffer calculation compiled_base common
     common_dtype convert convert_datatype conversion_utils ctors datetime datetime_strings datetime_busday
@@ -73,20 +80,36 @@ add("main", "multiarray", names("multiarray", """
     experimental_public_dtype_api flagsobject getset hashdescr item_selection iterators
     legacy_dtype_implementation lowlevel_strided_loops.c.src mapping methods multiarraymodule
     nditer_templ.c.src nditer_api nditer_constr nditer_pywrap number refcount sequence shape scalarapi
-    scalartypes.c.src strfuncs temp_elide typeinfo usertypes vdot"""), CORE)
-add("main", "textreading", names("multiarray/textreading", "conversions field_types growth readtext rows "
-                                                           "stream_pyobject str_to_int"), CORE)
-add("main", "textreading", names("multiarray/textreading", "tokenize", ".cpp"), CORE)
-add("main", "npysort", names("npysort", "quicksort mergesort timsort heapsort radixsort selection binsearch",
-                             ".cpp"), CORE)
-add("main", "umath", names("umath", """
+    scalartypes.c.src strfuncs temp_elide typeinfo usertypes vdot"""
+UMATH = """
     umathmodule reduction loops.c.src loops_unary_fp.dispatch.c.src loops_arithm_fp.dispatch.c.src
     loops_arithmetic.dispatch.c.src loops_minmax.dispatch.c.src loops_trigonometric.dispatch.c.src
     loops_umath_fp.dispatch.c.src loops_exponent_log.dispatch.c.src loops_hyperbolic.dispatch.c.src
     loops_modulo.dispatch.c.src loops_comparison.dispatch.c.src matmul.c.src dispatching
     legacy_array_method wrapping_array_method ufunc_object extobj scalarmath.c.src
-    ufunc_type_resolution override _scaled_float_dtype"""), CORE)
-add("main", "umath", names("umath", "clip string_ufuncs", ".cpp"), CORE)
+    ufunc_type_resolution override _scaled_float_dtype"""
+if SERIES == "1.24":
+    halffloat, common_extra, ma = csrc("npymath/halffloat.c"), "", CORE
+    multiarray_extra = umath_extra = ""
+else:
+    # numpy 1.26: halffloat in C++, dtype_traversal, five more dispatchable loop files; with a
+    # CBLAS the whole of _multiarray_umath gets HAVE_CBLAS and cblasfuncs.c (numpy/core/setup.py)
+    halffloat, common_extra, ma = csrc("npymath/halffloat.cpp"), " cblasfuncs", CORE + ["-DHAVE_CBLAS"]
+    multiarray_extra = " dtype_traversal"
+    umath_extra = """ loops_unary.dispatch.c.src loops_unary_fp_le.dispatch.c.src loops_logical.dispatch.c.src
+    loops_unary_complex.dispatch.c.src loops_autovec.dispatch.c.src"""
+add("main", "npymath", [csrc("npymath/npy_math.c"), csrc("npymath/ieee754.c.src"),
+                        csrc("npymath/npy_math_complex.c.src"), halffloat], CORE)
+add("main", "common", names("common", "array_assign mem_overlap npy_argparse npy_hashtable npy_longdouble "
+                                      "ucsnarrow ufunc_override numpyos npy_cpu_features" + common_extra), ma)
+add("main", "multiarray", names("multiarray", MULTIARRAY + multiarray_extra), ma)
+add("main", "textreading", names("multiarray/textreading", "conversions field_types growth readtext rows "
+                                                           "stream_pyobject str_to_int"), ma)
+add("main", "textreading", names("multiarray/textreading", "tokenize", ".cpp"), ma)
+add("main", "npysort", names("npysort", "quicksort mergesort timsort heapsort radixsort selection binsearch",
+                             ".cpp"), ma)
+add("main", "umath", names("umath", UMATH + umath_extra), ma)
+add("main", "umath", names("umath", "clip string_ufuncs", ".cpp"), ma)
 # numpy.core._add_newdocs imports numpy.core._multiarray_tests at import time, so it ships.
 add("main", "multiarray", [csrc("multiarray/_multiarray_tests.c.src")], CORE)
 # test-only extension modules (numpy's own test suite), in their own archive
@@ -96,11 +119,18 @@ add("tests", "tests", [csrc("umath/_umath_tests.c.src"), csrc("umath/_umath_test
 
 LINALG = [f"-I{core}/include", f"-I{gcore}/include/numpy", f"-I{gcore}/include",
           f"-I{core}/src/common", f"-I{gcore}/src/common"] + PYINC
-lite = f"{NP}/numpy/linalg/lapack_lite"
-# the f2c'd reference BLAS/LAPACK subset, shared by lapack_lite and _umath_linalg (same flags in both)
-add("main", "linalg", [f"{lite}/{n}.c" for n in "python_xerbla f2c_z_lapack f2c_c_lapack f2c_d_lapack "
-                       "f2c_s_lapack f2c_lapack f2c_blas f2c_config f2c".split()],
-    LINALG + ["-Wno-parentheses", "-Wno-logical-op-parentheses"])
+if SERIES != "1.24":
+    # 1.26's npy_config.h includes the CPU dispatch configuration in every extension module
+    LINALG += [f"-I{GEN}/numpy/distutils/include"]
+if SERIES == "1.24":
+    lite = f"{NP}/numpy/linalg/lapack_lite"
+    # the f2c'd reference BLAS/LAPACK subset, shared by lapack_lite and _umath_linalg (same flags in both)
+    add("main", "linalg", [f"{lite}/{n}.c" for n in "python_xerbla f2c_z_lapack f2c_c_lapack f2c_d_lapack "
+                           "f2c_s_lapack f2c_lapack f2c_blas f2c_config f2c".split()],
+        LINALG + ["-Wno-parentheses", "-Wno-logical-op-parentheses"])
+else:
+    # one xerbla for the whole runtime (numpy builds the same file into three modules)
+    add("xerbla", "xerbla", [csrc("common/python_xerbla.c")], CORE)
 add("main", "linalg", [f"{NP}/numpy/linalg/lapack_litemodule.c"], LINALG)
 add("main", "linalg", [f"{NP}/numpy/linalg/umath_linalg.cpp"], LINALG + [f"-I{core}/src/npymath"])
 add("main", "fft", [f"{NP}/numpy/fft/_pocketfft.c"], LINALG)
@@ -185,6 +215,9 @@ def main():
         print(err[-4000:])
     if failed:
         sys.exit(1)
+    for u in units:
+        if u[0] == "xerbla":
+            shutil.copyfile(obj_path(u[1], u[2]), f"{OUT}/python_xerbla.o")
     for archive, lib in (("main", "libnumpy_wasm.a"), ("tests", "libnumpy_wasm_tests.a")):
         path = f"{OUT}/{lib}"
         if os.path.exists(path):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""wasm_gen_tree.py NUMPY_SRC NATIVE_GEN OUT_GEN
+"""wasm_gen_tree.py NUMPY_SRC NATIVE_GEN OUT_GEN [SERIES]
 
 Turns the output of numpy's native `setup.py build_src` (NATIVE_GEN = build/src.linux-x86_64-3.11)
 into the generated-source tree used for the wasm32-wasi compile (OUT_GEN):
@@ -7,7 +7,8 @@ into the generated-source tree used for the wasm32-wasi compile (OUT_GEN):
 * everything target-independent is copied as is (templated .c/.h from *.src, the API and
   ufunc code generators' output, __config__.py);
 * the two target-dependent headers, config.h and _numpyconfig.h, are written from scratch for
-  wasm32-wasi (explicit, so the result does not depend on what the build machine probed);
+  wasm32-wasi (explicit, so the result does not depend on what the build machine probed;
+  only the C-API version is taken from the native tree: 1.24 and 1.26 differ there);
 * the *.dispatch.h headers and npy_cpu_dispatch_config.h, which numpy.distutils' CCompilerOpt
   writes during build_ext, are written for --cpu-baseline=none --cpu-dispatch=none: every
   dispatchable loop is compiled once, as its plain C baseline.
@@ -17,6 +18,10 @@ import shutil
 import sys
 
 src, native, out = (pathlib.Path(a) for a in sys.argv[1:4])
+SERIES = sys.argv[4] if len(sys.argv) > 4 else "1.24"   # numpy release series, for the headers' comments
+NATIVE_INC = native / "numpy/core/include/numpy"
+API_VERSION = next(l for l in (NATIVE_INC / "_numpyconfig.h").read_text().splitlines()
+                   if l.startswith("#define NPY_API_VERSION "))
 if out.exists():
     shutil.rmtree(out)
 shutil.copytree(native, out)
@@ -25,7 +30,7 @@ shutil.copytree(native, out)
 CPLX = "ABS ACOS ACOSH ARG ASIN ASINH ATAN ATANH EXP LOG POW SQRT SIN SINH COS COSH TAN TANH".split()
 complex_defs = "\n".join(f"#define HAVE_C{f}{suf} 1" for suf in ("", "F", "L") for f in CPLX)
 
-CONFIG_H = f"""/* numpy 1.24 config.h for wasm32-wasi (codejail-wasm; written by wasm_gen_tree.py) */
+CONFIG_H = f"""/* numpy {SERIES} config.h for wasm32-wasi (codejail-wasm; written by wasm_gen_tree.py) */
 #define HAVE_ENDIAN_H 1
 #define SIZEOF_PY_INTPTR_T 4
 #define SIZEOF_OFF_T 8
@@ -64,7 +69,7 @@ CONFIG_H = f"""/* numpy 1.24 config.h for wasm32-wasi (codejail-wasm; written by
 #endif
 """
 
-NUMPYCONFIG_H = """/* numpy 1.24 _numpyconfig.h for wasm32-wasi (codejail-wasm; written by wasm_gen_tree.py) */
+NUMPYCONFIG_H = f"""/* numpy {SERIES} _numpyconfig.h for wasm32-wasi (codejail-wasm; written by wasm_gen_tree.py) */
 #define NPY_HAVE_ENDIAN_H 1
 #define NPY_SIZEOF_SHORT SIZEOF_SHORT
 #define NPY_SIZEOF_INT SIZEOF_INT
@@ -92,7 +97,7 @@ NUMPYCONFIG_H = """/* numpy 1.24 _numpyconfig.h for wasm32-wasi (codejail-wasm; 
 #define NPY_USE_C99_FORMATS 1
 #define NPY_VISIBILITY_HIDDEN __attribute__((visibility("hidden")))
 #define NPY_ABI_VERSION 0x01000009
-#define NPY_API_VERSION 0x00000010
+{API_VERSION}
 
 #ifndef __STDC_FORMAT_MACROS
 #define __STDC_FORMAT_MACROS 1
@@ -101,7 +106,7 @@ NUMPYCONFIG_H = """/* numpy 1.24 _numpyconfig.h for wasm32-wasi (codejail-wasm; 
 
 inc = out / "numpy/core/include/numpy"
 for name, text in (("config.h", CONFIG_H), ("_numpyconfig.h", NUMPYCONFIG_H)):
-    native_text = (native / "numpy/core/include/numpy" / name).read_text()
+    native_text = (NATIVE_INC / name).read_text()
     # the ABI/API versions must be those this numpy tree generated
     for key in ("NPY_ABI_VERSION", "NPY_API_VERSION"):
         if key in text:
