@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { buildReadOnlyTree, InMemoryFs, type DirNode } from '../src/sandbox/wasi/InMemoryFs.js';
 import { OutputBuffer } from '../src/sandbox/wasi/OutputBuffer.js';
 import { WasiHost } from '../src/sandbox/wasi/WasiHost.js';
+import { GuestMemory } from '../src/sandbox/wasi/GuestMemory.js';
 import { HOST_NS } from '../src/sandbox/wasi/hostWork.js';
 
 const BIG = 12 << 20; // the size of the stdlib zip
@@ -24,7 +25,7 @@ function setup(seed: number | null) {
     chargeFuel: () => true, fuelPerSecond: 0, realtimeBudgetMs: 0, elapsedMs: () => 0, deterministicClock: false,
   });
   const memory = new WebAssembly.Memory({ initial: (BIG >> 16) + 64 });
-  host.bindMemory(memory);
+  host.bindMemory(new GuestMemory(memory, null));
   const imports = host.imports() as unknown as Record<string, (...a: (number | bigint)[]) => number>;
   return { memory, imports, u8: new Uint8Array(memory.buffer), dv: new DataView(memory.buffer) };
 }

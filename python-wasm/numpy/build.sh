@@ -3,6 +3,8 @@
 # cross-compiled for wasm32-wasi and linked statically into our CPython 3.11.2 reactor.
 #
 # Usage: python-wasm/numpy/build.sh        (as root on Debian bookworm; installs what it needs)
+#        python-wasm/numpy/build.sh --postlink-only   (re-runs only the post-link pipeline,
+#        python-wasm/scripts/postlink.mjs, and the manifest, on the reactor(s) a full build linked)
 #   CLEAN=1   start from an empty numpy build directory (the base runtime build is kept)
 #   JOBS=n    parallel compile jobs (default: nproc)
 #
@@ -74,6 +76,46 @@ PY_WASI=$BASE/build-wasi
 NATIVE_PY=$BASE/build-native/python
 DEPS=$BASE/deps
 PREFIX_MAP="-ffile-prefix-map=$NB=/build/numpy -ffile-prefix-map=$BASE=/build -ffile-prefix-map=$REPO=/src"
+OUT=$NB/out
+
+# The post-link pipeline and the provenance manifest: the last steps of a build, and all of
+# --postlink-only.
+postlink() {
+  [ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)
+  log "post-link pipeline (fuel, store barrier)"
+  node "$PYWASM/scripts/postlink.mjs" "$OUT/reactor-numpy.stripped.wasm" \
+    "$DIST/python-numpy.wasm" "$DIST/python-numpy-nofuel.wasm"
+  # The test-suite variant (not shipped; test/numpy/suite.test.ts runs it when present).
+  if [ -f "$OUT/reactor-numpy-tests.wasm" ]; then
+    node "$PYWASM/scripts/postlink.mjs" "$OUT/reactor-numpy-tests.wasm" \
+      "$OUT/python-numpy-tests.wasm" "$OUT/python-numpy-tests-nofuel.wasm"
+  fi
+}
+provenance() {
+  {
+    echo "numpy-source: numpy $DEBIAN_VERSION ($NUMPY_TARBALL + $DEBIAN_TARBALL, quilt series)"
+    echo "numpy-source-sha256: $(cd "$VENDOR" && sha256sum "$NUMPY_TARBALL" "$DEBIAN_TARBALL" | awk '{printf "%s %s; ", $2, $1}')"
+    echo "wasm-patches: $(grep -v '^#' "$HERE/patches/series" | tr '\n' ' ')"
+    echo "numpy-cflags: $OPT, --cpu-baseline=none --cpu-dispatch=none, no BLAS (lapack_lite)"
+    echo "base-runtime: $(grep -E '^(cpython|zlib|bzip2|xz)-source' "$PYWASM/dist/BUILDINFO" | tr '\n' ';')"
+    echo "base-inputs-sha256: libpython3.11.a $(sha256sum < "$PY_WASI/libpython3.11.a" | cut -c1-64); cjentry.c $(sha256sum < "$PYWASM/src/cjentry.c" | cut -c1-64); python311.zip $(sha256sum < "$PYWASM/dist/python311.zip" | cut -c1-64)"
+    echo "clang: $(dpkg-query -W -f='${Version}' clang-19)"
+    echo "wasi-libc: $(dpkg-query -W -f='${Version}' wasi-libc)"
+    echo "libc++: $(dpkg-query -W -f='${Version}' libc++-19-dev-wasm32)"
+    echo "cython3: $(dpkg-query -W -f='${Version}' cython3)"
+    echo "binaryen.js: $(node -p "require('$REPO/node_modules/binaryen/package.json').version")"
+    echo "post-link: python-wasm/scripts/postlink.mjs (fuel; store barrier, 4 KiB chunks)"
+  } > "$DIST/BUILDINFO"
+  (cd "$DIST" && sha256sum python-numpy.wasm python-numpy-nofuel.wasm numpy.zip BUILDINFO > SHA256SUMS)
+  log "done"; ls -l "$DIST"; cat "$DIST/SHA256SUMS"
+}
+if [ "${1:-}" = --postlink-only ]; then
+  [ -f "$OUT/reactor-numpy.stripped.wasm" ] && [ -f "$DIST/numpy.zip" ] \
+    || { echo "no linked numpy reactor in $OUT: run a full build first" >&2; exit 1; }
+  postlink
+  provenance
+  exit 0
+fi
 
 # 2. Sources: verify the vendored tarballs, unpack, Debian's quilt series, then our patches.
 SRC=$NB/numpy-1.24.2
@@ -113,7 +155,6 @@ if ! done_ gen; then
 fi
 
 # 4. Cross-compile numpy's C/C++ for wasm32-wasi.
-OUT=$NB/out
 if ! done_ compile; then
   log "compile numpy for wasm32-wasi ($OPT, $JOBS jobs)"
   rm -rf "$OUT/obj"
@@ -148,33 +189,14 @@ llvm-strip-19 -o "$OUT/reactor-numpy.stripped.wasm" "$OUT/reactor-numpy.wasm"
 link_reactor "$OUT/reactor-numpy-tests.wasm" -DCJ_NUMPY_TEST_MODULES "$OUT/libnumpy_wasm_tests.a"
 llvm-strip-19 "$OUT/reactor-numpy-tests.wasm"
 
-# 6. Deterministic fuel (binaryen.js post-link pass), as for the base runtime.
-[ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)
-log "fuel instrumentation"
-node "$PYWASM/scripts/instrument-fuel.mjs" "$OUT/reactor-numpy.stripped.wasm" \
-  "$DIST/python-numpy.wasm" "$DIST/python-numpy-nofuel.wasm"
-node "$PYWASM/scripts/instrument-fuel.mjs" "$OUT/reactor-numpy-tests.wasm" \
-  "$OUT/python-numpy-tests.wasm" "$OUT/python-numpy-tests-nofuel.wasm"
+# 6. The post-link pipeline (deterministic fuel, store barrier), as for the base runtime.
+postlink
 
 # 7. numpy's Python part: pyc-only zip, compiled by the runtime's native build python.
 log "numpy.zip"
 "$NATIVE_PY" -E -I "$HERE/scripts/mknumpyzip.py" "$SRC" "$NATIVE_GEN" "$DIST/numpy.zip"
 
 # 8. Provenance and checksums.
-{
-  echo "numpy-source: numpy $DEBIAN_VERSION ($NUMPY_TARBALL + $DEBIAN_TARBALL, quilt series)"
-  echo "numpy-source-sha256: $(cd "$VENDOR" && sha256sum "$NUMPY_TARBALL" "$DEBIAN_TARBALL" | awk '{printf "%s %s; ", $2, $1}')"
-  echo "wasm-patches: $(grep -v '^#' "$HERE/patches/series" | tr '\n' ' ')"
-  echo "numpy-cflags: $OPT, --cpu-baseline=none --cpu-dispatch=none, no BLAS (lapack_lite)"
-  echo "base-runtime: $(grep -E '^(cpython|zlib|bzip2|xz)-source' "$PYWASM/dist/BUILDINFO" | tr '\n' ';')"
-  echo "base-inputs-sha256: libpython3.11.a $(sha256sum < "$PY_WASI/libpython3.11.a" | cut -c1-64); cjentry.c $(sha256sum < "$PYWASM/src/cjentry.c" | cut -c1-64); python311.zip $(sha256sum < "$PYWASM/dist/python311.zip" | cut -c1-64)"
-  echo "clang: $(dpkg-query -W -f='${Version}' clang-19)"
-  echo "wasi-libc: $(dpkg-query -W -f='${Version}' wasi-libc)"
-  echo "libc++: $(dpkg-query -W -f='${Version}' libc++-19-dev-wasm32)"
-  echo "cython3: $(dpkg-query -W -f='${Version}' cython3)"
-  echo "binaryen.js: $(node -p "require('$REPO/node_modules/binaryen/package.json').version")"
-} > "$DIST/BUILDINFO"
-(cd "$DIST" && sha256sum python-numpy.wasm python-numpy-nofuel.wasm numpy.zip BUILDINFO > SHA256SUMS)
-log "done"; ls -l "$DIST"; cat "$DIST/SHA256SUMS"
+provenance
 }
 main "$@"

@@ -145,10 +145,10 @@ $CCW -mexec-model=reactor -O2 -flto=thin $PREFIX_MAP -I"$PY_SRC/Include" -I"$PY_
 llvm-strip-19 -o "$L/reactor.stripped.wasm" "$L/reactor.wasm"
 flock -u "$linklock"
 
-# 4. The post-link passes, as the base build runs them.
+# 4. The post-link pipeline (fuel, store barrier), as the base build runs it.
 [ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)
-log "fuel instrumentation"
-node "$PYWASM/scripts/instrument-fuel.mjs" "$L/reactor.stripped.wasm" \
+log "post-link pipeline (fuel, store barrier)"
+node "$PYWASM/scripts/postlink.mjs" "$L/reactor.stripped.wasm" \
   "$DIST/python-openedx.wasm" "$DIST/python-openedx-nofuel.wasm"
 
 # 5. The components' Python parts: one pyc-only zip, built like a library layer.
@@ -179,6 +179,7 @@ cp "$L/zip/python-openedx-$RUNTIME_VERSION.zip" "$DIST/"
   echo "wasi-libc: $(dpkg-query -W -f='${Version}' wasi-libc)"
   echo "libc++: $(dpkg-query -W -f='${Version}' libc++-19-dev-wasm32)"
   echo "binaryen.js: $(node -p "require('$REPO/node_modules/binaryen/package.json').version")"
+  echo "post-link: python-wasm/scripts/postlink.mjs (fuel; store barrier, 4 KiB chunks)"
 } > "$DIST/BUILDINFO"
 (cd "$DIST" && sha256sum python-openedx.wasm python-openedx-nofuel.wasm "python-openedx-$RUNTIME_VERSION.zip" \
    "python-openedx-$RUNTIME_VERSION.manifest.json" BUILDINFO > SHA256SUMS)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the codejail-wasm runtime from Debian sources with Debian's toolchain.
 # Usage: python-wasm/scripts/build.sh   (as root on Debian bookworm; installs what it needs)
+#        python-wasm/scripts/build.sh --postlink-only   (re-runs only the post-link pipeline,
+#        python-wasm/scripts/postlink.mjs, and the manifest, on the reactor a full build linked)
 # Outputs (python-wasm/dist/): python.wasm (fuel-instrumented reactor), python-nofuel.wasm
 # (same module without fuel, for overhead measurements), python311.zip (pyc-only stdlib),
 # BUILDINFO and SHA256SUMS.
@@ -41,6 +43,44 @@ if ! done_ toolchain; then
     clang-19 lld-19 llvm-19 wasi-libc libclang-rt-19-dev-wasm32 dpkg-dev build-essential pkg-config
   mark toolchain
 fi
+CROSS_OPTS="--disable-test-modules --with-pymalloc CFLAGS=-flto=thin LDFLAGS=-flto=thin ax_cv_c_float_words_bigendian=no"
+PGO=$BUILD/pgo
+OUT=$BUILD/out
+
+# The post-link pipeline (fuel, store barrier) and the provenance manifest: the last steps of a
+# build, and all of --postlink-only.
+postlink() {
+  [ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)
+  log "post-link pipeline (fuel, store barrier)"
+  node "$HERE/scripts/postlink.mjs" "$OUT/reactor.stripped.wasm" "$DIST/python.wasm" "$DIST/python-nofuel.wasm"
+}
+provenance() {
+  local profile_sha
+  profile_sha=$(sha256sum "$PGO/cpython.profdata" | cut -c1-16)
+  {
+    echo "cpython-source: python3.11 $PY_SRC_VERSION (apt-get source)"
+    echo "zlib-source: zlib $ZLIB_SRC_VERSION"
+    echo "bzip2-source: bzip2 $BZIP2_SRC_VERSION"
+    echo "xz-source: xz-utils $XZ_SRC_VERSION"
+    echo "cpython-configure: $CROSS_OPTS (CPython's -O3; reactor link -O2 -flto=thin)"
+    echo "cpython-profile: python-wasm/pgo/train.py, llvm-profdata sha256 $profile_sha..."
+    echo "llvm-source: llvm-toolchain-19 $LLVM_SRC_VERSION (compiler-rt profile runtime)"
+    echo "clang: $(dpkg-query -W -f='${Version}' clang-19)"
+    echo "wasi-libc: $(dpkg-query -W -f='${Version}' wasi-libc)"
+    echo "binaryen.js: $(node -p "require('$REPO/node_modules/binaryen/package.json').version")"
+    echo "post-link: python-wasm/scripts/postlink.mjs (fuel; store barrier, 4 KiB chunks)"
+  } > "$DIST/BUILDINFO"
+  (cd "$DIST" && sha256sum python.wasm python-nofuel.wasm python311.zip BUILDINFO > SHA256SUMS)
+  log "done"; cat "$DIST/SHA256SUMS"
+}
+if [ "${1:-}" = --postlink-only ]; then
+  [ -f "$OUT/reactor.stripped.wasm" ] && [ -f "$PGO/cpython.profdata" ] \
+    || { echo "no linked reactor in $OUT: run a full build first" >&2; exit 1; }
+  postlink
+  provenance
+  exit 0
+fi
+
 # npm run puts node_modules/.bin first on PATH, and the binaryen package has a wasm-opt there.
 PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
 if command -v wasm-opt >/dev/null; then
@@ -143,7 +183,6 @@ fi
 # ThinLTO (objects are LLVM bitcode, optimised together at the reactor link): another ~8 %.
 # configure cannot find the float word order in a bitcode object, so it is given (wasm32 is
 # little-endian). See docs/adr/0001-runtime-cpython-wasi.md.
-CROSS_OPTS="--disable-test-modules --with-pymalloc CFLAGS=-flto=thin LDFLAGS=-flto=thin ax_cv_c_float_words_bigendian=no"
 configure_cross() { # build-dir stamp-name stamp-content: (re)configure when the content changed
   if [ "$(cat "$STAMP/$2" 2>/dev/null)" != "$3" ]; then
     log "configure CPython for wasm32-wasi in $(basename "$1")"
@@ -190,7 +229,6 @@ SYSCONFIGDATA=build/lib.wasi-wasm32-3.11/_sysconfigdata__wasi_wasm32-wasi.py
 # 6. Profile: CPython instrumented (-fprofile-generate, with the runtime of step 4), run once on
 #    python-wasm/pgo/train.py in our WASI host (the TypeScript host, compiled to dist/).
 #    The run is deterministic (in-memory files, fixed clock, seeded randomness), so is the profile.
-PGO=$BUILD/pgo
 GEN=$BUILD/build-wasi-pgo-gen
 mkdir -p "$PGO"
 configure_cross "$GEN" cross-configure-pgo-gen "$CROSS_OPTS"
@@ -200,6 +238,8 @@ log "link the instrumented reactor and record the profile"
 # The counters need more static memory than the 5 MiB the real reactor starts with.
 link_reactor "$GEN" "$PGO/reactor.wasm" 16777216 "$PROFRT/libprofile.a"
 llvm-strip-19 -o "$PGO/reactor.stripped.wasm" "$PGO/reactor.wasm"
+# Fuel only: the profile is of the C code, which the store barrier (added after linking) does
+# not change; and the training runs on the system's Node, which may lack multi-memory.
 node "$HERE/scripts/instrument-fuel.mjs" "$PGO/reactor.stripped.wasm" "$PGO/instrumented-fuel.wasm" "$PGO/instrumented.wasm" >/dev/null
 stdlib_zip "$GEN/$SYSCONFIGDATA" "$PGO/python311.zip"
 (cd "$REPO" && npx tsc -p .)
@@ -213,28 +253,13 @@ WASI=$BUILD/build-wasi
 configure_cross "$WASI" cross-configure "$CROSS_OPTS profile=$PROFILE_SHA"
 log "make CPython for wasm32-wasi, profile-guided"
 make_cross "$WASI" "-fprofile-use=$PGO/cpython.profdata"
-OUT=$BUILD/out
 mkdir -p "$OUT"
 log "link the reactor"
 link_reactor "$WASI" "$OUT/reactor.wasm" 5242880
 llvm-strip-19 -o "$OUT/reactor.stripped.wasm" "$OUT/reactor.wasm"
-log "fuel instrumentation"
-node "$HERE/scripts/instrument-fuel.mjs" "$OUT/reactor.stripped.wasm" "$DIST/python.wasm" "$DIST/python-nofuel.wasm"
+postlink
 log "stdlib zip"
 stdlib_zip "$WASI/$SYSCONFIGDATA" "$DIST/python311.zip"
 
 # 8. Provenance and checksums.
-{
-  echo "cpython-source: python3.11 $PY_SRC_VERSION (apt-get source)"
-  echo "zlib-source: zlib $ZLIB_SRC_VERSION"
-  echo "bzip2-source: bzip2 $BZIP2_SRC_VERSION"
-  echo "xz-source: xz-utils $XZ_SRC_VERSION"
-  echo "cpython-configure: $CROSS_OPTS (CPython's -O3; reactor link -O2 -flto=thin)"
-  echo "cpython-profile: python-wasm/pgo/train.py, llvm-profdata sha256 $PROFILE_SHA..."
-  echo "llvm-source: llvm-toolchain-19 $LLVM_SRC_VERSION (compiler-rt profile runtime)"
-  echo "clang: $(dpkg-query -W -f='${Version}' clang-19)"
-  echo "wasi-libc: $(dpkg-query -W -f='${Version}' wasi-libc)"
-  echo "binaryen.js: $(node -p "require('$REPO/node_modules/binaryen/package.json').version")"
-} > "$DIST/BUILDINFO"
-(cd "$DIST" && sha256sum python.wasm python-nofuel.wasm python311.zip BUILDINFO > SHA256SUMS)
-log "done"; cat "$DIST/SHA256SUMS"
+provenance

@@ -3,6 +3,8 @@
 // the main thread once at start-up to build the shared snapshot).
 import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
 import { OutputBuffer } from './wasi/OutputBuffer.js';
+import { GuestMemory } from './wasi/GuestMemory.js';
+import { DIRTY_IMPORTS, DirtyChunks, dirtyLayout, type DirtyLayout } from './DirtyChunks.js';
 import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
 import { FuelExhausted, FuelMeter, fuelSlice } from './fuel.js';
 import type { RunRequest, RunResult, RunOutcome } from './types.js';
@@ -33,8 +35,12 @@ export const MODULE_MEMORY_MAX = 4 * 1024 * 1024 * 1024 - 65536;
 const encoder = new TextEncoder();
 
 export class PythonInstance {
-  private exports!: ReactorExports;
+  exports!: ReactorExports;
   private readonly host: WasiHost;
+  private guest!: GuestMemory;
+  /** Chunks written since the last restore, when the module has the store barrier. */
+  private readonly marks: DirtyChunks | null;
+  private readonly layout: DirtyLayout | null;
   private globalNames: string[] = [];
   /** The current run's fuel account; null between runs. */
   private meter: FuelMeter | null = null;
@@ -48,6 +54,8 @@ export class PythonInstance {
   private constructor(private readonly module: WebAssembly.Module, private readonly layers: DirNode) {
     this.slicedFuel = WebAssembly.Module.imports(module).some((i) => i.module === 'codejail' && i.name === 'fuel_exhausted');
     this.host = new WasiHost(PythonInstance.idleRun(layers));
+    this.layout = dirtyLayout(module);
+    this.marks = this.layout === null ? null : new DirtyChunks(this.layout.chunkShift, this.layout.alwaysRestoreChunks);
     this.instantiate();
   }
 
@@ -68,13 +76,20 @@ export class PythonInstance {
   }
 
   private instantiate(): void {
-    const instance = new WebAssembly.Instance(this.module, {
+    const imports: WebAssembly.Imports = {
       wasi_snapshot_preview1: this.host.imports() as never,
       // The fuel pass's slow path: the guest's counter is below zero at a check.
       codejail: { fuel_exhausted: () => this.fuelExhausted() },
-    });
+    };
+    if (this.layout && this.marks) {
+      // A fresh memory per instance, as the module would have defined it.
+      const memory = new WebAssembly.Memory({ initial: this.layout.memory.initial, maximum: this.layout.memory.maximum });
+      Object.assign(imports[DIRTY_IMPORTS.module]!, { [DIRTY_IMPORTS.memory]: memory, [DIRTY_IMPORTS.marks]: this.marks.memory });
+    }
+    const instance = new WebAssembly.Instance(this.module, imports);
     this.exports = instance.exports as unknown as ReactorExports;
-    this.host.bindMemory(this.exports.memory);
+    this.guest = new GuestMemory(this.exports.memory, this.marks);
+    this.host.bindMemory(this.guest);
     // Mutable globals are guest state (stack pointer, fuel); immutable ones cannot change.
     this.globalNames = Object.entries(instance.exports)
       .filter(([, v]) => v instanceof WebAssembly.Global && isMutable(v))
@@ -111,27 +126,62 @@ export class PythonInstance {
     for (const name of this.globalNames) {
       globals[name] = (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value as number | bigint;
     }
-    return { memory: new Uint8Array(this.exports.memory.buffer).slice(), globals };
+    // Straight into shared memory: every worker restores from this one copy.
+    const memory = new Uint8Array(new SharedArrayBuffer(this.exports.memory.buffer.byteLength));
+    memory.set(new Uint8Array(this.exports.memory.buffer));
+    return { memory, globals };
   }
 
-  /** Bring the instance back to `snapshot`. In place when memory did not grow; otherwise a
-   * new instance of the same module (memory cannot shrink, and the snapshot's allocator
-   * would not know about the extra pages). */
-  restore(snapshot: Snapshot): void {
-    if (this.exports.memory.buffer.byteLength !== snapshot.memory.length) this.instantiate();
-    this.load(snapshot);
+  /** Bring the instance back to `snapshot`. In place when memory did not grow: only the
+   * chunks marked dirty when the module has the store barrier, else all of memory. When it
+   * grew, a new instance of the same module (memory cannot shrink, and the snapshot's
+   * allocator would not know about the extra pages). Returns the bytes copied. */
+  restore(snapshot: Snapshot): number {
+    if (this.exports.memory.buffer.byteLength !== snapshot.memory.length) {
+      this.instantiate();
+      return this.load(snapshot);
+    }
+    if (!this.marks) return this.load(snapshot);
+    const copied = this.marks.restore(new Uint8Array(this.exports.memory.buffer), snapshot.memory);
+    this.resetState(snapshot);
+    return copied;
   }
 
-  private load(snapshot: Snapshot): void {
+  /** A full copy of the snapshot (and no marks left). */
+  private load(snapshot: Snapshot): number {
     const memory = this.exports.memory;
     const missing = snapshot.memory.length - memory.buffer.byteLength;
     if (missing > 0) memory.grow(missing / 65536);
     new Uint8Array(memory.buffer).set(snapshot.memory);
+    this.marks?.clear();
+    this.resetState(snapshot);
+    return snapshot.memory.length;
+  }
+
+  /** Everything besides memory: mutable globals and the host's per-run state. */
+  private resetState(snapshot: Snapshot): void {
     for (const [name, value] of Object.entries(snapshot.globals)) {
       (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value = value;
     }
     this.host.reset(PythonInstance.idleRun(this.layers));
     this.dirty = false;
+  }
+
+  /** Where the instance's state differs from `snapshot` (null: it is an exact copy). For
+   * tests and diagnostics: reads all of memory. */
+  differenceFrom(snapshot: Snapshot): string | null {
+    const memory = new Uint8Array(this.exports.memory.buffer);
+    if (memory.length !== snapshot.memory.length) return `memory is ${memory.length} bytes, the snapshot ${snapshot.memory.length}`;
+    if (Buffer.compare(memory, snapshot.memory) !== 0) {
+      let at = 0;
+      while (memory[at] === snapshot.memory[at]) at++;
+      return `memory differs from byte ${at} (chunk ${this.marks ? at >> this.marks.chunkShift : '-'})`;
+    }
+    for (const [name, value] of Object.entries(snapshot.globals)) {
+      const now = (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value as number | bigint;
+      if (now !== value) return `global ${name} is ${now}, the snapshot's ${value}`;
+    }
+    return null;
   }
 
   memoryBytes(): number {
@@ -187,7 +237,7 @@ export class PythonInstance {
     e.cj_set_memory_limit(memoryLimit >>> 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
-    new Uint8Array(e.memory.buffer).set(payload, ptr);
+    this.guest.write(ptr, payload);
     // REALTIME is wall-clock time from here, read by the meter between fuel slices and by sleeps.
     const meter = e.fuel ? new FuelMeter(e.fuel, {
       budget: lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : null,

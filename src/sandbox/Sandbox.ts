@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
 import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
-import { WorkerPool } from './WorkerPool.js';
+import { toShared, WorkerPool } from './WorkerPool.js';
 import type { RunRequest } from './types.js';
 
 export interface SandboxOptions {
@@ -55,6 +55,8 @@ function defaultWarmupShape(): RunRequest {
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  // The image's files from now on are the shared copies the workers map: one copy in memory.
+  opts.image.files = toShared(opts.image.files);
   const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);
   const pool = await WorkerPool.start({
     workers: opts.workers, queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,

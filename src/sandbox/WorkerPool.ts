@@ -61,8 +61,11 @@ export class WorkerPool {
   /** Fault injection for the reliability suite only: this many replacement starts fail, as a
    * start that cannot get memory would. Never set in production. */
   private injectStartFailures = Number(process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS ?? 0);
+  /** Only the sizes: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
+  private readonly opts: Pick<PoolOptions, 'workers' | 'queueLimit'>;
 
-  private constructor(private readonly opts: PoolOptions) {
+  private constructor(opts: PoolOptions) {
+    this.opts = { workers: opts.workers, queueLimit: opts.queueLimit };
     this.init = { module: opts.module, files: toShared(opts.files), snapshot: shareSnapshot(opts.snapshot) };
   }
 
@@ -260,7 +263,7 @@ function toSharedBytes(data: Uint8Array): Uint8Array {
 const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();
 
 /** Layers and snapshot live in SharedArrayBuffers: every worker maps the same bytes. */
-function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
+export function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
   return files.map((f) => {
     if (f.data.buffer instanceof SharedArrayBuffer) return f;
     let shared = sharedCopies.get(f.data);
@@ -273,5 +276,6 @@ function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
 }
 
 function shareSnapshot(s: Snapshot): Snapshot {
-  return { memory: toSharedBytes(s.memory), globals: { ...s.globals } };
+  const memory = s.memory.buffer instanceof SharedArrayBuffer ? s.memory : toSharedBytes(s.memory);
+  return { memory, globals: { ...s.globals } };
 }

@@ -1,6 +1,8 @@
 // Worker thread: one warm interpreter restored from the shared snapshot. Runs one request at
 // a time, replies, then restores the snapshot before saying it is ready again, so the restore
-// is off the next request's critical path whenever there is a gap between requests.
+// is off the next request's critical path whenever there is a gap between requests. With the
+// runtime's store barrier a restore copies only the chunks the run changed, straight from the
+// snapshot every worker shares (ADR 0004).
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { imageTree } from './imageTree.js';
@@ -35,17 +37,6 @@ let runs = 0;
 const port = parentPort!;
 const tree = imageTree(init.files);
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
-// A small snapshot is restored from a private, non-shared copy: V8 copies out of a
-// SharedArrayBuffer with relaxed atomic word moves, ~20 % slower than a plain memcpy while the
-// bytes fit in the CPU caches (7.9 MiB: median 1.16 vs 0.93 ms, interleaved). Past that, both
-// are bound by memory bandwidth (16-45 MiB: 3-8 %), not worth a private copy per worker. The
-// copy is made at the first restore, so workers of an unused image do not pay for it.
-const PRIVATE_SNAPSHOT_MAX_BYTES = 12 << 20;
-let privateSnapshot: Snapshot | null = null;
-const snapshot = (): Snapshot => {
-  if (init.snapshot.memory.length > PRIVATE_SNAPSHOT_MAX_BYTES) return init.snapshot;
-  return (privateSnapshot ??= { memory: new Uint8Array(init.snapshot.memory), globals: init.snapshot.globals });
-};
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type !== 'run') return;
@@ -71,7 +62,7 @@ port.on('message', (msg: ToWorker) => {
   try {
     runs++;
     if (failRestoreEvery > 0 && runs % failRestoreEvery === 0) throw new Error('injected snapshot restore failure');
-    instance.restore(snapshot());
+    instance.restore(init.snapshot);
   } catch (err) {
     // Never serve from an instance whose state is unknown: the pool replaces this worker.
     // Sent on the same port as the result, so the result is always delivered first.

@@ -34,13 +34,20 @@ test('a single flipped byte in an artifact is reported, and loading refuses it',
   }
 });
 
-test('the module imports only WASI preview1 functions and the fuel pass\'s slow path (the sandbox boundary)', () => {
-  for (const [file, extra] of [['python.wasm', ['codejail.fuel_exhausted']], ['python-nofuel.wasm', []]] as const) {
-    const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(join(dist, file))));
-    assert.ok(imports.length > 0);
-    for (const i of imports) assert.equal(i.kind, 'function', `${file}: ${i.module}.${i.name}`);
-    const other = imports.filter((i) => i.module !== 'wasi_snapshot_preview1').map((i) => `${i.module}.${i.name}`);
+test('every committed module imports only WASI preview1 functions, the fuel pass\'s slow path and its two memories (the sandbox boundary)', () => {
+  // The memories are the interpreter's own and the store barrier's marks (ADR 0004): the host
+  // creates them, they give the guest no capability. Every variant went through the post-link
+  // pipeline (python-wasm/scripts/postlink.mjs), so every one has the barrier.
+  const numpyDist = join(repoRoot(), 'python-wasm', 'numpy', 'dist');
+  for (const [file, extra] of [[join(dist, 'python.wasm'), ['codejail.fuel_exhausted']], [join(dist, 'python-nofuel.wasm'), []],
+    [join(numpyDist, 'python-numpy.wasm'), ['codejail.fuel_exhausted']], [join(numpyDist, 'python-numpy-nofuel.wasm'), []]] as const) {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(file)));
+    const functions = imports.filter((i) => i.kind === 'function');
+    assert.ok(functions.length > 0);
+    const other = functions.filter((i) => i.module !== 'wasi_snapshot_preview1').map((i) => `${i.module}.${i.name}`);
     assert.deepEqual(other, extra, file);
+    assert.deepEqual(imports.filter((i) => i.kind !== 'function'),
+      [{ module: 'codejail', name: 'memory', kind: 'memory' }, { module: 'codejail', name: 'dirty_chunks', kind: 'memory' }], file);
   }
 });
 

@@ -10,6 +10,7 @@ import {
 import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, splitPath, type Node } from './InMemoryFs.js';
 import { OutputBuffer } from './OutputBuffer.js';
 import { hostWorkFuel, type HostWork } from './hostWork.js';
+import type { GuestMemory } from './GuestMemory.js';
 
 /** Thrown by proc_exit: unwinds the guest; the instance must be reset afterwards. */
 export class ProcExit {
@@ -51,10 +52,7 @@ export interface HostRun {
 const MAX_FDS = 256;
 
 export class WasiHost {
-  private memory: WebAssembly.Memory | null = null;
-  private buf: ArrayBuffer | null = null;
-  private dv!: DataView;
-  private u8!: Uint8Array;
+  private mem!: GuestMemory;
   private fds = new Map<number, Descriptor>();
   private stdinPos = 0;
   private random: Cipher | null = null;
@@ -70,9 +68,9 @@ export class WasiHost {
     this.reset(run);
   }
 
-  bindMemory(memory: WebAssembly.Memory): void {
-    this.memory = memory;
-    this.buf = null;
+  /** The instance's memory; every host write into it goes through `memory`, which marks it dirty. */
+  bindMemory(memory: GuestMemory): void {
+    this.mem = memory;
   }
 
   /** Fresh per-run state: fds 0-3 exactly as after interpreter initialisation. */
@@ -90,15 +88,9 @@ export class WasiHost {
     this.sleptMs = 0;
   }
 
-  /** Views must be rebuilt after memory.grow detaches the old buffer (never cache across calls). */
-  private view(): DataView {
-    const b = this.memory!.buffer;
-    if (b !== this.buf) {
-      this.buf = b;
-      this.dv = new DataView(b);
-      this.u8 = new Uint8Array(b);
-    }
-    return this.dv;
+  /** DataView's accessors over guest memory; its setters mark what they write (GuestMemory). */
+  private view(): GuestMemory {
+    return this.mem;
   }
 
   private str(ptr: number, len: number): string {
@@ -107,20 +99,18 @@ export class WasiHost {
 
   /** A view of guest memory (valid until the next memory.grow); throws RangeError when out of bounds. */
   private bytesAt(ptr: number, len: number): Uint8Array {
-    this.view();
-    if (ptr + len > this.u8.length) throw new RangeError('guest pointer out of bounds');
-    return this.u8.subarray(ptr, ptr + len);
+    return this.mem.bytes(ptr, len);
   }
 
-  /** Every host write of bytes into guest memory goes through writeBytes or writableAt (the
-   * DataView from view() covers the small fixed-size results). */
+  /** Every host write of bytes into guest memory goes through writeBytes or writableAt (view()
+   * covers the small fixed-size results); all of them end in GuestMemory, which marks them. */
   private writeBytes(ptr: number, bytes: Uint8Array): void {
     this.writableAt(ptr, bytes.length).set(bytes);
   }
 
   /** A view of guest memory the host is about to fill. */
   private writableAt(ptr: number, len: number): Uint8Array {
-    return this.bytesAt(ptr, len);
+    return this.mem.writable(ptr, len);
   }
 
   /** Charge the run for work the host is about to do; ends the run (-24) if it cannot pay. */
