@@ -28,6 +28,7 @@
 // The pass refuses what it does not understand (atomics, SIMD, a second memory, unknown
 // expression kinds), so a store can never go unmarked silently.
 import binaryen from 'binaryen';
+import { children as childrenOf } from './wasm-expressions.mjs';
 
 const B = binaryen;
 const I = binaryen;
@@ -46,37 +47,8 @@ const MARK_RANGE = 'cj_mark_range';
 /** Loop nesting weight when choosing where to mark a local: a loop runs many times. */
 const LOOP_WEIGHT = 8;
 const MAX_WEIGHT_DEPTH = 4;
+const children = (e) => childrenOf(e, 'dirty-chunks');
 
-const LEAVES = new Set([I.NopId, I.LocalGetId, I.GlobalGetId, I.ConstId, I.MemorySizeId,
-  I.UnreachableId, I.DataDropId]);
-
-/** Children in evaluation order. Unknown kinds throw: nothing may be skipped silently. */
-function children(e) {
-  const id = B.getExpressionId(e);
-  if (LEAVES.has(id)) return [];
-  const x = B.getExpressionInfo(e);
-  switch (id) {
-    case I.BlockId: return x.children;
-    case I.IfId: return [x.condition, x.ifTrue, x.ifFalse];
-    case I.LoopId: return [x.body];
-    case I.BreakId: return [x.value, x.condition];
-    case I.SwitchId: return [x.value, x.condition];
-    case I.CallId: return x.operands;
-    case I.CallIndirectId: return [...x.operands, x.target];
-    case I.LocalSetId: case I.GlobalSetId: case I.UnaryId: case I.DropId: case I.ReturnId:
-      return [x.value];
-    case I.LoadId: return [x.ptr];
-    case I.StoreId: return [x.ptr, x.value];
-    case I.BinaryId: return [x.left, x.right];
-    case I.SelectId: return [x.ifTrue, x.ifFalse, x.condition];
-    case I.MemoryGrowId: return [x.delta];
-    case I.MemoryCopyId: return [x.dest, x.source, x.size];
-    case I.MemoryFillId: return [x.dest, x.value, x.size];
-    case I.MemoryInitId: return [x.dest, x.offset, x.size];
-    default:
-      throw new Error(`dirty-chunks: unhandled expression id ${id}`);
-  }
-}
 
 /** `local.get x`, `x + c`, `c + x` or `x - c`: the store's address base as [local, constant]. */
 function localPlusConst(e) {

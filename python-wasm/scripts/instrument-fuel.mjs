@@ -16,6 +16,7 @@
 // baseline for measuring the counter's overhead.
 import { readFileSync, writeFileSync } from 'node:fs';
 import binaryen from 'binaryen';
+import { children as childrenOf } from './wasm-expressions.mjs';
 
 const [input, outFuel, outPlain] = process.argv.slice(2);
 if (!input || !outFuel || !outPlain) {
@@ -50,38 +51,10 @@ function exportMutableGlobals(m) {
   m.addGlobalExport(mutable[0].name, '__stack_pointer');
 }
 
-// Children of each expression kind that can contain other expressions. An id not listed
-// here and not a leaf makes the pass fail, so a loop can never be skipped silently.
+// Child expressions (wasm-expressions.mjs): an unknown kind makes the pass fail, so a loop can
+// never be skipped silently.
 const I = B;
-const LEAVES = new Set([I.NopId, I.LocalGetId, I.GlobalGetId, I.ConstId, I.MemorySizeId,
-  I.UnreachableId, I.DataDropId, I.RefNullId, I.RefFuncId, I.TableSizeId]);
-function children(e) {
-  const id = B.getExpressionId(e);
-  if (LEAVES.has(id)) return [];
-  const x = B.getExpressionInfo(e);
-  switch (id) {
-    case I.BlockId: return x.children;
-    case I.IfId: return [x.condition, x.ifTrue, x.ifFalse];
-    case I.LoopId: return [x.body];
-    case I.BreakId: return [x.condition, x.value];
-    case I.SwitchId: return [x.condition, x.value];
-    case I.CallId: return x.operands;
-    case I.CallIndirectId: return [...x.operands, x.target];
-    case I.LocalSetId: case I.GlobalSetId: case I.UnaryId: case I.DropId: case I.ReturnId:
-      return [x.value];
-    case I.LoadId: return [x.ptr];
-    case I.StoreId: return [x.ptr, x.value];
-    case I.BinaryId: return [x.left, x.right];
-    case I.SelectId: return [x.ifTrue, x.ifFalse, x.condition];
-    case I.MemoryGrowId: return [x.delta];
-    case I.MemoryCopyId: return [x.dest, x.source, x.size];
-    case I.MemoryFillId: return [x.dest, x.value, x.size];
-    case I.MemoryInitId: return [x.dest, x.offset, x.size];
-    case I.AtomicRMWId: case I.AtomicCmpxchgId:
-    default:
-      throw new Error(`instrument-fuel: unhandled expression id ${id}`);
-  }
-}
+const children = (e) => childrenOf(e, 'instrument-fuel');
 // The loops of a function body, and whether it calls anything (call, call_indirect and
 // their return_ forms, which binaryen represents as the same expression kinds).
 function scan(root) {
