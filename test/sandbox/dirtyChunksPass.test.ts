@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../src/runtime/RuntimeImage.js';
 import { DIRTY_IMPORTS, dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
+import { rng } from '../support/rng.js';
 
 type Ref = number;
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -24,17 +25,6 @@ const PAGES = 4;
 const MEM = PAGES * 65536;
 const I32 = binaryen.i32;
 
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One random module: `run(p0, p1, p2)` over locals 3..8 (i32), `helper(a, b)`. */
 function randomModule(seed: number): Uint8Array {

@@ -20,6 +20,7 @@ import { warmupRuns } from '../../src/jail/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import type { RunRequest } from '../../src/sandbox/types.js';
+import { rng } from '../support/rng.js';
 
 const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
 let module: WebAssembly.Module;
@@ -34,17 +35,6 @@ before(async () => {
   ({ module, snapshot, layers } = await prepare(loadDefaultImage()));
 });
 
-/** mulberry32: a failure names the seed that reproduces its program. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Gen = (n: () => number, i: number) => string;
 /** Program fragments; each is top-level code, `n()` a random size. */
