@@ -17,15 +17,19 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { imageTree, loadDefaultImage, repoRoot } from '../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../src/runtime/artifacts.js';
+import { loadBaseImage } from '../src/runtime/baseImage.js';
+import { imageFiles } from '../src/runtime/image.js';
+import { imageTree } from '../src/sandbox/imageTree.js';
 import { buildSnapshot } from '../src/sandbox/Sandbox.js';
 import { PythonInstance, type Snapshot } from '../src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailCode.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../src/jail/jailRun.js';
+import { checkJailCodeRequest } from '../src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
 import { warmupRuns } from '../src/jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../src/jail/wrapper.js';
-import { FUEL_PER_CPU_SECOND } from '../src/sandbox/FuelBudget.js';
-import { loadServiceImages } from '../src/runtime/serviceImages.js';
+import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
+import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 
 const { values } = parseArgs({ options: { reactor: { type: 'string' }, rounds: { type: 'string' }, 'images-only': { type: 'boolean' } } });
 const reactor = values.reactor ?? '/var/tmp/codejail-wasm-build/out/reactor.stripped.wasm';
@@ -84,13 +88,13 @@ async function barrierCost(settings: Settings, limits: Limits, wrapper: string, 
   const modules = await variants();
   const inst: Record<string, { i: PythonInstance; snap: Snapshot }> = {};
   for (const [name, wasm] of Object.entries(modules)) {
-    const image = { ...loadDefaultImage({ wasm }), preloads: loadDefaultImage().preloads };
+    const image = { ...loadBaseImage({ wasm }), preloads: loadBaseImage().preloads };
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
-    inst[name] = { i: PythonInstance.fromSnapshot(module, imageTree(image), snapshot), snap: snapshot };
+    inst[name] = { i: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snap: snapshot };
   }
   const cpuRun = (name: string, code: string, stdin?: Uint8Array): { ms: number; restored: number; restoreMs: number } => {
     const { i, snap } = inst[name]!;
-    const req = buildJailRun({ command: 'python', code, stdin }, limits, settings, 1);
+    const req = buildJailRun(checkJailCodeRequest({ command: 'python', code, stdin }), limits, settings, 1);
     const c = process.cpuUsage();
     const r = i.run(req);
     const d = process.cpuUsage(c);
@@ -125,11 +129,11 @@ async function barrierCost(settings: Settings, limits: Limits, wrapper: string, 
 /** The service's images as shipped (their committed modules): what a worker copies back after
  * a safe_exec of `x = 1`, against a full copy of the same snapshot. */
 async function imageRestores(settings: Settings, limits: Limits, wrapper: string, stdin: Uint8Array): Promise<void> {
-  const service = loadServiceImages();
+  const service = loadImageCatalog();
   for (const [name, image] of service.images) {
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
-    const i = PythonInstance.fromSnapshot(module, imageTree(image), snapshot);
-    const req = () => buildJailRun({ command: 'python', code: wrapper, stdin }, limits, settings, 1);
+    const i = PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot);
+    const req = () => buildJailRun(checkJailCodeRequest({ command: 'python', code: wrapper, stdin }), limits, settings, 1);
     const dirty = Array.from({ length: 50 }, () => {
       i.run(req());
       const t = performance.now();

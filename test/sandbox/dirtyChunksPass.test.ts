@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from '../../src/runtime/RuntimeImage.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { DIRTY_IMPORTS, dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
 import { rng } from '../support/rng.js';
 

@@ -9,15 +9,18 @@
 // normally, exceptions, sys.exit, os._exit, fuel exhaustion, MemoryError.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageTree, loadDefaultImage, type RuntimeImage } from '../../src/runtime/RuntimeImage.js';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
+import { imageFiles, type RuntimeImage } from '../../src/runtime/image.js';
+import { imageTree } from '../../src/sandbox/imageTree.js';
 import { loadNumpyImage } from '../../src/runtime/numpyImage.js';
 import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
 import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
 import { dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailCode.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
+import { checkJailCodeRequest } from '../../src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
 import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/FuelBudget.js';
+import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import type { RunRequest } from '../../src/sandbox/types.js';
 import { rng } from '../support/rng.js';
@@ -28,11 +31,11 @@ let snapshot: Snapshot;
 let layers: ReturnType<typeof imageTree>;
 
 async function prepare(image: RuntimeImage): Promise<{ module: WebAssembly.Module; snapshot: Snapshot; layers: ReturnType<typeof imageTree> }> {
-  return { ...(await buildSnapshot(image, warmupRuns(settings))), layers: imageTree(image) };
+  return { ...(await buildSnapshot(image, warmupRuns(settings))), layers: imageTree(imageFiles(image)) };
 }
 
 before(async () => {
-  ({ module, snapshot, layers } = await prepare(loadDefaultImage()));
+  ({ module, snapshot, layers } = await prepare(loadBaseImage()));
 });
 
 
@@ -93,7 +96,7 @@ function program(seed: number, fragments = FRAGMENTS): { req: RunRequest; code: 
   const code = [...parts, ending].join('\n');
   const limits: Partial<CodejailLimits> = { CPU: 0.1, REALTIME: 10, FSIZE: 1 << 20, VMEM: ending.includes('hog') ? 96 << 20 : 0 };
   const stdin = 'line one\n' + 'y'.repeat(Math.floor(r() * 3000));
-  const req = buildJailRun({ command: 'python', code, stdin }, effectiveLimits(defaultPolicy(), null, limits), settings, seed);
+  const req = buildJailRun(checkJailCodeRequest({ command: 'python', code, stdin }), effectiveLimits(defaultPolicy(), null, limits), settings, seed);
   return { req, code };
 }
 
@@ -136,7 +139,7 @@ test('support_dirty_restore: the comparison catches a write the marks missed', (
   const marks = (inst as unknown as { marks: { mark(ptr: number, len: number): void } }).marks;
   marks.mark = () => {};
   const code = 'import os\nsecret = os.urandom(200000)\n';
-  const req = buildJailRun({ command: 'python', code }, effectiveLimits(defaultPolicy(), null, {}), settings, 1);
+  const req = buildJailRun(checkJailCodeRequest({ command: 'python', code }), effectiveLimits(defaultPolicy(), null, {}), settings, 1);
   assert.equal(inst.run(req).status, 0);
   inst.restore(snapshot);
   assert.match(inst.differenceFrom(snapshot) ?? '', /memory differs/);
