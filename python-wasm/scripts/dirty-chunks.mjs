@@ -14,7 +14,9 @@
 // local's current value. A mark through x establishes [0, chunk) (or [d, d + chunk) for a
 // store at x + d outside it); `y = x + c` shifts x's interval onto y; any other assignment
 // forgets it; at a join the intervals intersect; a loop starts from what held before it minus
-// every local the loop assigns; unreachable code is covered by anything. Marks are never
+// every local the loop assigns; a catch likewise starts from what held before its try minus
+// every local the try assigns (it is entered from wherever the body throws, not from its end);
+// unreachable code is covered by anything. Marks are never
 // cleared during a run, so calls do not invalidate anything.
 // Some locals are cheaper to mark where they are assigned than where they are stored
 // through (the interpreter's frame pointer: assigned once per call, stored through dozens of
@@ -128,7 +130,7 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
     const tempLocal = () => (temp >= 0 ? temp : (temp = B._BinaryenFunctionAddVar(f, B.i32)));
 
     // 1. Weighted counts of covered stores and of assignments per local, and the locals
-    //    each loop assigns.
+    //    each loop and each try assigns.
     const storeWeight = new Map();
     const defWeight = new Map();
     const loopSets = new Map();
@@ -137,11 +139,12 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
       if (!e) return;
       const id = B.getExpressionId(e);
       const w = LOOP_WEIGHT ** Math.min(depth, MAX_WEIGHT_DEPTH);
-      if (id === I.LoopId) {
+      if (id === I.LoopId || id === I.TryId) {
         const set = new Set();
         loopSets.set(e, set);
         activeLoops.push(set);
-        scan(B.Loop.getBody(e), depth + 1);
+        if (id === I.LoopId) scan(B.Loop.getBody(e), depth + 1);
+        else for (const c of children(e)) scan(c, depth);
         activeLoops.pop();
         return;
       }
@@ -227,6 +230,23 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
             if (!target) throw new Error(`dirty-chunks: branch to unknown label ${name}`);
             if (!target.loop) target.acc = join(target.acc, s);
           }
+          return null;
+        }
+        case I.TryId: {
+          // The catches are entered from any point of the body that throws (calls included).
+          const x = B.getExpressionInfo(e);
+          let caught = null;
+          if (S !== null) {
+            caught = new Map(S);
+            for (const v of loopSets.get(e)) caught.delete(v);
+          }
+          let s = visit(x.body, S);
+          for (const c of x.catchBodies) s = join(s, visit(c, caught));
+          return s;
+        }
+        case I.ThrowId: case I.RethrowId: {
+          let s = S;
+          for (const c of children(e)) s = visit(c, s);
           return null;
         }
         case I.ReturnId:

@@ -33,7 +33,10 @@ const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.Nontrap
 
 function load() {
   const m = B.readBinary(readFileSync(input));
-  m.setFeatures(FEATURES);
+  // Exception handling (clang-19's legacy try/catch/throw: C++ with -fwasm-exceptions,
+  // setjmp/longjmp) only for a module that declares it: binaryen writes the features back into
+  // the target_features section, so every other module keeps its bytes.
+  m.setFeatures(FEATURES | (m.getFeatures() & F.ExceptionHandling));
   return m;
 }
 

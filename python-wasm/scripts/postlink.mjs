@@ -31,7 +31,8 @@ try {
   execFileSync(process.execPath, [join(here, 'instrument-fuel.mjs'), input, fuel, plain], { stdio: 'inherit' });
   for (const [from, to] of [[fuel, outFuel], [plain, outPlain]]) {
     const m = binaryen.readBinary(readFileSync(from));
-    m.setFeatures(BARRIER_FEATURES);
+    // (exception handling kept where the module declares it, as instrument-fuel.mjs does)
+    m.setFeatures(BARRIER_FEATURES | (m.getFeatures() & binaryen.Features.ExceptionHandling));
     const stats = addDirtyChunkMarks(m, { chunkShift: DEFAULT_CHUNK_SHIFT });
     if (!m.validate()) throw new Error(`${to}: the module with the store barrier does not validate`);
     writeFileSync(to, m.emitBinary());

@@ -5,7 +5,7 @@ import binaryen from 'binaryen';
 
 const I = binaryen;
 const LEAVES = new Set([I.NopId, I.LocalGetId, I.GlobalGetId, I.ConstId, I.MemorySizeId,
-  I.UnreachableId, I.DataDropId, I.RefNullId, I.RefFuncId, I.TableSizeId]);
+  I.UnreachableId, I.DataDropId, I.RefNullId, I.RefFuncId, I.TableSizeId, I.PopId, I.RethrowId]);
 
 /** Children in evaluation order (absent optional children as 0); `pass` names the caller in errors. */
 export function children(e, pass) {
@@ -30,6 +30,10 @@ export function children(e, pass) {
     case I.MemoryCopyId: return [x.dest, x.source, x.size];
     case I.MemoryFillId: return [x.dest, x.value, x.size];
     case I.MemoryInitId: return [x.dest, x.offset, x.size];
+    // Legacy exception handling (clang-19's -fwasm-exceptions and setjmp/longjmp lowering):
+    // a try's body, then its catch bodies (which begin with a pop of the thrown value).
+    case I.TryId: return [x.body, ...x.catchBodies];
+    case I.ThrowId: return x.operands;
     default:
       throw new Error(`${pass}: unhandled expression id ${id}`);
   }

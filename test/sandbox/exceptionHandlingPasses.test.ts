@@ -1,0 +1,174 @@
+// The post-link pipeline (python-wasm/scripts/postlink.mjs: fuel, then the store barrier) on a
+// module with WebAssembly exception handling, as C++ built with -fwasm-exceptions (scipy's
+// pybind11, HiGHS, Boost) and setjmp/longjmp lowered onto it emit: clang-19's legacy
+// try/catch/throw. The instrumented module must compute what the original computes, count
+// fuel in try and catch bodies, mark every chunk a catch body writes, and let the host's
+// fuel signal leave a catch_all that swallows guest exceptions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/runtime/artifacts.js';
+import { DIRTY_IMPORTS, dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const binaryen = (await import('binaryen')).default as any;
+const I32 = binaryen.i32;
+const NONE = binaryen.none;
+const CHUNK = 4096; // postlink.mjs's chunks
+const PAGES = 4;
+
+/**
+ * run(n, p, q) -> i32 over locals i (3), x (4), r (5):
+ *   x = p; mem[x] = 1
+ *   try {
+ *     for (i = n; i > 0; i--) { mem8[p + 64 + i] = i; x = p }   -- a loop inside the try
+ *     x = q
+ *     thrower(n)                                        -- throws tag `exc` with n * 10 when n is odd
+ *     mem[x] = 2                                        -- after the throwing call
+ *   } catch exc { r = pop; mem[x + 8] = r }             -- x is q here: a chunk nothing else marked
+ *   return r
+ * swallow(n) -> i32: try { host_work(n) } catch_all { return -1 }; return 0 (C++'s catch (...)).
+ */
+function ehModule(): Uint8Array {
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+    binaryen.Features.BulkMemory | binaryen.Features.ExceptionHandling);
+  m.setMemory(PAGES, PAGES, 'mem', [], false, false, 'mem');
+  // The pipeline wants the one mutable global clang's modules have (the C stack pointer).
+  m.addGlobal('sp', I32, true, m.i32.const(1024));
+  m.addTag('exc', I32, NONE);
+  m.addFunctionImport('host_work', 'env', 'host_work', binaryen.createType([I32]), NONE);
+  const get = (x: number) => m.local.get(x, I32);
+  m.addFunction('thrower', binaryen.createType([I32]), NONE, [], m.if(m.i32.and(get(0), m.i32.const(1)),
+    m.throw('exc', [m.i32.mul(get(0), m.i32.const(10))])));
+  m.addFunction('run', binaryen.createType([I32, I32, I32]), I32, [I32, I32, I32], m.block(null, [
+    m.local.set(4, get(1)),
+    m.i32.store(0, 4, get(4), m.i32.const(1), 'mem'),
+    m.try('t', m.block(null, [
+      m.local.set(3, get(0)),
+      m.block('done', [m.loop('next', m.block(null, [
+        m.br('done', m.i32.le_s(get(3), m.i32.const(0))),
+        m.i32.store8(64, 1, m.i32.add(get(1), get(3)), get(3), 'mem'),
+        // (x assigned more often than stored through: the pass tracks x instead of marking
+        // every assignment of it, so the catch's store depends on the analysis)
+        m.local.set(4, get(1)),
+        m.local.set(3, m.i32.sub(get(3), m.i32.const(1))),
+        m.br('next'),
+      ]))]),
+      m.local.set(4, get(2)),
+      m.call('thrower', [get(0)], NONE),
+      m.i32.store(0, 4, get(4), m.i32.const(2), 'mem'),
+    ]), ['exc'], [m.block(null, [
+      m.local.set(5, m.i32.pop()),
+      m.i32.store(8, 4, get(4), get(5), 'mem'),
+    ])]),
+    get(5),
+  ], I32));
+  m.addFunction('swallow', binaryen.createType([I32]), I32, [], m.block(null, [
+    m.try('s', m.call('host_work', [get(0)], NONE), [], [m.return(m.i32.const(-1))]),
+    m.i32.const(0),
+  ], I32));
+  m.addFunctionExport('run', 'run');
+  m.addFunctionExport('swallow', 'swallow');
+  // Declared as clang declares it (the passes enable exception handling only for such modules).
+  const feature = new TextEncoder().encode('exception-handling');
+  m.addCustomSection('target_features', new Uint8Array([1, '+'.charCodeAt(0), feature.length, ...feature]));
+  assert.ok(m.validate(), 'the test module does not validate');
+  const bytes = m.emitBinary() as Uint8Array;
+  m.dispose();
+  return bytes;
+}
+
+function postlink(input: Uint8Array): { fuel: Uint8Array; plain: Uint8Array } {
+  const dir = mkdtempSync(join(tmpdir(), 'cjw-eh-'));
+  try {
+    writeFileSync(join(dir, 'in.wasm'), input);
+    execFileSync(process.execPath, [join(repoRoot(), 'python-wasm', 'scripts', 'postlink.mjs'),
+      join(dir, 'in.wasm'), join(dir, 'fuel.wasm'), join(dir, 'plain.wasm')], { stdio: 'pipe' });
+    return { fuel: readFileSync(join(dir, 'fuel.wasm')), plain: readFileSync(join(dir, 'plain.wasm')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const original = ehModule();
+const { fuel: fueled, plain } = postlink(original);
+
+class Exhausted {}
+
+function instantiate(bytes: Uint8Array, hostWork: (n: number) => void, onExhausted: () => void) {
+  const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const layout = dirtyLayout(mod);
+  assert.ok(layout, 'postlink.mjs added no store barrier');
+  const memory = new WebAssembly.Memory({ initial: layout.memory.initial, maximum: layout.memory.maximum });
+  const markPages = (1 << (32 - layout.chunkShift - 16)) + 1;
+  const marks = new WebAssembly.Memory({ initial: markPages, maximum: markPages });
+  const inst = new WebAssembly.Instance(mod, {
+    env: { host_work: hostWork },
+    codejail: { fuel_exhausted: onExhausted, [DIRTY_IMPORTS.memory]: memory, [DIRTY_IMPORTS.marks]: marks },
+  });
+  return { exports: inst.exports as any, memory: new Uint8Array(memory.buffer), marks: new Uint8Array(marks.buffer), layout };
+}
+
+test('support_exception_handling: postlink instruments try/catch/throw and the module computes what the original computes', () => {
+  const ref = new WebAssembly.Instance(new WebAssembly.Module(original as Uint8Array<ArrayBuffer>), { env: { host_work: () => {} } });
+  const refMem = new Uint8Array((ref.exports.mem as WebAssembly.Memory).buffer);
+  for (const bytes of [fueled, plain]) {
+    for (const n of [0, 1, 6, 7]) {
+      const p = 3 * CHUNK + 100;
+      const q = 9 * CHUNK + 200;
+      refMem.fill(0);
+      const want = (ref.exports.run as (...a: number[]) => number)(n, p, q);
+      const got = instantiate(bytes, () => {}, () => { throw new Exhausted(); });
+      if (got.exports.fuel) got.exports.fuel.value = 1_000_000n;
+      assert.equal(got.exports.run(n, p, q), want, `n=${n}`);
+      assert.equal(want, n % 2 ? n * 10 : 0, 'the original does not throw as designed');
+      assert.deepEqual(got.memory.subarray(0, PAGES * 65536), refMem, `n=${n}: memory differs`);
+    }
+  }
+});
+
+test('support_exception_handling: fuel counts loop iterations and calls in try bodies, on the thrown path too', () => {
+  for (const n of [6, 7]) {
+    const { exports } = instantiate(fueled, () => {}, () => { throw new Exhausted(); });
+    exports.fuel.value = 1_000_000n;
+    exports.run(n, 0, CHUNK);
+    // run's entry (it calls thrower) + one per entry of the loop body (n iterations and the
+    // one that leaves); thrower has no loop and no call.
+    assert.equal(1_000_000n - exports.fuel.value, BigInt(1 + n + 1), `n=${n}`);
+  }
+});
+
+test('support_exception_handling: a catch body entered from the middle of its try marks the chunk it writes', () => {
+  // In the try, x becomes q and is stored through only after the throwing call: a barrier that
+  // entered the catch with what holds at the end of the try would leave mem[q + 8] unmarked.
+  const q = 9 * CHUNK + 200;
+  const { exports, memory, marks, layout } = instantiate(fueled, () => {}, () => { throw new Exhausted(); });
+  exports.fuel.value = 1_000_000n;
+  assert.equal(exports.run(7, CHUNK + 5, q), 70);
+  assert.equal(new DataView(memory.buffer).getInt32(q + 8, true), 70);
+  assert.equal(new DataView(memory.buffer).getInt32(q, true), 0, 'the store after the throw ran');
+  const chunkShift = layout.chunkShift;
+  assert.ok(marks[(q + 8) >> chunkShift], 'the chunk the catch body wrote is not marked');
+});
+
+test('support_exception_handling: a catch_all that swallows the host\'s fuel signal meets the next check, which signals again', () => {
+  // C++'s catch (...) is a catch_all: it also catches what the host throws into the guest (any
+  // JS exception), e.g. when fuel cannot pay for a host call (fuel.ts leaves the counter at -1
+  // then). The guest gets no further than its next check: the counter stays below zero, so
+  // every check signals again.
+  let signals = 0;
+  const onExhausted = () => { signals++; throw new Exhausted(); };
+  const g = instantiate(fueled, () => { g.exports.fuel.value = -1n; throw new Exhausted(); }, onExhausted);
+  g.exports.fuel.value = 10n;
+  assert.equal(g.exports.swallow(1), -1, 'the catch_all did not catch the host exception');
+  assert.equal(signals, 0);
+  assert.throws(() => g.exports.run(0, 0, 0), Exhausted);
+  assert.equal(signals, 1);
+  // swallow's own entry check (it calls host_work) is outside its try: nothing catches it.
+  assert.throws(() => g.exports.swallow(1), Exhausted);
+  assert.equal(signals, 2);
+});
