@@ -48,7 +48,7 @@ v() { # archive name version include [root] [patches]: a vendor: source spec
 build --name mpmath --version 1.3.0 --drop-tests --check-import mpmath \
   "$(v mpmath-1.3.0.tar.gz mpmath 1.3.0 mpmath)"
 build --name sympy --version 1.14.0 --drop-tests --check-import sympy --check-path "$out/mpmath-1.3.0.zip" \
-  "$(v sympy-1.14.0.tar.gz sympy 1.14.0 sympy,isympy.py)"
+  "$(v sympy-1.14.0.tar.gz sympy 1.14.0 sympy,isympy.py "" "$patches/sympy-1.14.0-0001-import-without-ctypes.patch")"
 build --name networkx --version 3.6.1 --drop-tests --check-import networkx \
   "$(v networkx-3.6.1.tar.gz networkx 3.6.1 networkx)"
 build --name pyparsing --version 3.3.2 --drop-tests --check-import pyparsing \
