@@ -425,9 +425,15 @@ def _compile_script(source, path):
 
 
 def end_warmup():
-    """Called once before the snapshot: later compilations are not cached."""
+    """Called once before the snapshot: later compilations are not cached, and caches that hold
+    files open are emptied. A file opened before the snapshot is not open in a restored run:
+    importlib.metadata keeps each zip on sys.path open once listed (networkx 3 lists them all
+    at import, for its backends' entry points), and would read from a dead descriptor."""
     global _WARMING
     _WARMING = False
+    metadata = sys.modules.get("importlib.metadata")
+    if metadata is not None:
+        metadata.FastPath.__new__.cache_clear()
 
 
 def run(request_json):
