@@ -63,10 +63,10 @@ export function nativePython(code: string, stdin = ''): { status: number; stdout
 }
 
 /** Run code in the jail and natively; both must succeed with the same output, which is returned. */
-export async function sameAsNative(jail: Jail, code: string, nativeHint = ''): Promise<string> {
+export async function sameAsNative(jail: Jail, code: string, nativeHint = '', limits: Partial<CodejailLimits> = {}): Promise<string> {
   const native = nativePython(code);
   assert.equal(native.status, 0, `native run failed${nativeHint}:\n${native.stderr}`);
-  const r = await runCode(jail, code);
+  const r = await runCode(jail, code, limits);
   assert.equal(r.status, 0, text(r.stderr));
   assert.equal(text(r.stdout), native.stdout);
   return native.stdout;
