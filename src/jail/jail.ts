@@ -7,7 +7,6 @@ import { RejectedRunError } from '../sandbox/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
-import { usesNumpy } from './imageChoice.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { DEFAULT_ANSWER_LIMIT_BYTES, RunOutputReader } from './runOutput.js';
 import { checkJailCodeRequest, checkSafeExecRequest, type CheckedJailCodeRequest } from './request.js';
@@ -35,8 +34,6 @@ export interface JailOptions {
   defaultImage?: string;
   /** limit_overrides_context (course key) -> image name. */
   courseImages?: Record<string, string>;
-  /** Image for code that uses numpy, when neither the request nor its course names one. */
-  numpyImage?: string;
   settings?: Partial<RunSettings>;
 }
 
@@ -45,7 +42,6 @@ export class Jail implements JailService {
     private readonly sandboxes: Map<string, Sandbox>,
     private readonly defaultImage: string,
     private readonly courseImages: Record<string, string>,
-    private readonly numpyImage: string | undefined,
     private readonly policy: LimitPolicy,
     private readonly settings: RunSettings,
     private readonly commands: Set<string>,
@@ -69,11 +65,11 @@ export class Jail implements JailService {
     return this.sandboxes.get(image)?.snapshotBytes ?? 0;
   }
 
-  /** The request's image, else the course's, else the numpy image for code using numpy, else the default. */
-  resolveImage(image: string | null | undefined, context: string | null | undefined, code?: string | null): string {
+  /** The request's image, else the course's, else the default. Never chosen from the code: what a
+   * script imports (through any library on python_path too) is not visible in its text. */
+  resolveImage(image: string | null | undefined, context: string | null | undefined): string {
     const course = context && Object.prototype.hasOwnProperty.call(this.courseImages, context) ? this.courseImages[context] : undefined;
-    const numpy = this.numpyImage && code && usesNumpy(code) ? this.numpyImage : undefined;
-    const name = image || course || numpy || this.defaultImage;
+    const name = image || course || this.defaultImage;
     if (!this.sandboxes.has(name)) {
       throw new BadRequestError('image', `image: unknown image '${name}' (available: ${this.images.join(', ')})`);
     }
@@ -81,15 +77,15 @@ export class Jail implements JailService {
   }
 
   async jailCode(req: JailCodeRequest): Promise<JailCodeResult> {
-    return this.run(checkJailCodeRequest(req), req.code);
+    return this.run(checkJailCodeRequest(req));
   }
 
-  /** A checked request, run in the image chosen for `userCode`. */
-  private async run(req: CheckedJailCodeRequest, userCode: string | null | undefined): Promise<JailCodeResult> {
+  /** A checked request, run in its image. */
+  private async run(req: CheckedJailCodeRequest): Promise<JailCodeResult> {
     if (!this.commands.has(req.command)) {
       throw new BadRequestError('command', `jail_code needs to be configured for '${req.command}'`);
     }
-    const image = this.resolveImage(req.image, req.limitOverridesContext, userCode);
+    const image = this.resolveImage(req.image, req.limitOverridesContext);
     const limits = effectiveLimits(this.policy, req.limitOverridesContext, req.limits);
     let run;
     try {
@@ -108,7 +104,7 @@ export class Jail implements JailService {
       code: buildSafeExecWrapper(req.pythonPath),
       argv: [],
       stdin: new TextEncoder().encode(buildSafeExecStdin(req.code, req.globalsJson)),
-    }, req.code); // the image is chosen from the user's code: jail_code only sees the wrapper
+    });
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
     const out = await this.outputs.read(status, stdout, stderr, this.answerLimitBytes);
     if (!out.ok) return { ...out, status, stdout, stderr, run, effectiveLimits: limits, image };
@@ -174,7 +170,6 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     await Promise.all([...sandboxes.values()].map((sb) => sb.pool.close()));
     throw err;
   }
-  if (options.numpyImage !== undefined && !images.has(options.numpyImage)) throw new Error(`numpy image ${options.numpyImage} is not among the images`);
-  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.numpyImage, options.policy, settings, new Set(options.commands ?? ['python']),
+  return new Jail(sandboxes, defaultImage, options.courseImages ?? {}, options.policy, settings, new Set(options.commands ?? ['python']),
     options.answerLimitBytes ?? DEFAULT_ANSWER_LIMIT_BYTES);
 }

@@ -12,13 +12,14 @@
 //     "defaultImage": "py311-sci-2026.1",
 //     "images": [
 //       { "name": "py311-base", "version": "2026.1", "layers": [] },
-//       { "name": "py311-sci-2026.1", "version": "2026.1", "extends": "py311-base",
+//       { "name": "py311-sci-2026.1", "version": "2026.1", "extends": "py311-base", "runtime": "numpy-1.24",
 //         "layers": ["sympy@1.11.1-1", "networkx"], "addPreloads": ["sympy"] }
 //     ]
 //   }
-// An image without "extends" and without "preloads" preloads what the bare runtime preloads
-// (loadBaseImage); "extends" inherits the parent's layers and preloads, then appends
-// "layers" and "addPreloads"; "preloads" replaces the list.
+// "runtime" names the interpreter module (runtimes.ts: base, numpy-1.24, openedx; default base,
+// or the parent's). An image without "extends" and without "preloads" preloads what the bare
+// runtime preloads (loadBaseImage); "extends" inherits the parent's runtime, layers and
+// preloads, then appends "layers" and "addPreloads"; "preloads" replaces the list.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { repoRoot } from './artifacts.js';
@@ -26,12 +27,15 @@ import { loadBaseImage } from './baseImage.js';
 import type { RuntimeImage } from './image.js';
 import { SANDBOX_LAYOUT } from './layout.js';
 import { LayerError, LayerStore, pycMagic, type Layer } from './layers.js';
+import { isRuntimeName, loadRuntime, RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtimes.js';
 
 export interface ImageSpec {
   name: string;
   version?: string;
   description?: string;
   extends?: string;
+  /** The interpreter module (runtimes.ts); inherited from the parent image, else "base". */
+  runtime?: string;
   /** Layer references, "name@version" or "name" (when one version is available). */
   layers?: string[];
   preloads?: string[];
@@ -66,6 +70,9 @@ export interface ImageLayerInfo {
 /** A RuntimeImage with the facts of its making. */
 export interface LayeredImage extends RuntimeImage {
   version: string;
+  runtime: RuntimeName;
+  /** Top-level modules the runtime itself provides (its built-in libraries' Python parts). */
+  runtimeModules: string[];
   description?: string;
   layers: ImageLayerInfo[];
 }
@@ -116,6 +123,9 @@ function readConfigFile(path: string): ImagesConfigFile {
     if (typeof img !== 'object' || img === null || typeof s['name'] !== 'string' || !IMAGE_NAME_RE.test(s['name'])) {
       throw new ImageConfigError(`${path}: images[${i}] needs a name of letters, digits, '.', '_' or '-'`);
     }
+    if (s['runtime'] !== undefined && (typeof s['runtime'] !== 'string' || !isRuntimeName(s['runtime']))) {
+      throw new ImageConfigError(`${path}: image ${s['name']}: runtime must be one of ${RUNTIME_NAMES.join(', ')}`);
+    }
     for (const k of ['layers', 'preloads', 'addPreloads']) {
       const v = s[k];
       if (v !== undefined && (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))) {
@@ -162,7 +172,7 @@ export function loadImagesConfig(configPath?: string, root: string = repoRoot())
   return cfg;
 }
 
-interface Resolved { spec: ImageSpec; layers: string[]; preloads: string[] }
+interface Resolved { spec: ImageSpec; runtime: RuntimeName; layers: string[]; preloads: string[] }
 
 function resolveSpecs(cfg: ImagesConfig, runtimePreloads: string[]): Map<string, Resolved> {
   const byName = new Map(cfg.images.map((i) => [i.name, i] as const));
@@ -177,7 +187,8 @@ function resolveSpecs(cfg: ImagesConfig, runtimePreloads: string[]): Map<string,
     const layers = [...(parent?.layers ?? []), ...(spec.layers ?? [])];
     const preloads = spec.preloads ?? [...(parent?.preloads ?? runtimePreloads)];
     for (const p of spec.addPreloads ?? []) if (!preloads.includes(p)) preloads.push(p);
-    const r = { spec, layers, preloads };
+    const runtime = (spec.runtime ?? parent?.runtime ?? 'base') as RuntimeName;
+    const r = { spec, runtime, layers, preloads };
     out.set(name, r);
     return r;
   };
@@ -225,12 +236,18 @@ export function loadImages(configPath?: string, opts: LoadImagesOptions = {}): M
   };
   for (const n of opts.only ?? [...specs.keys()]) want(n);
 
+  const runtimes = new Map<RuntimeName, Runtime>();
   const images = new Map<string, LayeredImage>();
   for (const [name, r] of specs) {
     if (!wanted.has(name)) continue;
+    let runtime = runtimes.get(r.runtime);
+    if (!runtime) {
+      runtime = loadRuntime(r.runtime, base, { root, fuel: opts.fuel, verify: opts.verify });
+      runtimes.set(r.runtime, runtime);
+    }
     const layers: Layer[] = [];
     const seenNames = new Map<string, string>();
-    const provides = new Map<string, string>();
+    const provides = new Map<string, string>(runtime.topLevel.map((t) => [t, `runtime ${runtime.name}`] as const));
     for (const ref of r.layers) {
       const prior = seenNames.get(layerName(ref));
       if (prior !== undefined) {
@@ -247,7 +264,7 @@ export function loadImages(configPath?: string, opts: LoadImagesOptions = {}): M
       for (const top of layer.manifest.topLevel) {
         const other = provides.get(top);
         if (other !== undefined) {
-          throw new ImageConfigError(`image ${name}: module ${top} is in both layer ${other} and layer ${layer.id}`);
+          throw new ImageConfigError(`image ${name}: module ${top} is in both ${other.startsWith('runtime ') ? other : `layer ${other}`} and layer ${layer.id}`);
         }
         if (compat.has(top)) {
           throw new ImageConfigError(`image ${name}: layer ${layer.id} provides ${top}, which the runtime's compat modules already provide`);
@@ -260,10 +277,12 @@ export function loadImages(configPath?: string, opts: LoadImagesOptions = {}): M
       name,
       version: r.spec.version ?? '',
       ...(r.spec.description === undefined ? {} : { description: r.spec.description }),
-      wasmBytes: base.wasmBytes,
-      files: [...base.files, ...layers.map((l) => ({ path: l.mountPath, data: l.data }))],
+      runtime: r.runtime,
+      runtimeModules: runtime.topLevel,
+      wasmBytes: runtime.wasmBytes,
+      files: [...base.files, ...runtime.files, ...layers.map((l) => ({ path: l.mountPath, data: l.data }))],
       preloads: r.preloads,
-      sysPath: layers.map((l) => l.mountPath),
+      sysPath: [...runtime.sysPath, ...layers.map((l) => l.mountPath)],
       layers: layers.map((l) => ({
         name: l.manifest.name,
         version: l.manifest.version,

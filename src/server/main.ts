@@ -43,7 +43,6 @@ async function main(): Promise<void> {
     images: images.images,
     defaultImage: images.defaultImage,
     courseImages: config.courseImages,
-    numpyImage: images.numpyImage,
   });
   const health = new HealthState();
   const app = createApp({ jail, config, health, images: jail.images, logger });

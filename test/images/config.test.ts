@@ -22,19 +22,25 @@ after(() => {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-test('the default configuration: py311-base and py311-sci-2026.1, sci is the default', () => {
+test('the default configuration: py311-base, py311-sci-2026.1 (the default) and openedx-2026.1', () => {
   assert.equal(defaultImageName(undefined, testRoot()), 'py311-sci-2026.1');
   const images = loadImages(undefined, { root: testRoot() });
-  assert.deepEqual([...images.keys()].sort(), ['py311-base', 'py311-sci-2026.1']);
+  assert.deepEqual([...images.keys()].sort(), ['openedx-2026.1', 'py311-base', 'py311-sci-2026.1']);
   const base = images.get('py311-base')!;
   const sci = images.get('py311-sci-2026.1')!;
   assert.deepEqual(base.sysPath, []);
   assert.ok(base.preloads.includes('six') && base.preloads.includes('random2'));
-  assert.deepEqual(sci.sysPath, ['sympy', 'networkx', 'pyparsing', 'dateutil'].map((n) => `/usr/lib/codejail-wasm/layers/${n}.zip`));
+  assert.deepEqual(sci.sysPath, ['numpy', 'sympy', 'networkx', 'pyparsing', 'dateutil'].map((n) => `/usr/lib/codejail-wasm/layers/${n}.zip`));
   for (const p of sci.sysPath) assert.ok(sci.files.some((f) => f.path === p), p);
   assert.ok(sci.files.some((f) => f.path === SANDBOX_LAYOUT.stdlibZip));
-  for (const m of ['six', 'random2', 'sympy', 'networkx', 'pyparsing', 'dateutil.parser']) assert.ok(sci.preloads.includes(m), m);
-  assert.equal(sci.wasmBytes, base.wasmBytes, 'images share the runtime module bytes');
+  for (const m of ['six', 'random2', 'numpy', 'sympy', 'networkx', 'pyparsing', 'dateutil.parser']) assert.ok(sci.preloads.includes(m), m);
+  assert.equal(base.runtime, 'base');
+  assert.equal(sci.runtime, 'numpy-1.24', 'the bookworm image runs on the numpy 1.24.2 runtime: numpy wherever its content reaches');
+  assert.notEqual(sci.wasmBytes, base.wasmBytes);
+  const openedx = images.get('openedx-2026.1')!;
+  assert.equal(openedx.runtime, 'openedx');
+  assert.equal(openedx.sysPath[0], '/usr/lib/codejail-wasm/layers/python-openedx.zip');
+  for (const m of ['regex', 'lxml']) assert.ok(openedx.runtimeModules.includes(m), m);
   const pkgs = Object.fromEntries(sci.layers.flatMap((l) => l.packages).map((p) => [p.name, p.version]));
   assert.equal(pkgs['sympy'], '1.11.1');
   assert.equal(pkgs['networkx'], '2.8.8');
@@ -119,6 +125,15 @@ test('configuration errors: unknown layer, ambiguous versions, module conflicts,
     (e: Error) => e instanceof ImageConfigError && /listed twice/.test(e.message));
   assert.throws(() => loadImages(cfg([{ name: 'x', layers: ['six@9'] }]), { root: testRoot(), only: ['x'] }),
     /layer six@9 provides six, which the runtime's compat modules already provide/);
+  // A layer may not provide what the image's runtime has built in (it would never be imported).
+  const np = join(tmp, 'numpy-src');
+  mkdirSync(join(np, 'numpy'), { recursive: true });
+  writeFileSync(join(np, 'numpy', '__init__.py'), 'X = 1\n');
+  buildLayer(['--name', 'fakenumpy', '--version', '1', '--out', join(tmp, 'layers'), `dir:${np}`]);
+  assert.throws(() => loadImages(cfg([{ name: 'x', runtime: 'numpy-1.24', layers: ['fakenumpy@1'] }]), { root: testRoot(), only: ['x'] }),
+    /image x: module numpy is in both runtime numpy-1\.24 and layer fakenumpy@1/);
+  assert.throws(() => loadImages(cfg([{ name: 'x', runtime: 'pypy' }]), { root: testRoot(), only: ['x'] }),
+    /image x: runtime must be one of base, numpy-1\.24, openedx/);
   assert.throws(() => loadImages(cfg([{ name: 'x', extends: 'y' }, { name: 'y', extends: 'x' }]), { root: testRoot() }), /cycle/);
   assert.throws(() => loadImages(cfg([{ name: 'x', extends: 'missing' }]), { root: testRoot() }), /extends unknown image missing/);
   const ok = loadImages(cfg([{ name: 'x', extends: 'py311-base', layers: ['demo@2'], addPreloads: ['demo_pkg'] }]), { root: testRoot(), only: ['x'] });

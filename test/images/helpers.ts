@@ -64,3 +64,19 @@ with zipfile.ZipFile(path, "w") as z:
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
+
+/** Native CPython 3.11 (Debian's) running `code` as `python -c` does, with only the given zips
+ * (library layers) and then Debian's dist-packages on sys.path: no site, no user site. */
+export function nativeWithLayers(code: string, zips: string[]): BuildResult {
+  const boot = [
+    'import sys',
+    `sys.path[:0] = ${JSON.stringify(zips)}`,
+    'sys.path.append("/usr/lib/python3/dist-packages")',
+    'src = sys.argv.pop(1)',
+    'sys.argv[0] = "-c"',
+    'import __main__',
+    'exec(compile(src, "<string>", "exec"), __main__.__dict__)',
+  ].join('\n');
+  const r = spawnSync(PYTHON, ['-I', '-S', '-B', '-c', boot, code], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, cwd: '/tmp' });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,119 @@
+// Course content through the service's codejail-service API (POST /api/v0/code-exec), as
+// edx-platform sends it, against native CPython running the same code on the same libraries:
+// a mitx-grading-library-style python_lib.zip that imports numpy, in the default image without
+// naming one; chem, verifiers and (once the openedx runtime has numpy) calc in openedx-2026.1.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
+import { defaultLayerDir } from '../../src/runtime/layers.js';
+import { loadImages } from '../../src/runtime/layeredImages.js';
+import { startService, type RunningService } from '../support/service.js';
+import { nativeWithLayers, testRoot } from './helpers.js';
+
+const OPENEDX = 'openedx-2026.1';
+let service: RunningService;
+let tmp: string;
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'cj-code-exec-libs-'));
+  service = await startService({ CODEJAIL_WASM_IMAGES: `py311-sci-2026.1,${OPENEDX}`, CODEJAIL_WASM_WORKERS: '1' });
+});
+after(async () => {
+  await service?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A course library as mitx-grading-library ships it: a package in python_lib.zip. */
+const LIB = zipSync({
+  'numgrader/__init__.py': strToU8('from .grading import norm_grade\n'),
+  'numgrader/grading.py': strToU8([
+    'import numpy as np',
+    'def norm_grade(student, expected, rtol=1e-6):',
+    '    s, e = np.array(student, dtype=float), np.array(expected, dtype=float)',
+    '    return bool(np.allclose(s, e, rtol=rtol)), round(float(np.linalg.norm(s - e)), 12)',
+  ].join('\n') + '\n'),
+});
+
+async function codeExec(payload: Record<string, unknown>, lib?: Uint8Array): Promise<Record<string, unknown>> {
+  const form = new FormData();
+  form.append('payload', JSON.stringify({ globals_dict: {}, ...payload }));
+  if (lib) form.append('python_lib.zip', new Blob([Buffer.from(lib)]), 'python_lib.zip');
+  const encoded = new Request(service.url, { method: 'POST', body: form });
+  const body = Buffer.from(await encoded.arrayBuffer());
+  // A connection of its own per request (agent: false): a kept-alive one, idle while the slow
+  // native side ran, was closed by the server's keep-alive timeout as fetch reused it (EPIPE).
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(`${service.url}/api/v0/code-exec`, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': encoded.headers.get('content-type')!, 'content-length': body.length },
+    }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(status, 200, text);
+  const answer = JSON.parse(text) as { globals_dict: Record<string, unknown>; emsg?: string };
+  assert.equal(answer.emsg, undefined, answer.emsg);
+  return answer.globals_dict;
+}
+
+/** `answer` as native CPython computes it, with these zips first on sys.path. */
+function nativeAnswer(code: string, zips: string[]): unknown {
+  const r = nativeWithLayers(`${code}\nimport json\nprint(json.dumps(answer))\n`, zips);
+  assert.equal(r.status, 0, `native run failed (python3-numpy installed?):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function imageLayerZips(name: string): string[] {
+  const image = loadImages(undefined, { root: testRoot(), only: [name] }).get(name)!;
+  return image.layers.map((l) => join(defaultLayerDir(testRoot()), `${l.name}-${l.version}.zip`));
+}
+
+test('a python_lib.zip importing numpy works in the default image without naming one', async () => {
+  const code = [
+    'from numgrader import norm_grade',
+    'answer = [norm_grade([1, 2, 3], [1, 2, 3.0000001]), norm_grade([[1, 0], [0, 1]], [[1, 0], [0, 2]])]',
+  ].join('\n');
+  const zip = join(tmp, 'python_lib.zip');
+  writeFileSync(zip, LIB);
+  const globals = await codeExec({ code, python_path: ['python_lib.zip'] }, LIB);
+  assert.deepEqual(globals['answer'], nativeAnswer(code, [zip, ...imageLayerZips('py311-sci-2026.1')]));
+  assert.deepEqual(globals['answer'], [[true, 1e-7], [false, 1]]);
+});
+
+test('chem and verifiers problems in openedx-2026.1 give the native answers', async () => {
+  const code = [
+    'import json',
+    'from chem.chemcalc import chemical_equations_equal',
+    'from verifiers.draganddrop import grade',
+    'answer = [chemical_equations_equal("H2 + O2 -> H2O2", "O2 + H2 -> H2O2"),',
+    '          chemical_equations_equal("H2 + O2 -> H2O2", "2O2 + 2H2 -> 2H2O2", exact=True),',
+    '          grade(json.dumps([{"1": "t1"}, {"name_with_icon": "t2"}]), {"1": "t1", "name_with_icon": "t2"}),',
+    '          grade(json.dumps([{"1": "t2"}, {"name_with_icon": "t1"}]), {"1": "t1", "name_with_icon": "t2"})]',
+  ].join('\n');
+  const globals = await codeExec({ code, image: OPENEDX });
+  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX)));
+  assert.deepEqual(globals['answer'], [true, false, true, false]);
+});
+
+test('calc in openedx-2026.1 gives the native answer', async (t) => {
+  const image = loadImages(undefined, { root: testRoot(), only: [OPENEDX] }).get(OPENEDX)!;
+  if (!image.runtimeModules.includes('numpy')) {
+    t.skip('numpy 1.26.4 is not yet a component of the openedx runtime (calc imports numpy)');
+    return;
+  }
+  const code = [
+    'from calc import evaluator',
+    'answer = [evaluator({"x": 2, "R1": 10, "R2": 15}, {}, "x^2 + sqrt(4) + R1||R2"), evaluator({}, {}, "sin(pi/6) + 4.2%")]',
+  ].join('\n');
+  const globals = await codeExec({ code, image: OPENEDX });
+  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX)));
+});

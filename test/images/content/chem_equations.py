@@ -1,0 +1,15 @@
+from chem.chemcalc import chemical_equations_equal, compare_chemical_expression, divide_chemical_expression, render_to_html
+print(chemical_equations_equal('H2 + O2 -> H2O2', 'O2 + H2 -> H2O2'))
+print(chemical_equations_equal('H2 + O2 -> H2O2', '2O2 + 2H2 -> 2H2O2'), chemical_equations_equal('H2 + O2 -> H2O2', '2O2 + 2H2 -> 2H2O2', exact=True))
+print(chemical_equations_equal('H2 + O2 -> H2O2', 'O2 + H2 <-> 2H2O2'), chemical_equations_equal('2H2 + O2 -> 2H2O', 'H2O -> H2'))
+print(compare_chemical_expression('H2O', 'H2O(l)', ignore_state=True), compare_chemical_expression('H2O(s)', 'H2O(l)'))
+print(divide_chemical_expression('2H2O', 'H2O'), divide_chemical_expression('H2O + CO2', '3CO2 + 3H2O'))
+print(render_to_html('H^+ + OH^- -> H2O'))
+print(render_to_html('2H2(g) + O2(g) <=> 2H2O(l)'))
+from chem.chemtools import vsepr_parse_user_answer, vsepr_build_correct_answer, vsepr_grade
+correct = vsepr_build_correct_answer(geometry="AX4E0", atoms={"c0": "N", "p0": "H", "p1": "(ep)", "p2": "H", "p3": "H"})
+print(vsepr_grade(vsepr_parse_user_answer('{"geometry": "AX4E0","atoms":{"c0": "N","p0": "H","p1": "(ep)","p2": "H", "p3": "H"}}'), correct))
+print(vsepr_grade(vsepr_parse_user_answer('{"geometry": "AX4E0","atoms":{"c0": "N","p0": "H","p1": "H","p2": "(ep)", "p3": "H"}}'), correct))
+print(vsepr_grade(vsepr_parse_user_answer('{"geometry": "AX3E0","atoms":{"c0": "N","p0": "H","p1": "H","p2": "H"}}'), correct))
+correct6 = vsepr_build_correct_answer(geometry="AX6E0", atoms={"c0": "Br", "a0": "test", "a1": "(ep)", "e10": "H", "e11": "H", "e20": "H", "e21": "H"})
+print(vsepr_grade(vsepr_parse_user_answer('{"geometry": "AX6E0","atoms":{"c0": "Br","a0": "test","a1": "(ep)","e10": "H","e11": "H","e20": "H","e21": "H"}}'), correct6, convert_to_peripheral=True))

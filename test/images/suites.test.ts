@@ -1,0 +1,197 @@
+// The Open edX sandbox libraries' own test suites (or a slice of each), run inside OUR sandbox on
+// the openedx-2026.1 image and natively on the same sources: the layers' zips (pure Python) or
+// native builds of the same vendored regex and lxml sources (nativeLibs.ts). The sandbox may only
+// fail where the native run fails too, or where a documented platform difference says so.
+//
+// Needs ../shared/vendor (the test files come from the vendored archives); opt-in because it
+// takes minutes: CJW_LIB_SUITES=1 node --test dist/test/images/suites.test.js
+// Each suite prints its counts as a test diagnostic (the README's figures come from this run).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import type { Jail } from '../../src/jail/jail.js';
+import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
+import { defaultLayerDir } from '../../src/runtime/layers.js';
+import { repoRoot } from '../../src/runtime/artifacts.js';
+import { startJail, text } from '../support/jail.js';
+import { testRoot } from './helpers.js';
+import { nativeLxml, nativeRegex, unpackVendored, vendorDir } from './nativeLibs.js';
+
+const IMAGE = 'openedx-2026.1';
+const UNITTEST_RUNNER = join(repoRoot(), 'test', 'images', 'suite_runner.py');
+// numpy's pytest stand-in (collects test_* functions and Test* classes, parametrize, raises, ...).
+const PYTEST_DIR = join(repoRoot(), 'python-wasm', 'numpy', 'testsuite');
+const PYTEST_FILES = ['pytest.py', 'hypothesis.py', 'cj_numpy_tests.py'];
+
+interface Summary { passed: number; failed: number; skipped: number; errors?: number; error?: number; failures: string[] }
+
+interface Suite {
+  name: string;
+  archive: string;
+  /** Paths in the unpacked archive to copy into the run directory (files or directories), as [from, to]. */
+  copy: [string, string][];
+  runner: 'unittest' | 'pytest';
+  /** Runner arguments: test files (or dotted module names for unittest). */
+  args: string[];
+  /** Native sys.path entries beyond the layers (native builds of compiled libraries). */
+  native?: () => string[];
+  /** Tests expected to fail in the sandbox only, with the documented reason. */
+  sandboxOnly?: Record<string, string>;
+  /** The suite imports numpy (a component of the openedx runtime of its own). */
+  needsNumpy?: boolean;
+}
+
+const SUITES: Suite[] = [
+  { name: 'regex', archive: 'mrab-regex-2023.12.26.tar.gz', copy: [['regex_3/test_regex.py', 'test_regex.py']],
+    runner: 'unittest', args: ['test_regex.py'], native: () => [nativeRegex().path] },
+  // The tests find lxml's doc/ four directories above their files (common_imports.DOC_DIR).
+  { name: 'lxml', archive: 'lxml-5.3.2.tar.gz', copy: [['src/lxml/tests', 'src/lxml/tests'], ['doc', 'doc']], runner: 'unittest',
+    args: ['--path=src/lxml', ...['test_etree', 'test_elementtree', 'test_xpathevaluator', 'test_xslt', 'test_objectify',
+      'test_htmlparser', 'test_unicode', 'test_io', 'test_dtd', 'test_xmlschema', 'test_relaxng', 'test_builder',
+      'test_classlookup', 'test_errors', 'test_nsclasses', 'test_pyclasslookup', 'test_sax', 'test_elementpath',
+      'test_schematron', 'test_incremental_xmlfile', 'test_doctestcompare'].map((m) => `tests.${m}`)],
+    native: () => [nativeLxml().path],
+    sandboxOnly: {
+      // KNOWN BUG (open): lxml hands libxml2 a str holding characters beyond U+FFFF as UCS-4,
+      // which this libxml2 (iconv from wasi-libc) does not decode: such a str fails to parse
+      // (the same text as bytes parses).
+      'tests.test_htmlparser.HtmlParserTestCase.test_wide_unicode_html': 'non-BMP str input (known bug)',
+      'tests.test_unicode.UnicodeTestCase.test_emoji_html': 'non-BMP str input (known bug)',
+      'tests.test_unicode.UnicodeTestCase.test_emoji_xml': 'non-BMP str input (known bug)',
+      'tests.test_unicode.UnicodeTestCase.test_wide_unicode_xml': 'non-BMP str input (known bug)',
+      // KNOWN BUG (open): UTF-32 bytes whose XML declaration names UTF-32 (without it they parse).
+      'tests.test_unicode.EncodingsTestCase.test_utf32_fromstring': 'declared UTF-32 (known bug)',
+      'tests.test_unicode.EncodingsTestCase.test_utf32LE_fromstring': 'declared UTF-32 (known bug)',
+      'tests.test_unicode.EncodingsTestCase.test_utf32BE_fromstring': 'declared UTF-32 (known bug)',
+      // Not yet explained: doc/validation.txt's doctests (later examples miss an earlier one's names).
+      'validation_txt': 'not yet explained',
+      // As under codejail: the jail directory is read-only but for tmp/ (ADR 0010).
+      'tests.test_etree.ETreeC14NTestCase.test_python3_problem_filebased_iterparse': 'writes test.xml into the jail directory',
+      'tests.test_etree.ETreeC14NTestCase.test_python3_problem_filebased_parse': 'writes test.xml into the jail directory',
+      // lxml.get_include() names a directory inside the runtime's zip: no C headers are shipped.
+      'tests.test_etree.ETreeOnlyTestCase.test_include_paths': 'no C headers in the sandbox',
+    } },
+  { name: 'chem', archive: 'openedx-chem-2.0.0.tar.gz', copy: [['chem/tests/test_all.py', 'test_chem_all.py']],
+    runner: 'unittest', args: ['test_chem_all.py'], needsNumpy: true },
+  { name: 'codejail-includes', archive: 'codejail-includes-2.0.0.tar.gz', copy: [['tests_eia.py', 'tests_eia.py']],
+    runner: 'unittest', args: ['verifiers.tests_draganddrop', 'tests_eia.py'] },
+  { name: 'openedx-calc', archive: 'openedx-calc-4.0.1.tar.gz', copy: [['tests', 'calctests']], runner: 'unittest',
+    args: ['calctests/test_calc.py', 'calctests/test_formula.py', 'calctests/test_preview.py', 'calctests/test_symmath_check.py'],
+    needsNumpy: true },
+  { name: 'pyparsing', archive: 'pyparsing-3.3.2.tar.gz', copy: [['tests/test_simple_unit.py', 'test_simple_unit.py'], ['tests/test_util.py', 'test_util.py']],
+    runner: 'unittest', args: ['test_simple_unit.py', 'test_util.py'] },
+  { name: 'sympy', archive: 'sympy-1.14.0.tar.gz', runner: 'pytest',
+    copy: [['sympy/core/tests/test_arit.py', 'test_arit.py'], ['sympy/core/tests/test_numbers.py', 'test_numbers.py'],
+      ['sympy/core/tests/test_relational.py', 'test_relational.py'], ['sympy/solvers/tests/test_solveset.py', 'test_solveset.py'],
+      ['sympy/simplify/tests/test_trigsimp.py', 'test_trigsimp.py']],
+    args: ['test_arit.py', 'test_numbers.py', 'test_relational.py', 'test_solveset.py', 'test_trigsimp.py'] },
+  { name: 'mpmath', archive: 'mpmath-1.3.0.tar.gz', runner: 'pytest',
+    copy: [['mpmath/tests/test_basic_ops.py', 'test_basic_ops.py'], ['mpmath/tests/test_functions.py', 'test_functions.py'],
+      ['mpmath/tests/test_linalg.py', 'test_linalg.py']],
+    args: ['test_basic_ops.py', 'test_functions.py', 'test_linalg.py'] },
+  { name: 'networkx', archive: 'networkx-3.6.1.tar.gz', runner: 'pytest',
+    copy: [['networkx/algorithms/shortest_paths/tests/test_generic.py', 'test_generic.py'],
+      ['networkx/algorithms/shortest_paths/tests/test_weighted.py', 'test_weighted.py'],
+      ['networkx/algorithms/tests/test_cycles.py', 'test_cycles.py'], ['networkx/algorithms/tests/test_dag.py', 'test_dag.py']],
+    args: ['test_generic.py', 'test_weighted.py', 'test_cycles.py', 'test_dag.py'] },
+  { name: 'python-dateutil', archive: 'python-dateutil-2.9.0.post0.tar.gz', runner: 'pytest',
+    copy: [['tests/test_easter.py', 'test_easter.py'], ['tests/test_isoparser.py', 'test_isoparser.py']],
+    args: ['test_easter.py', 'test_isoparser.py'] },
+  { name: 'nltk', archive: 'nltk-3.8.1.tar.gz', runner: 'pytest',
+    copy: [['nltk/test/unit/test_tokenize.py', 'test_tokenize.py'], ['nltk/test/unit/test_distance.py', 'test_distance.py'],
+      ['nltk/test/unit/test_freqdist.py', 'test_freqdist.py'], ['nltk/test/unit/test_cfg2chomsky.py', 'test_cfg2chomsky.py']],
+    args: ['test_tokenize.py', 'test_distance.py', 'test_freqdist.py', 'test_cfg2chomsky.py'],
+    native: () => [nativeRegex().path] },
+];
+
+const enabled = process.env['CJW_LIB_SUITES'] === '1' && vendorDir() !== null;
+let image: LayeredImage;
+let jail: Jail;
+let tmp: string;
+
+function layerZips(): string[] {
+  return image.layers.map((l) => join(defaultLayerDir(testRoot()), `${l.name}-${l.version}.zip`));
+}
+
+/** The files of a run directory: the suite's test files and the runner. */
+function runFiles(suite: Suite): Map<string, Buffer> {
+  const src = unpackVendored(suite.archive, join(tmp, suite.name));
+  const files = new Map<string, Buffer>();
+  const add = (from: string, to: string) => {
+    if (statSync(from).isDirectory()) {
+      for (const f of readdirSync(from, { recursive: true }) as string[]) {
+        const p = join(from, f);
+        if (statSync(p).isFile() && !p.includes('__pycache__')) files.set(join(to, relative(from, p)), readFileSync(p));
+      }
+    } else {
+      files.set(to, readFileSync(from));
+    }
+  };
+  for (const [from, to] of suite.copy) add(join(src, from), to);
+  if (suite.runner === 'unittest') add(UNITTEST_RUNNER, 'suite_runner.py');
+  else for (const f of PYTEST_FILES) add(join(PYTEST_DIR, f), f);
+  return files;
+}
+
+const runnerScript = (suite: Suite): string => (suite.runner === 'unittest' ? 'suite_runner.py' : 'cj_numpy_tests.py');
+const lastJson = (out: string): Summary => JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Summary;
+
+function runNative(suite: Suite, files: Map<string, Buffer>): Summary {
+  const dir = mkdtempSync(join(tmp, `native-${suite.name}-`));
+  for (const [p, data] of files) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), data);
+  }
+  const path = [dir, ...layerZips(), ...(suite.native?.() ?? []), '/usr/lib/python3/dist-packages'];
+  const code = `import runpy, sys\nsys.path[:0] = ${JSON.stringify(path)}\n` +
+    `sys.argv = ${JSON.stringify([runnerScript(suite), ...suite.args])}\n` +
+    `runpy.run_path(${JSON.stringify(runnerScript(suite))}, run_name='__main__')\n`;
+  const r = spawnSync('/usr/bin/python3', ['-I', '-S', '-B', '-c', code], {
+    cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, maxBuffer: 64 << 20,
+  });
+  assert.equal(r.status, 0, `native ${suite.name}: ${r.stderr.slice(-3000)}`);
+  return lastJson(r.stdout);
+}
+
+describe('the libraries\' own test suites in the sandbox vs natively', { skip: enabled ? false : 'set CJW_LIB_SUITES=1 (needs ../shared/vendor)' }, () => {
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cj-lib-suites-'));
+    image = loadImages(undefined, { root: testRoot(), only: [IMAGE] }).get(IMAGE)!;
+    jail = await startJail({ workers: 1, image, outputLimitBytes: 32 << 20 });
+  });
+  after(async () => {
+    await jail?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const suite of SUITES) {
+    test(suite.name, async (t) => {
+      if (suite.needsNumpy && !image.runtimeModules.includes('numpy')) {
+        t.skip('numpy 1.26.4 is not yet a component of the openedx runtime');
+        return;
+      }
+      const files = runFiles(suite);
+      const native = runNative(suite, files);
+      const r = await jail.jailCode({
+        command: 'python',
+        code: `import runpy, sys\nsys.argv = ${JSON.stringify([runnerScript(suite), ...suite.args])}\nsys.path.insert(0, '')\n` +
+          `runpy.run_path(${JSON.stringify(runnerScript(suite))}, run_name='__main__')\n`,
+        files: [...files].map(([path, content]) => ({ path, content })),
+        // FSIZE for the tests' temporary files: codejail's default 0 forbids writing any file (natively unlimited here).
+        limits: { CPU: 3600, REALTIME: 7200, VMEM: 1 << 30, FSIZE: 1 << 26 },
+      });
+      assert.equal(r.status, 0, text(r.stderr).slice(-3000));
+      const wasm = lastJson(text(r.stdout));
+      t.diagnostic(`${suite.name}: sandbox ${JSON.stringify({ ...wasm, failures: wasm.failures.length })}; ` +
+        `native ${JSON.stringify({ ...native, failures: native.failures.length })}`);
+      const known = suite.sandboxOnly ?? {};
+      const unexpected = wasm.failures.filter((f) => !native.failures.includes(f) && !(f in known));
+      assert.deepEqual(unexpected, [], `fail only in the sandbox:\n${text(r.stderr).slice(-4000)}`);
+      assert.equal(wasm.passed + wasm.failures.length, native.passed + native.failures.length, 'the same tests ran');
+    });
+  }
+});
+
