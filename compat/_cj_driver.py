@@ -434,6 +434,10 @@ def end_warmup():
     metadata = sys.modules.get("importlib.metadata")
     if metadata is not None:
         metadata.FastPath.__new__.cache_clear()
+    # Close what the caches held now, while its descriptors are valid: collected in a restored
+    # run, each zipfile.ZipFile would print "Exception ignored ... Bad file descriptor".
+    import gc
+    gc.collect()
 
 
 def run(request_json):
