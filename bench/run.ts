@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const images = loadImageCatalog();
   const jail = await createJail({
     policy: defaultPolicy(), workers, queueLimit: 256, outputLimitBytes: 1 << 20,
-    images: images.images, defaultImage: images.defaultImage, numpyImage: images.numpyImage,
+    images: images.images, defaultImage: images.defaultImage,
   });
   const imagesNote = `Images: default \`${images.defaultImage}\` (snapshot ${mb(jail.snapshotBytes())} MiB)` +
     (images.images.has('py311-base') ? `, \`py311-base\` (${mb(jail.snapshotBytes('py311-base'))} MiB)` : '') + `; ${workers} workers per image.`;
