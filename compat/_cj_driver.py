@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import types
+import zipimport
 
 import _cj_confinement
 
@@ -96,16 +97,28 @@ def _as_native_module(name, module):
         module.__path__ = [os.path.dirname(source)]
 
 
+class _LayerImporter(zipimport.zipimporter):
+    """A layer zip's importer. Its modules' files are named at dist-packages paths, where the
+    host puts the zip's package data (read-only): get_data reads those as a native loader does
+    (pkgutil.get_data), instead of looking the path up in the zip (OSError with errno 0)."""
+
+    def get_data(self, pathname):
+        if pathname.startswith(_DIST_PACKAGES + "/"):
+            with open(pathname, "rb") as f:
+                return f.read()
+        return super().get_data(pathname)
+
+
 class _LayerFinder:
     """The image's library layers (pyc-only zips under /usr/lib/codejail-wasm/layers), found
-    after everything on sys.path, as Debian's dist-packages comes last natively, and presented
-    where Debian installs them: `sympy.__file__` is /usr/lib/python3/dist-packages/sympy/__init__.py
-    and its __path__ that directory, as natively (the code comes from the zip, whose code
-    objects carry the same file names). A native sys.path has no entries for the zips."""
+    where Debian's dist-packages is on sys.path (_DistPackagesFinder) or, without it, after
+    everything on sys.path, and presented where Debian installs them: `sympy.__file__` is
+    /usr/lib/python3/dist-packages/sympy/__init__.py and its __path__ that directory, as
+    natively (the code comes from the zip, whose code objects carry the same file names; the
+    package data is in that directory). A native sys.path has no entries for the zips."""
 
     def __init__(self, archives):
-        import zipimport
-        self._zipimporter = zipimport.zipimporter
+        self._zipimporter = _LayerImporter
         self._archives = list(archives)
         self._importers = {}
         # Top-level packages found in a layer: their submodules are looked up here first
@@ -158,15 +171,49 @@ class _LayerSubmodules:
         return None if path is None else self._layers.find_spec(name, path, target)
 
 
+class _DistPackagesFinder:
+    """The finder of sys.path's dist-packages entry: the directory's own modules (compat's six,
+    random2), else the layers' packages. The directory holds each layer package's data files
+    (nltk/VERSION), so FileFinder alone would take nltk for a namespace package there."""
+
+    def __init__(self, files, layers):
+        self._files, self._layers = files, layers
+
+    @classmethod
+    def path_hook(cls, layers):
+        def hook(path):
+            if path != _DIST_PACKAGES:
+                raise ImportError("not dist-packages", path=path)
+            for other in sys.path_hooks:  # the directory's own finder (FileFinder's hook)
+                if other is not hook:
+                    try:
+                        return cls(other(path), layers)
+                    except ImportError:
+                        continue
+            raise ImportError("no finder for " + path, path=path)
+        return hook
+
+    def find_spec(self, name, target=None):
+        spec = self._files.find_spec(name, target)
+        if spec is not None and spec.loader is not None:
+            return spec
+        return self._layers.find_spec(name, None, target) or spec
+
+    def invalidate_caches(self):
+        self._files.invalidate_caches()
+
+
 sys._stdlib_dir = _STDLIB
 import importlib.util  # noqa: E402  (before the pass below: it is one of the modules to mend)
 for _name, _module in list(sys.modules.items()):
     _as_native_module(_name, _module)
 _LAYERS = _LayerFinder(_image_path())
-# Top-level names after everything on sys.path (a layer cannot shadow the jail's modules, as
-# dist-packages comes last natively); submodules of a layer's package before PathFinder.
+# Top-level names where dist-packages is on sys.path (last natively: a layer cannot shadow the
+# jail's modules), or after everything when it is not; submodules of a layer's package before
+# PathFinder.
 sys.meta_path.insert(0, _LayerSubmodules(_LAYERS))
 sys.meta_path.append(_LAYERS)
+sys.path_hooks.insert(0, _DistPackagesFinder.path_hook(_LAYERS))
 _BASE_PATH = list(_NATIVE_PATH)
 _LIBRARY_PREFIXES = ("/usr/lib/",)
 sys.path[:] = _BASE_PATH

@@ -65,7 +65,7 @@ build --name markupsafe --version 2.1.2-1+b1 --omit-compiled --check-import mark
 # nltk with what it declares (regex is built into the openedx runtime): joblib, tqdm, click.
 build --name nltk --version 3.8.1 --drop-package nltk.test \
   "$(v nltk-3.8.1.tar.gz nltk 3.8.1 nltk '' \
-       "$patches/nltk-3.8.1-0001-sqlite3-when-used.patch,$patches/nltk-3.8.1-0002-downloader-without-home.patch,$patches/nltk-3.8.1-0003-version-from-zip.patch")" \
+       "$patches/nltk-3.8.1-0001-sqlite3-when-used.patch,$patches/nltk-3.8.1-0002-downloader-without-home.patch")" \
   deb:python3-joblib=1.2.0-4+deb12u1 deb:python3-tqdm=4.64.1-1 deb:python3-click=8.1.3-2
 # Open edX's course-author libraries (pure Python).
 build --name codejail-includes --version 2.0.0 --check-import verifiers.draganddrop --check-import loncapa \

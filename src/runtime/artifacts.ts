@@ -66,6 +66,17 @@ export function zipSources(zip: Uint8Array, dir: string): ImageFile[] {
   return Object.keys(entries).sort().map((name) => ({ path: `${dir}/${name}`, data: entries[name]! }));
 }
 
+/** A library zip's package data (every file but modules and distribution metadata) as files
+ * under `dir`: natively a package's data files sit beside its modules in dist-packages, and
+ * libraries open them at paths made from their `__file__` (nltk's VERSION, lxml's schematron
+ * stylesheets), which name dist-packages here too (compat/_cj_driver.py). */
+export function zipPackageData(zip: Uint8Array, dir: string): ImageFile[] {
+  const isData = (name: string): boolean =>
+    !name.endsWith('/') && !/\.pyc?$/.test(name) && !/^[^/]+\.(dist|egg)-info\//.test(name);
+  const entries = unzipSync(zip, { filter: (f) => isData(f.name) });
+  return Object.keys(entries).sort().map((name) => ({ path: `${dir}/${name}`, data: entries[name]! }));
+}
+
 /** A zip's bytecode (unchecked-hash pycs) under `dir`, where a native interpreter caches it:
  * `<dir>/<pkg>/__pycache__/<module>.cpython-311.pyc`. The runtime boots from the stdlib zip, then
  * imports the stdlib from its Debian directory as python3.11 does (compat/_cj_driver.py, ADR 0010). */

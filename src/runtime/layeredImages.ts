@@ -22,9 +22,9 @@
 // preloads, then appends "layers" and "addPreloads"; "preloads" replaces the list.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { repoRoot } from './artifacts.js';
+import { repoRoot, zipPackageData } from './artifacts.js';
 import { loadBaseImage } from './baseImage.js';
-import type { RuntimeImage } from './image.js';
+import type { ImageFile, RuntimeImage } from './image.js';
 import { SANDBOX_LAYOUT } from './layout.js';
 import { LayerError, LayerStore, pycMagic, type Layer } from './layers.js';
 import { isRuntimeName, loadRuntime, RUNTIME_NAMES, type Runtime, type RuntimeName } from './runtimes.js';
@@ -213,6 +213,24 @@ function compatModules(base: RuntimeImage): Set<string> {
   return names;
 }
 
+/** `files` plus the package data of its library zips (at `zipPaths`, in search order) where
+ * Debian installs them, read-only: the first zip's file when two have the same path, as the
+ * first zip's module is the one imported. */
+function withPackageData(files: ImageFile[], zipPaths: string[]): ImageFile[] {
+  const taken = new Set(files.map((f) => f.path));
+  const out = [...files];
+  for (const zipPath of zipPaths) {
+    const zip = files.find((f) => f.path === zipPath);
+    if (!zip) continue;
+    for (const f of zipPackageData(zip.data, SANDBOX_LAYOUT.distPackagesDir)) {
+      if (taken.has(f.path)) continue;
+      taken.add(f.path);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
 /**
  * Build every configured image (or those in opts.only): a Map from image name to a
  * RuntimeImage ready for createJail({image}) / startSandbox. Layers are verified (sha256
@@ -280,7 +298,8 @@ export function loadImages(configPath?: string, opts: LoadImagesOptions = {}): M
       runtime: r.runtime,
       runtimeModules: runtime.topLevel,
       wasmBytes: runtime.wasmBytes,
-      files: [...base.files, ...runtime.files, ...layers.map((l) => ({ path: l.mountPath, data: l.data }))],
+      files: withPackageData([...base.files, ...runtime.files, ...layers.map((l) => ({ path: l.mountPath, data: l.data }))],
+        [...runtime.sysPath, ...layers.map((l) => l.mountPath)]),
       preloads: r.preloads,
       sysPath: [...runtime.sysPath, ...layers.map((l) => l.mountPath)],
       layers: layers.map((l) => ({

@@ -65,9 +65,9 @@ async function codeExec(payload: Record<string, unknown>, lib?: Uint8Array): Pro
   return answer.globals_dict;
 }
 
-/** `answer` as native CPython computes it, with these zips first on sys.path. */
-function nativeAnswer(code: string, zips: string[]): unknown {
-  const r = nativeWithLayers(`${code}\nimport json\nprint(json.dumps(answer))\n`, zips);
+/** `answer` as native CPython computes it, with the course's zips and these layers first on sys.path. */
+function nativeAnswer(code: string, layers: string[], courseZips: string[] = []): unknown {
+  const r = nativeWithLayers(`${code}\nimport json\nprint(json.dumps(answer))\n`, layers, courseZips);
   assert.equal(r.status, 0, `native run failed (python3-numpy installed?):\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -85,7 +85,7 @@ test('a python_lib.zip importing numpy works in the default image without naming
   const zip = join(tmp, 'python_lib.zip');
   writeFileSync(zip, LIB);
   const globals = await codeExec({ code, python_path: ['python_lib.zip'] }, LIB);
-  assert.deepEqual(globals['answer'], nativeAnswer(code, [zip, ...imageLayerZips('py311-sci-2026.1')]));
+  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips('py311-sci-2026.1'), [zip]));
   assert.deepEqual(globals['answer'], [[true, 1e-7], [false, 1]]);
 });
 

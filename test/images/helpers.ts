@@ -1,8 +1,9 @@
 // Helpers of the image tests: build layers at test time with python-wasm/layers/build_layer.py
 // (the same builder the committed layers come from) and write image configurations.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { repoRoot } from '../../src/runtime/artifacts.js';
 import type { ImagesConfigFile } from '../../src/runtime/layeredImages.js';
 
@@ -65,12 +66,37 @@ with zipfile.ZipFile(path, "w") as z:
 }
 
 
-/** Native CPython 3.11 (Debian's) running `code` as `python -c` does, with only the given zips
- * (library layers) and then Debian's dist-packages on sys.path: no site, no user site. */
-export function nativeWithLayers(code: string, zips: string[]): BuildResult {
+let installRoot: string | null = null;
+const installed = new Map<string, string>();
+
+/** Library layer zips unpacked, each into a directory of its own, as an installed package is a
+ * directory natively: package data files beside the modules (the same pyc-only bytecode, which
+ * CPython imports from a directory as from a zip). Once per zip and process. */
+export function installedLayers(zips: string[]): string[] {
+  return zips.map((zip) => {
+    let dir = installed.get(zip);
+    if (dir === undefined) {
+      if (installRoot === null) {
+        const root = mkdtempSync(join(tmpdir(), 'cj-native-layers-'));
+        process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+        installRoot = root;
+      }
+      dir = join(installRoot, `${installed.size}-${basename(zip, '.zip')}`);
+      const r = spawnSync(PYTHON, ['-I', '-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zip, dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`cannot unpack ${zip}: ${r.stderr}`);
+      installed.set(zip, dir);
+    }
+    return dir;
+  });
+}
+
+/** Native CPython 3.11 (Debian's) running `code` as `python -c` does, with `before` (a course's
+ * python_lib.zip), the given library layers (installedLayers) and then Debian's dist-packages on
+ * sys.path: no site, no user site. */
+export function nativeWithLayers(code: string, layers: string[], before: string[] = []): BuildResult {
   const boot = [
     'import sys',
-    `sys.path[:0] = ${JSON.stringify(zips)}`,
+    `sys.path[:0] = ${JSON.stringify([...before, ...installedLayers(layers)])}`,
     'sys.path.append("/usr/lib/python3/dist-packages")',
     'src = sys.argv.pop(1)',
     'sys.argv[0] = "-c"',

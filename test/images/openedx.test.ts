@@ -1,6 +1,7 @@
 // The "Open edX sandbox" image (openedx-2026.1): course content that uses its libraries gives
 // the results of native CPython 3.11 running the same library code. Natively the image's own
-// layer zips come first on sys.path (the same pycs the sandbox imports), then Debian's
+// layers come first on sys.path, each unpacked into a directory as an installed package is (the
+// same pycs the sandbox imports, package data beside them: installedLayers), then Debian's
 // dist-packages for the compiled libraries (numpy, lxml, regex), as in .ci/run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -17,7 +17,7 @@ import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.j
 import { defaultLayerDir } from '../../src/runtime/layers.js';
 import { repoRoot } from '../../src/runtime/artifacts.js';
 import { startJail, text } from '../support/jail.js';
-import { testRoot } from './helpers.js';
+import { installedLayers, testRoot } from './helpers.js';
 import { nativeLxml, nativeRegex, unpackVendored, vendorDir } from './nativeLibs.js';
 
 const IMAGE = 'openedx-2026.1';
@@ -145,7 +145,7 @@ function runNative(suite: Suite, files: Map<string, Buffer>): Summary {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), data);
   }
-  const path = [dir, ...layerZips(), ...(suite.native?.() ?? []), '/usr/lib/python3/dist-packages'];
+  const path = [dir, ...installedLayers(layerZips()), ...(suite.native?.() ?? []), '/usr/lib/python3/dist-packages'];
   const code = `import runpy, sys\nsys.path[:0] = ${JSON.stringify(path)}\n` +
     `sys.argv = ${JSON.stringify([runnerScript(suite), ...suite.args])}\n` +
     `runpy.run_path(${JSON.stringify(runnerScript(suite))}, run_name='__main__')\n`;

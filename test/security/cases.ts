@@ -24,6 +24,9 @@ export interface SecurityCase {
   code: (ctx: HostContext) => string;
   limits?: Partial<CodejailLimits>;
   stdin?: string;
+  /** Run in the service's default image (its libraries) instead of the bare runtime; natively
+   * Debian's dist-packages has the same packages (test/prerequisites.txt). */
+  libraries?: boolean;
   /** Run through safe_exec with these globals (JSON text) instead of jail_code. */
   safeExecGlobals?: (ctx: HostContext) => string;
   /** Requests run first (on every worker) whose traces the case then looks for. */
@@ -270,6 +273,27 @@ export const CASES: SecurityCase[] = [
       '/usr/lib/python3.11/json/__init__.py': EACCES_MSG('/usr/lib/python3.11/json/__init__.py'),
       '/usr/lib/python3.11/random.py': EACCES_MSG('/usr/lib/python3.11/random.py'),
     }),
+  },
+  {
+    name: 'support_files_read_package_data_beside_its_module', category: 'files', libraries: true,
+    // Libraries read their data files at paths made from __file__ (nltk's VERSION, lxml's
+    // schematron stylesheets, sympy's MathML XSLT): the bytes are there, as natively.
+    code: () => `import os, pkgutil, sympy\np = os.path.join(os.path.dirname(sympy.__file__), "utilities", "mathml", "data", "mmltex.xsl")\nwith open(p, "rb") as f:\n    data = f.read()\nprint(p, os.path.isfile(p), data.splitlines()[0].decode(), pkgutil.get_data("sympy", "utilities/mathml/data/mmltex.xsl") == data)\ntry:\n    pkgutil.get_data("sympy", "utilities/mathml/data/absent.xsl")\nexcept OSError as e:\n    print(type(e).__name__, e.errno == __import__("errno").ENOENT)`,
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.equal(r.stdout, '/usr/lib/python3/dist-packages/sympy/utilities/mathml/data/mmltex.xsl True <?xml version=\'1.0\' encoding="UTF-8"?> True\nFileNotFoundError True\n');
+    },
+  },
+  {
+    name: 'deny_files_write_package_data', category: 'files', libraries: true,
+    // As deny_files_open_stdlib_for_writing: r+b and ab never create, truncate or write (natively,
+    // as root, they open the host's file for writing without changing it); the sandbox user
+    // cannot write in dist-packages.
+    code: () => `${ATTEMPT}import os, sympy\np = os.path.join(os.path.dirname(sympy.__file__), "utilities", "mathml", "data", "mmltex.xsl")\nattempt("r+b", lambda: open(p, "r+b").close())\nattempt("ab", lambda: open(p, "ab").close())\nreport()`,
+    expect: (r) => {
+      const p = '/usr/lib/python3/dist-packages/sympy/utilities/mathml/data/mmltex.xsl';
+      assert.deepEqual(jsonOut(r), { 'r+b': EACCES_MSG(p), ab: EACCES_MSG(p) });
+    },
   },
   {
     name: 'deny_files_delete_or_replace_layers', category: 'files', limits: { FSIZE: 1000 },

@@ -71,7 +71,7 @@ async function runCase(c: SecurityCase): Promise<CaseResult> {
   const limits = { ...DEFAULT_LIMITS, ...c.limits };
   const r = c.safeExecGlobals
     ? await runner.safeExec({ code: c.code(ctx), globalsJson: c.safeExecGlobals(ctx), limits })
-    : await runner.jailCode({ code: c.code(ctx), limits, stdin: c.stdin });
+    : await runner.jailCode({ code: c.code(ctx), limits, stdin: c.stdin, libraries: c.libraries });
   return { ...r, stdout: byErrnoName(r.stdout), stderr: byErrnoName(r.stderr), emsg: r.emsg === undefined ? undefined : byErrnoName(r.emsg) };
 }
 

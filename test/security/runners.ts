@@ -13,6 +13,7 @@ import type { CodejailLimits, JailFile } from '../../src/jail/types.js';
 import { legacyJailCode, legacySafeExec } from '../../src/legacy/nativeCodejail.js';
 import { repoRoot } from '../../src/runtime/artifacts.js';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
+import { loadImage } from '../../src/runtime/layeredImages.js';
 import { startJail } from '../support/jail.js';
 
 export const SABOTAGE = process.env.CODEJAIL_WASM_SABOTAGE === '1';
@@ -46,6 +47,8 @@ export interface JailCall {
   argv?: string[];
   files?: JailFile[];
   seed?: number;
+  /** Run in the service's default image (its library layers), not the bare runtime. */
+  libraries?: boolean;
 }
 
 export interface SafeExecCall {
@@ -77,6 +80,8 @@ function nativeOutcome(status: number): string {
 
 export class SandboxRunner implements Runner {
   readonly kind = 'sandbox' as const;
+  /** A jail of the default image, started for the first case that needs its libraries. */
+  private libraryJail: Promise<Jail> | null = null;
   private constructor(private readonly jail: Jail, readonly spread: number) {}
 
   static async start(workers = 2): Promise<SandboxRunner> {
@@ -84,8 +89,15 @@ export class SandboxRunner implements Runner {
     return new SandboxRunner(jail, workers * 2);
   }
 
+  private jailFor(call: JailCall): Promise<Jail> {
+    if (!call.libraries) return Promise.resolve(this.jail);
+    this.libraryJail ??= startJail({ workers: 1, queueLimit: 64, outputLimitBytes: 1 << 20, image: loadImage() });
+    return this.libraryJail;
+  }
+
   async jailCode(call: JailCall): Promise<CaseResult> {
-    const r = await this.jail.jailCode({
+    const jail = await this.jailFor(call);
+    const r = await jail.jailCode({
       command: 'python', code: call.code, limits: call.limits ?? {}, stdin: call.stdin ?? null,
       argv: call.argv, files: call.files, seed: call.seed,
     });
@@ -110,8 +122,8 @@ export class SandboxRunner implements Runner {
     return this.jail.stats().workers;
   }
 
-  close(): Promise<void> {
-    return this.jail.close();
+  async close(): Promise<void> {
+    await Promise.all([this.jail.close(), this.libraryJail?.then((j) => j.close())]);
   }
 }
 

@@ -14,3 +14,9 @@ try:
 except etree.XMLSyntaxError as e:
     print('XMLSyntaxError', e)
 print(etree.fromstring('<a>\u00e9\u20ac</a>'.encode('utf-16')).text == '\u00e9\u20ac', etree.fromstring('<?xml version="1.0" encoding="UTF-32"?><a>x</a>'.encode('utf-32')).text)
+# ISO Schematron: lxml reads its stylesheets (package data) from files beside its modules.
+from lxml import isoschematron
+schematron = isoschematron.Schematron(etree.XML(
+    '<schema xmlns="http://purl.oclc.org/dsdl/schematron"><pattern><rule context="item">'
+    '<assert test="@price &gt; 0">an item has a price</assert></rule></pattern></schema>'))
+print(schematron.validate(etree.XML('<cart><item price="3"/></cart>')), schematron.validate(etree.XML('<cart><item price="0"/></cart>')))
