@@ -3,12 +3,13 @@
 // the host's filesystem, environment, network or processes. Unsupported calls return a
 // WASI errno; nothing throws into the engine except proc_exit and the limit signals below.
 // Every call is charged to the run's fuel before its work is done (hostWork.ts).
-import { createCipheriv, createHash, randomFillSync, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import {
   ALL_RIGHTS, ClockId, Errno, EventType, FdFlags, FileType, OFlags, SubclockFlags, Whence,
 } from './constants.js';
 import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, splitPath, type Node } from './InMemoryFs.js';
 import { OutputBuffer } from './OutputBuffer.js';
+import { fillFromCsprng } from './csprngPool.js';
 import { hostWorkFuel, type HostWork } from './hostWork.js';
 import type { GuestMemory } from './GuestMemory.js';
 
@@ -585,7 +586,7 @@ export class WasiHost {
   private fillRandom(out: Uint8Array): void {
     const seed = this.run.seed;
     if (seed === null) {
-      randomFillSync(out);
+      fillFromCsprng(out);
       return;
     }
     if (!this.random) {
