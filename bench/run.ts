@@ -18,7 +18,7 @@ import type { CodejailLimits } from '../src/jail/types.js';
 import { legacySafeExec } from '../src/legacy/nativeCodejail.js';
 import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
-import { runLoad } from './soak.js';
+import { runLoadInProcess } from './loadProcess.js';
 import { scenarios, type Scenario } from './scenarios.js';
 
 type RunnerName = 'codejail' | 'native' | 'wasm' | 'http';
@@ -186,10 +186,10 @@ function rowsFor(s: Scenario, samples: Map<RunnerName, Samples>): Row[] {
 
 interface Throughput { url: string; connections: number; seconds: number; requestsPerSec: number; responses: number; wrong: number; errors: number; non200: number; p50Ms: number; p99Ms: number }
 
-/** Sustained throughput (autocannon through bench/soak.ts's runLoad): a trivial safe_exec
- * through code-exec, each answer checked against its own request. */
+/** Sustained throughput (autocannon through bench/soak.ts's runLoad, in a process of its own): a
+ * trivial safe_exec through code-exec, each answer checked against its own request. */
 async function throughput(base: string, connections: number, seconds: number): Promise<Throughput> {
-  const r = await runLoad({ url: base, connections, durationS: seconds, kinds: ['code_exec_v0'] });
+  const r = await runLoadInProcess({ url: base, connections, durationS: seconds, kinds: ['code_exec_v0'] });
   return {
     url: '/api/v0/code-exec (`out = n * n` on the default image, every answer checked)', connections, seconds,
     requestsPerSec: r.okPerS, responses: r.responses, wrong: r.wrong, errors: r.errors + r.timeouts,
