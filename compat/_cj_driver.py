@@ -205,6 +205,7 @@ class _DistPackagesFinder:
 
 sys._stdlib_dir = _STDLIB
 import importlib.util  # noqa: E402  (before the pass below: it is one of the modules to mend)
+from importlib.machinery import FileFinder  # noqa: E402
 for _name, _module in list(sys.modules.items()):
     _as_native_module(_name, _module)
 _LAYERS = _LayerFinder(_image_path())
@@ -379,17 +380,30 @@ def _fresh_main(filename, loader=None):
     return main.__dict__
 
 
+def _set_environment(env):
+    """os.environ (and the C environment under it) as a process started with `env` has it."""
+    wanted = dict(env)
+    # A native interpreter started with no locale variables coerces the C locale and records
+    # it in the environment (PEP 538).
+    if not any(wanted.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
+        wanted["LC_CTYPE"] = "C.UTF-8"
+    # A restored interpreter holds the snapshot's environment, made by the steps below from the
+    # warm-up runs' environment, which is every jail_code run's: then they would change nothing.
+    encode_key, encode_value = os.environ.encodekey, os.environ.encodevalue
+    if list(os.environ._data.items()) == [(encode_key(k), encode_value(v)) for k, v in wanted.items()]:
+        return
+    os.environ.clear()
+    os.environ.update(env)
+    if not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
+        os.environ["LC_CTYPE"] = "C.UTF-8"
+
+
 def _prepare(request):
     # Undo what an earlier program (the warm-up runs baked into the snapshot) may have swapped.
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
     sys.excepthook = sys.__excepthook__
     sys.displayhook = sys.__displayhook__
-    os.environ.clear()
-    os.environ.update(request.get("env", {}))
-    # A native interpreter started with no locale variables coerces the C locale and records
-    # it in the environment (PEP 538).
-    if not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
-        os.environ["LC_CTYPE"] = "C.UTF-8"
+    _set_environment(request.get("env", {}))
     os.chdir(request["cwd"])
     sys.path[:] = _BASE_PATH
     sys.orig_argv = list(request["argv"])
@@ -471,6 +485,33 @@ def _compile_script(source, path):
     return code
 
 
+class _LibraryDirFinder(FileFinder):
+    """The finder of a library directory on the base path (the stdlib, dist-packages): read-only
+    in every run, so the listing it holds from the snapshot is final. A name the listing lacks
+    (a failed import, such as the safe_exec program's `import simplejson`, walks every one of
+    them) is answered at once, without FileFinder's stat of the directory (a host call) and its
+    loop over suffixes; everything else is FileFinder's own lookup."""
+
+    def find_spec(self, fullname, target=None):
+        if self._path_mtime != -1:  # -1: invalidate_caches() was called, FileFinder refills
+            tail = fullname.rpartition(".")[2]
+            cache = self._path_cache
+            if tail not in cache and not any(tail + suffix in cache for suffix, _ in self._loaders):
+                return None
+        return super().find_spec(fullname, target)
+
+
+def _freeze_library_finders():
+    """The base path's FileFinders made by the warm-up runs (dist-packages' inside its
+    _DistPackagesFinder) become _LibraryDirFinders."""
+    for entry in _BASE_PATH:
+        finder = sys.path_importer_cache.get(entry)
+        if isinstance(finder, _DistPackagesFinder):
+            finder = finder._files
+        if type(finder) is FileFinder:
+            finder.__class__ = _LibraryDirFinder
+
+
 def end_warmup():
     """Called once before the snapshot: later compilations are not cached, and caches that hold
     files open are emptied. A file opened before the snapshot is not open in a restored run:
@@ -485,6 +526,7 @@ def end_warmup():
     # run, each zipfile.ZipFile would print "Exception ignored ... Bad file descriptor".
     import gc
     gc.collect()
+    _freeze_library_finders()
 
 
 def run(request_json):

@@ -1,0 +1,87 @@
+// What the driver skips on the request path (compat/_cj_driver.py) must not change what a
+// program sees: the environment is the request's whether or not it equals the snapshot's, and
+// the base path's library finders, which answer names their listing lacks at once, find and
+// miss exactly what a FileFinder finds and misses, also after importlib.invalidate_caches().
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadBaseImage } from '../../src/runtime/baseImage.js';
+import { imageFiles } from '../../src/runtime/image.js';
+import { imageTree } from '../../src/sandbox/imageTree.js';
+import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
+import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
+import { buildJailRun, DEFAULT_RUN_SETTINGS, SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
+import { checkJailCodeRequest } from '../../src/jail/request.js';
+import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
+import { warmupRuns } from '../../src/jail/jail.js';
+import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
+import type { RunRequest } from '../../src/sandbox/types.js';
+
+const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
+const limits = effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 60 });
+let instance: PythonInstance;
+let snapshot: Snapshot;
+
+before(async () => {
+  const image = loadBaseImage();
+  const built = await buildSnapshot(image, warmupRuns(settings));
+  snapshot = built.snapshot;
+  instance = PythonInstance.fromSnapshot(built.module, imageTree(imageFiles(image)), snapshot);
+});
+
+function run(code: string, env?: Record<string, string>): { status: number; out: string; err: string } {
+  const req: RunRequest = buildJailRun(checkJailCodeRequest({ command: 'python', code }), limits, settings, 1);
+  if (env) req.env = env;
+  const r = instance.run(req, { deterministicClock: true });
+  instance.restore(snapshot);
+  return { status: r.status, out: Buffer.from(r.stdout).toString('utf8'), err: Buffer.from(r.stderr).toString('utf8') };
+}
+
+const SHOW_ENV = 'import os, json\nprint(json.dumps(list(os.environ.items())))';
+const shown = (r: { out: string }): [string, string][] => JSON.parse(r.out) as [string, string][];
+
+test('support_environment: each run has its own request environment, in order, whatever ran before', () => {
+  const standard = [...Object.entries(SANDBOX_ENVIRONMENT), ['LC_CTYPE', 'C.UTF-8']];
+  assert.deepEqual(shown(run(SHOW_ENV)), standard);
+  // Another environment: nothing of the snapshot's is left, the locale is coerced as natively.
+  assert.deepEqual(shown(run(SHOW_ENV, { B: '2', A: '1' })), [['B', '2'], ['A', '1'], ['LC_CTYPE', 'C.UTF-8']]);
+  assert.deepEqual(shown(run(SHOW_ENV, { LANG: 'C', LC_CTYPE: '' })), [['LANG', 'C'], ['LC_CTYPE', '']]);
+  assert.deepEqual(shown(run(SHOW_ENV, { LC_CTYPE: '' })), [['LC_CTYPE', 'C.UTF-8']]);
+  // The same keys in another order are another environment.
+  const reordered = Object.fromEntries(Object.entries(SANDBOX_ENVIRONMENT).reverse());
+  assert.deepEqual(shown(run(SHOW_ENV, reordered)), [...Object.entries(reordered), ['LC_CTYPE', 'C.UTF-8']]);
+  // A program that changes its environment leaves nothing to the next run.
+  assert.equal(run('import os\nos.environ["LEAK"] = "1"\nos.environ.pop("PATH")\nos.putenv("RAW", "2")').status, 0);
+  assert.deepEqual(shown(run(SHOW_ENV)), standard);
+  assert.equal(run('import os\nprint(os.getenv("RAW"), os.getenv("LEAK"))').out, 'None None\n');
+});
+
+test('support_import: the library finders find and miss as FileFinder does, also after invalidate_caches()', () => {
+  const r = run([
+    'import importlib, importlib.machinery, sys',
+    'def tries(name):',
+    '    try:',
+    '        __import__(name)',
+    '        return "ok"',
+    '    except ImportError as e:',
+    '        return "%s: %s %r" % (type(e).__name__, e, e.name)',
+    'print(tries("simplejson"))',
+    'print(tries("colorsys"), tries("xml.dom.minidom"), tries("email.mime.text"), tries("six"))',
+    'print(tries("json.nothere"), tries("nothere.sub"))',
+    '# the stdlib\'s finders are FileFinders, as natively',
+    'print(all(isinstance(sys.path_importer_cache[p], importlib.machinery.FileFinder) for p in sys.path[2:4]))',
+    'importlib.invalidate_caches()',
+    'print(tries("simplejson"), tries("wave"))',
+    'spec = sys.path_importer_cache[sys.path[2]].find_spec("colorsys")',
+    'print(spec.origin)',
+  ].join('\n'));
+  assert.equal(r.status, 0, r.err);
+  assert.equal(r.out, [
+    "ModuleNotFoundError: No module named 'simplejson' 'simplejson'",
+    'ok ok ok ok',
+    "ModuleNotFoundError: No module named 'json.nothere' 'json.nothere' ModuleNotFoundError: No module named 'nothere' 'nothere'",
+    'True',
+    "ModuleNotFoundError: No module named 'simplejson' 'simplejson' ok",
+    '/usr/lib/python3.11/colorsys.py',
+    '',
+  ].join('\n'));
+});
