@@ -2,6 +2,7 @@
 // path, take the snapshot every worker restores from, and start the pool.
 import { createHash } from 'node:crypto';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
+import { compileRuntime } from './compiledRuntimes.js';
 import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { toShared, WorkerPool } from './WorkerPool.js';
@@ -25,7 +26,7 @@ export interface Sandbox {
 /** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere). */
 export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module):
   Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
-  const mod = module ?? (await WebAssembly.compile(image.wasmBytes as Uint8Array<ArrayBuffer>));
+  const mod = module ?? (await compileRuntime(image.wasmBytes));
   const inst = PythonInstance.cold(mod, imageTree(imageFiles(image)));
   const preload: RunRequest | null = image.preloads.length === 0 ? null : {
     ...(warmups[0] ?? defaultWarmupShape()),

@@ -1,0 +1,19 @@
+// One compiled module per distinct runtime in the process: images that run the same wasm file
+// (py311-base and every layered image on it) share its machine code, and so do all their
+// workers (a Module posted to a worker thread is not compiled again). V8 does not notice that
+// two compilations have the same bytes: each kept its own tens of MiB of code.
+import { createHash } from 'node:crypto';
+
+const byDigest = new Map<string, Promise<WebAssembly.Module>>();
+
+/** The compiled module for these wasm bytes, compiled on first use. */
+export function compileRuntime(wasm: Uint8Array): Promise<WebAssembly.Module> {
+  const digest = createHash('sha256').update(wasm).digest('hex');
+  let compiled = byDigest.get(digest);
+  if (!compiled) {
+    compiled = WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+    byDigest.set(digest, compiled);
+    compiled.catch(() => byDigest.delete(digest)); // a failed compile is not remembered
+  }
+  return compiled;
+}
