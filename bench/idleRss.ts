@@ -6,7 +6,11 @@
 //
 // Prints VmRSS (resident now), VmHWM (peak resident, i.e. during start-up) and, from
 // smaps_rollup, how much of the resident memory is anonymous (heaps, wasm memories, snapshots)
-// versus file-backed (the node binary and libraries). Linux only.
+// versus file-backed (the node binary and libraries); then, from /proc/PID/smaps, where it is:
+// wasm linear memories (each worker's instance, and the dirty-chunk marks), large anonymous
+// mappings (shared snapshots and image files, buffers, and the malloc arenas of threads), the
+// main malloc heap, other anonymous memory (the isolates' V8 heaps, stacks), executable code,
+// and files. Linux only.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,7 +41,42 @@ function kib(text: string, field: string): number {
 
 const mib = (k: number): string => (k / 1024).toFixed(0);
 
-async function once(): Promise<{ rss: number; hwm: number; anon: number; file: number; startMs: number }> {
+interface Mapping { start: number; end: number; perm: string; name: string; rssKib: number }
+
+function mappings(pid: number): Mapping[] {
+  const out: Mapping[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      out.push({ start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perm: head[3]!, name: head[4]!.trim(), rssKib: 0 });
+    } else if (line.startsWith('Rss:') && out.length > 0) {
+      out[out.length - 1]!.rssKib = Number(/\d+/.exec(line)![0]);
+    }
+  }
+  return out;
+}
+
+/** Resident KiB by kind of mapping. A wasm memory is a read-write mapping followed by the
+ * engine's guard region (inaccessible, GiBs); the marks memory of the store barrier counts there. */
+function residentByKind(pid: number): [string, number][] {
+  const maps = mappings(pid);
+  const kinds = new Map<string, number>();
+  maps.forEach((m, i) => {
+    const next = maps[i + 1];
+    const guarded = !!next && next.start === m.end && next.perm === '---p' && next.end - next.start > 2 ** 30;
+    const kind = m.name === '[heap]' ? 'main malloc heap'
+      : m.name.startsWith('/') ? 'files (node binary, libraries)'
+      : m.name ? `other (${m.name})`
+      : m.perm.includes('x') ? 'executable code (wasm and JIT)'
+      : m.perm.startsWith('rw') && guarded ? 'wasm linear memories'
+      : m.perm.startsWith('rw') && m.rssKib >= 4096 ? 'large anonymous mappings (snapshots, image files, buffers, thread malloc arenas)'
+      : 'other anonymous (V8 heaps, stacks)';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + m.rssKib);
+  });
+  return [...kinds].filter(([, k]) => k >= 1024).sort((a, b) => b[1] - a[1]);
+}
+
+async function once(): Promise<{ rss: number; hwm: number; anon: number; file: number; startMs: number; kinds: [string, number][] }> {
   const port = await freePort();
   // Only what the service needs to listen: every other setting is the default configuration.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODEJAIL_WASM_')));
@@ -60,7 +99,7 @@ async function once(): Promise<{ rss: number; hwm: number; anon: number; file: n
     const rollup = readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8');
     return {
       rss: kib(status, 'VmRSS'), hwm: kib(status, 'VmHWM'),
-      anon: kib(rollup, 'Anonymous'), file: kib(status, 'RssFile'), startMs,
+      anon: kib(rollup, 'Anonymous'), file: kib(status, 'RssFile'), startMs, kinds: residentByKind(child.pid!),
     };
   } finally {
     child.kill('SIGKILL');
@@ -71,4 +110,5 @@ for (let i = 0; i < runs; i++) {
   const r = await once();
   console.log(`idle RSS ${mib(r.rss)} MiB (anonymous ${mib(r.anon)} MiB, file-backed ${mib(r.file)} MiB), peak ${mib(r.hwm)} MiB; ` +
     `healthy after ${(r.startMs / 1000).toFixed(1)} s, measured ${settleMs} ms later; Node ${process.version}`);
+  for (const [kind, k] of r.kinds) console.log(`  ${mib(k).padStart(5)} MiB  ${kind}`);
 }
