@@ -1,0 +1,243 @@
+// scipy as course content uses it (issue #24 item 3), in the default image against a native run.
+// The sandbox runs scipy 1.17.1 (the Open edX sandbox's pin); the native reference is Debian
+// bookworm's python3-scipy 1.10.1 run by /usr/bin/python3, so every case here is one whose
+// answer does not depend on the version (a mathematical value, QUADPACK/FITPACK/MINPACK/HiGHS
+// results that did not change, CODATA constants that are exact by definition), compared within
+// a tolerance. Every program also checks its native answer against the mathematics, so a wrong
+// program cannot pass by agreeing with itself. When the default image has no scipy, the
+// sandbox half is skipped with that reason.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Jail } from '../../src/jail/jail.js';
+import { loadImage } from '../../src/runtime/layeredImages.js';
+import { nativePython, runCode, startJail, text } from '../support/jail.js';
+import { assertClose } from '../numpy/helpers.js';
+import { testRoot } from '../images/helpers.js';
+
+const NATIVE_SCIPY = '1.10.1';
+const SANDBOX_SCIPY = '1.17.1';
+
+const nativeVersion = nativePython('import scipy; print(scipy.__version__)');
+assert.equal(nativeVersion.status, 0, `native scipy missing (apt-get install python3-scipy): ${nativeVersion.stderr}`);
+assert.equal(nativeVersion.stdout.trim(), NATIVE_SCIPY, `the reference is Debian's python3-scipy ${NATIVE_SCIPY}`);
+
+// The default image, and whether it has scipy (an import in the sandbox says so, not a listing).
+const image = loadImage(undefined, undefined, { root: testRoot() });
+let jail: Jail | undefined = await startJail({ workers: 1, image });
+const probe = await runCode(jail, 'import scipy; print(scipy.__version__)');
+const sandboxSkip = probe.status === 0 ? false
+  : `scipy is not in the default image ${image.name} (${text(probe.stderr).trim().split('\n').pop()})`;
+if (sandboxSkip) {
+  await jail.close();
+  jail = undefined;
+}
+after(async () => { await jail?.close(); });
+
+/** Run natively (must succeed), check the native answer, then compare the sandbox's within a tolerance. */
+async function compare(code: string, checkNative: (v: any) => void, rtol = 1e-9, atol = 1e-12): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const native = nativePython(code);
+  assert.equal(native.status, 0, `native run failed:\n${native.stderr}`);
+  const expected = JSON.parse(native.stdout);
+  checkNative(expected);
+  if (!jail) return;
+  const r = await runCode(jail, code);
+  assert.equal(r.status, 0, text(r.stderr));
+  assertClose(JSON.parse(text(r.stdout)), expected, rtol, atol);
+}
+
+const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} is not ${b}`);
+
+describe(`scipy in the default image vs native Debian scipy ${NATIVE_SCIPY}`, () => {
+  test('the sandbox runs scipy ' + SANDBOX_SCIPY, { skip: sandboxSkip }, () => {
+    assert.equal(text(probe.stdout).trim(), SANDBOX_SCIPY);
+  });
+
+  test('special.gamma / factorial / erf, as mitxgraders computes fact() with gamma(z + 1)', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json, math
+from scipy import special
+def fact(z):  # mitxgraders' factorial(): gamma(z + 1) as a Python number
+    return special.gamma(z + 1).item()
+c = special.gamma(1 + 2j)
+print(json.dumps({
+  "gamma": [special.gamma(5).item(), special.gamma(0.5).item(), special.gamma(-1.5).item(), special.gamma(171.5).item()],
+  "gamma_complex": [c.real, c.imag],
+  "fact": [fact(0), fact(5), fact(3.5), fact(10)],
+  "fact_complex": [fact(0.5 + 1j).real, fact(0.5 + 1j).imag],
+  "factorial": [special.factorial(5).item(), special.factorial(20, exact=True), special.factorial(5, exact=True)],
+  "erf": [special.erf(0.5).item(), special.erf(-2.0).item(), special.erfc(3.0).item(), special.erfinv(0.5).item()],
+  "erf_complex": [special.erf(1 + 1j).real, special.erf(1 + 1j).imag],
+}))
+`, (v) => {
+      near(v.gamma[0], 24); near(v.gamma[1], Math.sqrt(Math.PI)); near(v.gamma[2], 4 * Math.sqrt(Math.PI) / 3);
+      near(v.fact[1], 120); near(v.fact[3], 3628800); near(v.fact[2], 11.631728396567448);
+      assert.equal(v.factorial[1], 2432902008176640000); assert.equal(v.factorial[2], 120);
+      near(v.erf[0], 0.5204998778130465); near(v.erf[1], -0.9953222650189527);
+      near(v.erf_complex[0], 1.3161512816979477); near(v.erf_complex[1], 0.19045346923783471);
+    });
+  });
+
+  test('integrate.quad with infinite limits and a complex integrand split as IntegralGrader does', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json, math
+import numpy as np
+from scipy import integrate
+opts = {"full_output": 1}  # IntegralGrader reads neval and the warning message
+def q(f, a, b):
+    r = integrate.quad(f, a, b, **opts)
+    return [r[0], len(r)]
+f = lambda x: np.exp(-x * x + 1j * x)  # complex integrand: real and imaginary parts apart
+re, im = integrate.quad(lambda x: np.real(f(x)), -np.inf, np.inf, **opts), integrate.quad(lambda x: np.imag(f(x)), -np.inf, np.inf, **opts)
+print(json.dumps({
+  "gauss": q(lambda x: math.exp(-x * x), -float("inf"), float("inf")),
+  "lorentz_half": q(lambda x: 1 / (1 + x * x), 0, float("inf")),
+  "exp_tail": q(lambda x: math.exp(-2 * x), 1, np.inf),
+  "finite": q(lambda x: x ** 3 - 2 * x, 0, 2),
+  "gauss_fourier": [re[0], im[0], len(re), len(im)],
+  "complex_finite": [integrate.quad(lambda x: np.real(np.exp(1j * x)), 0, 1)[0], integrate.quad(lambda x: np.imag(np.exp(1j * x)), 0, 1)[0]],
+  "divergent_warns": len(integrate.quad(lambda x: 1 / x, 0, 1, **opts)),
+  "dblquad": integrate.dblquad(lambda y, x: x * y, 0, 1, 0, 2)[0],
+}))
+`, (v) => {
+      near(v.gauss[0], Math.sqrt(Math.PI)); assert.equal(v.gauss[1], 3);
+      near(v.lorentz_half[0], Math.PI / 2); near(v.exp_tail[0], Math.exp(-2) / 2); near(v.finite[0], 0);
+      near(v.gauss_fourier[0], Math.sqrt(Math.PI) * Math.exp(-0.25)); near(v.gauss_fourier[1], 0); assert.equal(v.gauss_fourier[2], 3);
+      near(v.complex_finite[0], Math.sin(1)); near(v.complex_finite[1], 1 - Math.cos(1));
+      assert.equal(v.divergent_warns, 4, 'a divergent integral gives the 4th (message) element');
+      near(v.dblquad, 1);
+    }, 1e-8, 1e-10);
+  });
+
+  test('optimize.fsolve / minimize / curve_fit / linprog / brentq', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+import numpy as np
+from scipy import optimize
+root = optimize.fsolve(lambda x: x ** 3 - 2 * x - 5, 2.0)[0]
+sys2 = optimize.fsolve(lambda v: [v[0] + v[1] - 3, v[0] * v[1] - 2], [0.5, 2.5])
+rosen = optimize.minimize(optimize.rosen, [-1.2, 1.0], method="BFGS", jac=optimize.rosen_der)
+nm = optimize.minimize(lambda v: (v[0] - 1) ** 2 + (v[1] + 2) ** 2, [0, 0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12})
+xs = np.linspace(0, 4, 30)
+p, cov = optimize.curve_fit(lambda x, a, b, c: a * np.exp(-b * x) + c, xs, 2.5 * np.exp(-1.3 * xs) + 0.5, p0=[1, 1, 0])
+lp = optimize.linprog(c=[-1, -2], A_ub=[[1, 1], [1, -1], [-1, 2]], b_ub=[4, 2, 5], bounds=[(0, None), (0, None)])
+print(json.dumps({
+  "fsolve": root, "fsolve_system": sorted(sys2.tolist()),
+  "rosen": rosen.x.tolist() + [bool(rosen.success)], "nelder_mead": nm.x.tolist(),
+  "curve_fit": p.tolist(),
+  "linprog": lp.x.tolist() + [lp.fun, int(lp.status)],
+  "brentq": optimize.brentq(lambda x: np.cos(x) - x, 0, 1),
+}))
+`, (v) => {
+      near(v.fsolve, 2.0945514815423265); near(v.fsolve_system[0], 1); near(v.fsolve_system[1], 2);
+      near(v.rosen[0], 1, 1e-5); near(v.rosen[1], 1, 1e-5); assert.equal(v.rosen[2], true);
+      near(v.nelder_mead[0], 1, 1e-6); near(v.nelder_mead[1], -2, 1e-6);
+      near(v.curve_fit[0], 2.5, 1e-6); near(v.curve_fit[1], 1.3, 1e-6); near(v.curve_fit[2], 0.5, 1e-6);
+      near(v.linprog[0], 1, 1e-9); near(v.linprog[1], 3, 1e-9); near(v.linprog[2], -7, 1e-9); assert.equal(v.linprog[3], 0);
+      near(v.brentq, 0.7390851332151607);
+    }, 1e-6, 1e-9);
+  });
+
+  test('stats.norm / t / binom', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+from scipy import stats
+print(json.dumps({
+  "norm": [stats.norm.cdf(1.96), stats.norm.ppf(0.975), stats.norm.pdf(0), stats.norm(2, 3).cdf(5), stats.norm.sf(3), stats.norm.interval(0.95)[1]],
+  "t": [stats.t.ppf(0.975, 10), stats.t.cdf(2.0, 5), stats.t.sf(1.5, 30), stats.t(4).pdf(0.3)],
+  "binom": [stats.binom.pmf(3, 10, 0.5), stats.binom.cdf(3, 10, 0.3), stats.binom.sf(7, 20, 0.4), stats.binom(12, 0.25).mean(), stats.binom(12, 0.25).var(), float(stats.binom.ppf(0.5, 9, 0.5))],
+}))
+`, (v) => {
+      near(v.norm[0], 0.9750021048517795); near(v.norm[1], 1.959963984540054); near(v.norm[2], 1 / Math.sqrt(2 * Math.PI));
+      near(v.norm[3], 0.8413447460685429); near(v.t[0], 2.2281388519649385);
+      near(v.binom[0], 120 / 1024); near(v.binom[3], 3); near(v.binom[4], 2.25); near(v.binom[5], 4);
+    }, 1e-9, 1e-14);
+  });
+
+  test('interpolate.splrep / splev (FITPACK)', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+import numpy as np
+from scipy import interpolate
+x = np.linspace(0, 2 * np.pi, 20)
+t, c, k = interpolate.splrep(x, np.sin(x))
+ts, cs, ks = interpolate.splrep(x, np.sin(x) + 0.01 * np.cos(7 * x), s=0.01)
+at = np.array([0.1, 1.0, 2.5, 4.0, 6.0])
+print(json.dumps({
+  "k": k, "knots": t.tolist(), "coef": c[:len(t) - k - 1].tolist(),
+  "values": interpolate.splev(at, (t, c, k)).tolist(),
+  "derivative": interpolate.splev(at, (t, c, k), der=1).tolist(),
+  "smoothing_knots": len(ts), "smoothing_values": interpolate.splev(at, (ts, cs, ks)).tolist(),
+  "integral": interpolate.splint(0, np.pi, (t, c, k)),
+}))
+`, (v) => {
+      assert.equal(v.k, 3);
+      [0.1, 1.0, 2.5, 4.0, 6.0].forEach((x, i) => { near(v.values[i], Math.sin(x), 1e-3); near(v.derivative[i], Math.cos(x), 1e-2); });
+      near(v.integral, 2, 1e-3);
+    }, 1e-9, 1e-12);
+  });
+
+  test('linalg.eig / solve / det / inv', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+import numpy as np
+from scipy import linalg
+A = np.array([[4., 1., 2.], [1., 3., 0.], [2., 0., 5.]])
+N = np.array([[2., -1., 0.], [1., 3., 1.], [0., 1., 4.]])
+w, v = linalg.eig(N)
+order = np.argsort(w.real)
+b = np.array([1., 2., 3.])
+resid = np.abs(N @ v - v * w).max()
+print(json.dumps({
+  "eig_sym": sorted(linalg.eigh(A)[0].tolist()),
+  "eig_re": w.real[order].tolist(), "eig_im": w.imag[order].tolist(), "eig_residual_small": bool(resid < 1e-12),
+  "solve": linalg.solve(A, b).tolist(), "solve_sym": linalg.solve(A, b, assume_a="pos").tolist(),
+  "det": linalg.det(A), "inv": linalg.inv(A).ravel().tolist(),
+  "lu_solve": linalg.lu_solve(linalg.lu_factor(N), b).tolist(),
+  "norm": linalg.norm(A), "expm_trace": float(np.trace(linalg.expm(np.array([[0., 1.], [-1., 0.]])))),
+}))
+`, (v) => {
+      near(v.det, 4 * 15 - 1 * 5 + 2 * -6); // 43
+      assert.equal(v.eig_residual_small, true);
+      near(v.expm_trace, 2 * Math.cos(1));
+      // A x = b for the returned x
+      const A = [[4, 1, 2], [1, 3, 0], [2, 0, 5]];
+      A.forEach((row, i) => near(row.reduce((s, a, j) => s + a * v.solve[j], 0), i + 1));
+    }, 1e-10, 1e-12);
+  });
+
+  test('fft', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+import numpy as np
+from scipy import fft
+x = np.array([1., 2., 3., 4., 0., -1., 2.5, 7.])
+X = fft.fft(x)
+print(json.dumps({
+  "fft_re": X.real.tolist(), "fft_im": X.imag.tolist(),
+  "roundtrip": fft.ifft(X).real.tolist(), "rfft_abs": np.abs(fft.rfft(x)).tolist(),
+  "freq": fft.fftfreq(8, d=0.5).tolist(), "dct": fft.dct(x, norm="ortho").tolist(),
+  "next_fast_len": fft.next_fast_len(1000),
+}))
+`, (v) => {
+      near(v.fft_re[0], 18.5); v.roundtrip.forEach((y: number, i: number) => near(y, [1, 2, 3, 4, 0, -1, 2.5, 7][i]!));
+      near(v.freq[1], 0.25); assert.equal(v.next_fast_len, 1000);
+    }, 1e-12, 1e-12);
+  });
+
+  test('constants (the SI-defining ones, exact in every CODATA edition) and unit factors', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+from scipy import constants as C
+print(json.dumps({
+  "defining": [C.c, C.h, C.e, C.k, C.N_A, C.hbar, C.R, C.sigma],
+  "units": [C.pi, C.golden, C.mile, C.inch, C.atm, C.eV, C.calorie, C.degree, C.minute, C.gram, C.lb, C.zero_Celsius],
+  "physical": [C.physical_constants["speed of light in vacuum"][0], C.physical_constants["Planck constant"][2]],
+  "convert": C.convert_temperature(100, "Celsius", "Kelvin"),
+}))
+`, (v) => {
+      assert.equal(v.defining[0], 299792458); assert.equal(v.defining[1], 6.62607015e-34); assert.equal(v.defining[2], 1.602176634e-19);
+      assert.equal(v.defining[3], 1.380649e-23); assert.equal(v.defining[4], 6.02214076e23);
+      near(v.units[2], 1609.344, 1e-15); assert.equal(v.physical[1], 0); near(v.convert, 373.15);
+    }, 0, 0);
+  });
+});
