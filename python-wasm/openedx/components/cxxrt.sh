@@ -51,6 +51,9 @@ CXXFLAGS=(-std=c++23 -D_LIBCPP_BUILDING_LIBRARY -DLIBCXX_BUILDING_LIBCXXABI -I"$
 log "compile libc++abi and libc++ ($(wc -l < "$WORK/compile.cmds") units)"
 xargs -P "$JOBS" -d '\n' -I{} sh -c '{}' < "$WORK/compile.cmds" || die "libc++abi/libc++ compile failed"
 $CCW -O2 -mllvm -wasm-enable-sjlj -mexception-handling $PREFIX_MAP -c "$COMPONENT_DIR/sjlj.c" -o "$WORK/obj/sjlj/sjlj.o"
+# __cxa_thread_atexit (thread_local objects with destructors: scipy's _uarray): libc++abi's
+# needs thread keys, which libc++ without threads lacks; with one thread it is __cxa_atexit
+$CCW -O2 $PREFIX_MAP -c "$COMPONENT_DIR/thread_atexit.c" -o "$WORK/obj/abi/thread_atexit.o"
 
 for kind in unwind abi cxx sjlj; do
   (cd "$WORK/obj/$kind" && ls | LC_ALL=C sort | xargs llvm-ar-19 rcsD "$OUT/lib/lib$kind.a")

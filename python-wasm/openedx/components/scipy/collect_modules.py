@@ -17,51 +17,66 @@ import sys
 
 site, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 lib = out / "lib"
-deps_dir = lib / "deps"
-deps_dir.mkdir(parents=True, exist_ok=True)
+lib.mkdir(parents=True, exist_ok=True)
 # what other components provide: numpy's npymath objects are in libnumpy_wasm.a, BLAS/LAPACK
 # is the openblas component, libm is in the link anyway
 PROVIDED_ARCHIVES = {"libnpymath.a"}
 PROVIDED_LIBS = {"-lopenblas", "-lm", "-lnpymath"}
+# meson's default link flags for its "flang" compiler (classic flang's runtime): the retargeted
+# Fortran calls no runtime but the I/O entry points fortran_io_stubs.c provides
+IGNORED_LIBS = {"-lflang", "-lpgmath"}
 
-modules, archives, problems = [], {}, []
+modules, problems = [], []
 for so in sorted(site.rglob("*.so")):
     rel = so.relative_to(site)
     name = ".".join(rel.parts[:-1] + (rel.name.split(".")[0],))
     if "tests" in rel.parts:
         continue
     deps = json.loads(pathlib.Path(str(so) + ".deps").read_text())
-    for a in deps["archives"]:
-        if os.path.basename(a) not in PROVIDED_ARCHIVES:
-            archives.setdefault(a, None)
+    archives = [a for a in deps["archives"] if os.path.basename(a) not in PROVIDED_ARCHIVES]
     for l in deps["libs"]:
-        if l not in PROVIDED_LIBS:
+        if l not in PROVIDED_LIBS and l not in IGNORED_LIBS:
             problems.append(f"{name}: unknown library {l}")
-    target = lib / f"{name}.a"
-    shutil.copyfile(so, target)
-    modules.append((name, "PyInit_" + rel.name.split(".")[0], target))
+    modules.append((name, "PyInit_" + rel.name.split(".")[0], so, archives))
 
 # PyInit_<basename> must be unique in one link (a clash would need renaming at compile time)
 inits = {}
-for name, init, _ in modules:
+for name, init, _, _ in modules:
     if init in inits:
         problems.append(f"{init}: both {inits[init]} and {name}")
     inits[init] = name
 if problems:
     sys.exit("collect_modules: " + "; ".join(problems))
 
-dep_paths = []
-common = os.path.commonpath(list(archives)) if archives else ""
-for a in archives:
-    flat = os.path.relpath(a, common).replace(os.sep, "__")
-    shutil.copyfile(a, deps_dir / flat)
-    dep_paths.append(f"lib/deps/{flat}")
+# One object per module, as natively one shared object: its objects and the static libraries it
+# names merged (wasm-ld -r), every symbol it defines made local but its PyInit_ (localize.py).
+here = pathlib.Path(__file__).resolve().parent
+work = out / "merge"
+for name, init, so, archives in modules:
+    d = work / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    subprocess.run(["llvm-ar-19", "x", str(so)], cwd=d, check=True)
+    objs = sorted(str(p) for p in d.iterdir())
+    # meson makes thin archives (members stay in the build tree): regular copies for wasm-ld
+    libs = []
+    for k, a in enumerate(archives):
+        copy = d / f"dep{k}.a"
+        subprocess.run(["llvm-ar-19", "qcsLD", str(copy), a], check=True)
+        libs.append(str(copy))
+    merged = d / "merged.o"
+    subprocess.run(["wasm-ld-19", "-r", "-o", str(merged)] + objs + libs, check=True)
+    local = d / f"{name}.o"
+    subprocess.run([sys.executable, str(here / "localize.py"), str(merged), str(local), init], check=True,
+                   stdout=subprocess.DEVNULL)
+    target = lib / f"{name}.a"
+    subprocess.run(["llvm-ar-19", "rcsD", str(target), str(local)], check=True)
+shutil.rmtree(work)
 
 with open(out / "inittab.txt", "w") as f:
-    f.writelines(f"{name} {init}\n" for name, init, _ in modules)
+    f.writelines(f"{name} {init}\n" for name, init, _, _ in modules)
 with open(out / "link.txt", "w") as f:
-    f.writelines(f"lib/{name}.a\n" for name, _, _ in modules)
-    f.writelines(f"{p}\n" for p in dep_paths)
+    f.writelines(f"lib/{name}.a\n" for name, _, _, _ in modules)
     f.write("lib/libfortran_io_stubs.a\n")
 
 py = out / "python"
@@ -72,5 +87,5 @@ for p in sorted(site.rglob("*")):
         continue
     (py / rel).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(p, py / rel)
-size = sum(m[2].stat().st_size for m in modules)
-print(f"collect_modules: {len(modules)} modules ({size} bytes of archives), {len(dep_paths)} static libraries")
+size = sum((lib / f"{m[0]}.a").stat().st_size for m in modules)
+print(f"collect_modules: {len(modules)} modules ({size} bytes of archives)")

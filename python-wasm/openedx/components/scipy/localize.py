@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""localize.py IN.o OUT.o KEEP...: make every symbol a wasm object file defines local, except KEEP.
+
+Natively each scipy extension module is its own shared object, so the functions and data of
+one module (and of the static libraries linked into it) never meet another module's. Here all
+modules are linked into one interpreter, where two modules defining the same name collide
+(scipy.special's modules share sources, every f2py module defines _npy_f2py_ARRAY_API, xsf's
+headers define non-inline functions). So a module's objects and the static libraries it names
+are first merged into one relocatable object (wasm-ld -r), then this script gives every symbol
+it defines local binding (as hidden symbols of a shared object are), except its PyInit_
+function, and removes the COMDAT groups (a module's copies of inline functions are its own now;
+left in a group, the linker would keep one module's copy and discard the others' code that
+their local symbols point to). Undefined symbols (CPython, numpy, OpenBLAS, libc, libc++) stay
+global and are resolved by the interpreter's link.
+
+Only the "linking" custom section changes: symbol flags (same indices, so relocations stay
+valid) and the COMDAT subsection.
+"""
+import sys
+
+WASM_SYMBOL_TABLE, WASM_COMDAT_INFO = 8, 7
+SYM_FUNCTION, SYM_DATA, SYM_GLOBAL, SYM_SECTION, SYM_TAG, SYM_TABLE = 0, 1, 2, 3, 4, 5
+BINDING_WEAK, BINDING_LOCAL, UNDEFINED, EXPORTED, EXPLICIT_NAME = 0x1, 0x2, 0x10, 0x20, 0x40
+
+
+def uleb(b, i):
+    v = shift = 0
+    while True:
+        x = b[i]
+        i += 1
+        v |= (x & 0x7F) << shift
+        shift += 7
+        if x < 0x80:
+            return v, i
+
+
+def enc(v):
+    out = bytearray()
+    while True:
+        x = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(x | 0x80)
+        else:
+            out.append(x)
+            return bytes(out)
+
+
+def name_at(b, i):
+    n, i = uleb(b, i)
+    return b[i:i + n].decode(), i + n
+
+
+def rewrite_symtab(p, keep):
+    count, i = uleb(p, 0)
+    out = bytearray(enc(count))
+    kept = localized = 0
+    for _ in range(count):
+        kind = p[i]
+        flags, j = uleb(p, i + 1)
+        rest_start = j
+        name = None
+        if kind in (SYM_FUNCTION, SYM_GLOBAL, SYM_TAG, SYM_TABLE):
+            _, j = uleb(p, j)
+            if not flags & UNDEFINED or flags & EXPLICIT_NAME:
+                name, j = name_at(p, j)
+        elif kind == SYM_DATA:
+            name, j = name_at(p, j)
+            if not flags & UNDEFINED:
+                for _ in range(3):
+                    _, j = uleb(p, j)
+        elif kind == SYM_SECTION:
+            _, j = uleb(p, j)
+        else:
+            sys.exit(f"localize: unknown symbol kind {kind}")
+        defined = not flags & UNDEFINED
+        if defined and kind != SYM_SECTION and not flags & BINDING_LOCAL:
+            if name in keep:
+                kept += 1
+            else:
+                flags = (flags | BINDING_LOCAL) & ~(BINDING_WEAK | EXPORTED)
+                localized += 1
+        out += bytes([kind]) + enc(flags) + p[rest_start:j]
+        i = j
+    assert i == len(p), "symbol table not fully read"
+    return bytes(out), kept, localized
+
+
+def main():
+    src, dst, keep = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+    b = open(src, "rb").read()
+    assert b[:8] == b"\0asm\1\0\0\0", "not a wasm object"
+    out = bytearray(b[:8])
+    i = 8
+    kept = localized = None
+    while i < len(b):
+        sid = b[i]
+        size, j = uleb(b, i + 1)
+        body = b[j:j + size]
+        i = j + size
+        if sid == 0:
+            name, k = name_at(body, 0)
+            if name == "linking":
+                version, k = uleb(body, k)
+                assert version == 2, f"linking section version {version}"
+                new = bytearray(body[:k])
+                while k < len(body):
+                    sub = body[k]
+                    n, m = uleb(body, k + 1)
+                    payload = body[m:m + n]
+                    k = m + n
+                    if sub == WASM_COMDAT_INFO:
+                        continue
+                    if sub == WASM_SYMBOL_TABLE:
+                        payload, kept, localized = rewrite_symtab(payload, keep)
+                    new += bytes([sub]) + enc(len(payload)) + payload
+                body = bytes(new)
+        out += bytes([sid]) + enc(len(body)) + body
+    if kept != len(keep):
+        sys.exit(f"localize: {src}: expected to keep {sorted(keep)} defined, kept {kept}")
+    open(dst, "wb").write(out)
+    print(f"localize: {dst}: {localized} symbols made local, kept {sorted(keep)}")
+
+
+if __name__ == "__main__":
+    main()
