@@ -276,19 +276,17 @@ export class PythonInstance {
     const fuelUsed = meter ? Number(meter.used()) : 0;
     if (!limitHit && fs.quotaHit) limitHit = 'FSIZE';
     // A MemoryError ending the program is the memory cap (VMEM, or the module's maximum) at work.
-    if (!limitHit && status !== 0 && /MemoryError\n?$/.test(Buffer.from(stderr.bytes().subarray(-200)).toString('latin1'))) limitHit = 'VMEM';
+    if (!limitHit && status !== 0 && /MemoryError\n?$/.test(Buffer.from(stderr.tail(200)).toString('latin1'))) limitHit = 'VMEM';
     if (!limitHit && (stdout.truncated || stderr.truncated)) limitHit = 'OUTPUT';
     const result: RunResult = {
       outcome, status,
-      stdout: stdout.bytes(), stderr: stderr.bytes(),
+      stdout: stdout.take(), stderr: stderr.take(),
       stdoutTruncated: stdout.truncated, stderrTruncated: stderr.truncated,
       fuelUsed, wallMs, limitHit, detail,
     };
-    // The host keeps this run's state until the next run: give its files' and output's memory
-    // back now, or every idle worker would hold up to the disk quota and the output caps.
+    // The host keeps this run's state until the next run: give its files' memory back now, or
+    // every idle worker would hold up to the disk quota (take() gave the output's back).
     fs.dispose();
-    stdout.free();
-    stderr.free();
     return result;
   }
 }

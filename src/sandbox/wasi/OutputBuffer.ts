@@ -53,8 +53,21 @@ export class OutputBuffer {
     this.length = 0;
   }
 
-  /** The captured bytes, with the marker appended when output was cut. The array owns its
-   * buffer (never a pooled slab), so it can be transferred to another thread. */
+  /** The last `n` captured bytes (at most), without assembling the rest. */
+  tail(n: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let want = n;
+    for (let i = this.chunks.length - 1; i >= 0 && want > 0; i--) {
+      const c = i === this.chunks.length - 1 ? this.chunks[i]!.subarray(0, this.used) : this.chunks[i]!;
+      const part = c.subarray(Math.max(0, c.length - want));
+      parts.unshift(part);
+      want -= part.length;
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** The captured bytes, with the marker appended when output was cut, a copy. The array owns
+   * its buffer (never a pooled slab), so it can be transferred to another thread. */
   bytes(): Uint8Array {
     const marker = this.truncated ? Buffer.from(TRUNCATION_MARKER.replace('%d', String(this.cap))) : null;
     const out = new Uint8Array(this.length + (marker?.length ?? 0));
@@ -65,6 +78,16 @@ export class OutputBuffer {
       at += part.length;
     });
     if (marker) out.set(marker, at);
+    return out;
+  }
+
+  /** bytes(), emptying the buffer: the one full chunk of a single large write is handed over
+   * as it is, and chunks copied are freed, so the captured bytes are never held twice. */
+  take(): Uint8Array {
+    const only = this.chunks.length === 1 && !this.truncated && this.used === this.chunks[0]!.length ? this.chunks[0]! : null;
+    const out = only ?? this.bytes();
+    if (only) this.chunks = [];
+    this.free();
     return out;
   }
 }
