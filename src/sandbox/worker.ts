@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { imageTree } from './imageTree.js';
+import { lowerThisThreadPriority } from './threadPriority.js';
 import { PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
 import type { RunRequest, RunResult } from './types.js';
 
@@ -27,6 +28,7 @@ export type FromWorker =
 
 const init = workerData as WorkerInit;
 if (init.failStart) throw new Error('injected worker start failure');
+lowerThisThreadPriority();
 // Fault injection for the reliability suite only: make every Nth restore fail, as a restore
 // that cannot allocate memory would. Never set in production.
 const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
