@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
-import { DEFAULT_ANSWER_LIMIT_BYTES, RunOutputReader } from './runOutput.js';
+import { DEFAULT_ANSWER_LIMIT_BYTES, readSafeExecOutputOffThread } from './runOutput.js';
 import { checkJailCodeRequest, checkSafeExecRequest, type CheckedJailCodeRequest } from './request.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from './wrapper.js';
 import {
@@ -47,9 +47,6 @@ export class Jail implements JailService {
     private readonly commands: Set<string>,
     private readonly answerLimitBytes: number,
   ) {}
-
-  /** Reads safe_exec outputs (JSON parsing, reprs) off this thread. */
-  private readonly outputs = new RunOutputReader();
 
   /** Image names, the default first. */
   get images(): string[] {
@@ -106,9 +103,13 @@ export class Jail implements JailService {
       stdin: new TextEncoder().encode(buildSafeExecStdin(req.code, req.globalsJson)),
     });
     const { status, stdout, stderr, run, effectiveLimits: limits, image } = result;
-    const out = await this.outputs.read(status, stdout, stderr, this.answerLimitBytes);
-    if (!out.ok) return { ...out, status, stdout, stderr, run, effectiveLimits: limits, image };
-    return { ok: true, globalsJson: out.globalsJson, run, effectiveLimits: limits, image };
+
+    // The run's bytes are moved to the reading thread and back (the old views are then empty).
+    const read = await readSafeExecOutputOffThread(status, stdout, stderr, this.answerLimitBytes);
+    const out = read.output;
+    const moved = { ...run, stdout: read.stdout, stderr: read.stderr };
+    if (!out.ok) return { ...out, status, stdout: read.stdout, stderr: read.stderr, run: moved, effectiveLimits: limits, image };
+    return { ok: true, globalsJson: out.globalsJson, run: moved, effectiveLimits: limits, image };
   }
 
   stats(): PoolStats {
@@ -124,7 +125,6 @@ export class Jail implements JailService {
 
   async close(): Promise<void> {
     await Promise.all([...this.sandboxes.values()].map((sb) => sb.pool.close()));
-    await this.outputs.close();
   }
 }
 

@@ -1,10 +1,10 @@
 // What a run's output means to codejail, within the size of an answer: a safe_exec run's globals
 // (codejail's json.loads of stdout) or its SafeExecException text, and the stdout/stderr an
 // answer shows. The work is linear in the output (up to the sandbox's output cap, 16 MiB per
-// stream by default), so it runs on a worker thread (runOutputWorker.ts), never on the thread
-// that serves HTTP; what it gives back is bounded by the answer limit.
-import { Worker } from 'node:worker_threads';
+// stream by default), so it runs on the helper thread (offThread.ts), never on the thread that
+// serves HTTP; what it gives back is bounded by the answer limit.
 import { readGlobalsOutput, type GlobalsOutputException } from './globalsOutput.js';
+import { buffersOf, offThread, type Moved } from './offThread.js';
 import { pyBytesReprPrefix } from './pyrepr.js';
 
 /** Default bound on what one answer carries, bytes of text: 4 MiB. Real globals, tracebacks and
@@ -63,51 +63,20 @@ export function readSafeExecOutput(status: number, stdout: Uint8Array, stderr: U
   return g.ok ? { ok: true, globalsJson: g.globalsJson } : { ok: false, exception: g.exception, emsg: g.message };
 }
 
-export interface RunOutputJob { id: number; status: number; stdout: Uint8Array; stderr: Uint8Array; answerLimit: number }
-export type RunOutputReply = { id: number; output: SafeExecOutput } | { id: number; error: string };
+/** The reading, and the run's bytes it was given (moved to the helper thread and back). */
+export interface ReadOutput { output: SafeExecOutput; stdout: Uint8Array; stderr: Uint8Array }
 
-const WORKER_URL = new URL('./runOutputWorker.js', import.meta.url);
+/** Outputs up to this size are read on the calling thread: the hop would cost more. */
+const READ_HERE_BYTES = 64 * 1024;
 
-/** One worker thread that reads safe_exec outputs in turn; started on first use, restarted if it dies. */
-export class RunOutputReader {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve(o: SafeExecOutput): void; reject(e: Error): void }>();
+/** readSafeExecOutput off the HTTP thread (on the helper thread for outputs over 64 KiB).
+ * `stdout` and `stderr` are moved there: use the ones the promise gives back. */
+export function readSafeExecOutputOffThread(status: number, stdout: Uint8Array, stderr: Uint8Array, answerLimit: number): Promise<ReadOutput> {
+  if (stdout.length + stderr.length <= READ_HERE_BYTES) return Promise.resolve(readSafeExecOutputMoved(status, stdout, stderr, answerLimit).value);
+  return offThread.call(new URL(import.meta.url), 'readSafeExecOutputMoved', [status, stdout, stderr, answerLimit], buffersOf(stdout, stderr));
+}
 
-  read(status: number, stdout: Uint8Array, stderr: Uint8Array, answerLimit: number): Promise<SafeExecOutput> {
-    const worker = this.worker ??= this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // Copied, not transferred: the run's result keeps its bytes for the answer's stdout/stderr.
-      worker.postMessage({ id, status, stdout, stderr, answerLimit } satisfies RunOutputJob);
-    });
-  }
-
-  private start(): Worker {
-    const worker = new Worker(WORKER_URL);
-    worker.unref();
-    worker.on('message', (msg: RunOutputReply) => {
-      const p = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      if (!p) return;
-      if ('output' in msg) p.resolve(msg.output);
-      else p.reject(new Error(`reading the run's output failed: ${msg.error}`));
-    });
-    const fail = (err: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the run-output thread exited with code ${code}`)));
-    return worker;
-  }
-
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (w) await w.terminate();
-  }
+/** readSafeExecOutput as the helper thread runs it: the run's bytes go back with the reading. */
+export function readSafeExecOutputMoved(status: number, stdout: Uint8Array, stderr: Uint8Array, answerLimit: number): Moved<ReadOutput> {
+  return { value: { output: readSafeExecOutput(status, stdout, stderr, answerLimit), stdout, stderr }, transfer: buffersOf(stdout, stderr) };
 }

@@ -9,7 +9,9 @@ import { sendError } from './errors.js';
 import { isFormContentType, parseForm } from './form.js';
 import type { HealthState } from './health.js';
 import { callJail, clientGone } from './jailCalls.js';
-import { sendJsonText } from './json.js';
+import { freeNow } from '../jail/offThread.js';
+import { answerBody } from './answerBody.js';
+import { sendJsonBytes, sendJsonText } from './json.js';
 import type { Metrics } from './metrics.js';
 import { payloadSchemaError } from './payloadSchema.js';
 import type { Logger } from './logger.js';
@@ -113,11 +115,16 @@ export function codejailServiceApi(deps: CodejailServiceApiDeps): Router {
     recordRun(res, metrics, result.run);
     if (result.ok) {
       info(res).outcome = 'success';
-      return sendJsonText(res, 200, `{"globals_dict":${result.globalsJson}}`);
+      return sendJsonBytes(res, 200, await answerBody({ raw: [['globals_dict', result.globalsJson]], value: {} }));
     }
     // codejail-service returns the (unchanged) input globals alongside emsg: edxapp requires the key.
     info(res).outcome = 'emsg';
-    return sendJsonText(res, 200, `{"globals_dict":${inputGlobals},"emsg":${JSON.stringify(codeExecEmsg(result, req.log))}}`);
+    const body = await answerBody({ raw: [['globals_dict', inputGlobals]], value: { emsg: codeExecEmsg(result, req.log) } });
+    // This answer shows no stream: their memory (up to 2 x the output cap) is given back now,
+    // not at this thread's next collection.
+    freeNow(result.stdout);
+    freeNow(result.stderr);
+    return sendJsonBytes(res, 200, body);
   });
 
   return router;

@@ -8,8 +8,13 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 /** Send JSON text as it is. */
 export function sendJsonText(res: Response, status: number, text: string): void {
+  sendJsonBytes(res, status, Buffer.from(text, 'utf8'));
+}
+
+/** Send JSON already encoded as UTF-8. */
+export function sendJsonBytes(res: Response, status: number, bytes: Uint8Array): void {
   res.status(status).setHeader('Content-Type', JSON_CONTENT_TYPE);
-  res.send(Buffer.from(text, 'utf8'));
+  res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Send a value as JSON. */
