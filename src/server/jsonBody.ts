@@ -9,9 +9,11 @@ import type { IncomingMessage } from 'node:http';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { buffersOf, offThread, type Moved } from '../jail/offThread.js';
 import { parsePyJson, PyJsonError, PyJsonLimitError } from '../jail/pyjson.js';
-import type { JailCodeRequest, SafeExecRequest } from '../jail/types.js';
+import { checkJailCodeRequest, checkSafeExecRequest } from '../jail/request.js';
+import { BadRequestError, type JailCodeRequest, type SafeExecRequest } from '../jail/types.js';
 import { bodyForSchema, JailCodeBodySchema, parseBody, SafeExecBodySchema } from './apiSchemas.js';
 import { HttpError } from './errors.js';
+import { badRequestMessage } from './jailCalls.js';
 
 export interface BodyRequests { jail_code: JailCodeRequest; safe_exec: SafeExecRequest }
 export type BodyReading<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -102,6 +104,16 @@ export function readJsonBodyMoved<K extends keyof BodyRequests>(body: Uint8Array
   const r = kind === 'jail_code' ? parseBody(JailCodeBodySchema, bodyForSchema(parsed, [])) : parseBody(SafeExecBodySchema, bodyForSchema(parsed, ['globals_dict']));
   if (!r.ok) return { value: { ok: false, message: r.problem.message }, transfer: [] };
   const req = r.value as JailCodeRequest & SafeExecRequest;
+  // The jail's own check of the request, here too: a request it refuses (4,000 files of 2,000
+  // levels) is refused on this thread, instead of coming back whole (16 MB of path strings
+  // grew the HTTP thread's heap by as much) to be refused there. The jail checks again.
+  try {
+    if (kind === 'jail_code') checkJailCodeRequest(req);
+    else checkSafeExecRequest(req);
+  } catch (e) {
+    if (e instanceof BadRequestError) return { value: { ok: false, message: badRequestMessage(e) }, transfer: [] };
+    throw e;
+  }
   const bytes = [...(req.files ?? []).map((f) => f.content), ...(req.extraFiles ?? []).map((f) => f.content), ...(req.stdin instanceof Uint8Array ? [req.stdin] : [])];
   return { value: { ok: true, value: r.value as BodyRequests[K] }, transfer: buffersOf(...bytes) };
 }
