@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { zipSync } from 'fflate';
 import { waitIdle } from './soak.js';
 
@@ -24,7 +25,9 @@ interface Attack {
   body: string | Uint8Array<ArrayBuffer>;
 }
 
-const json = (body: unknown): Attack => ({ path: '', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// Bodies as bytes, encoded once: a 16 MB string body is re-encoded by every fetch, which held
+// this process's event loop (and so its own /health/ prober) for hundreds of milliseconds.
+const json = (body: unknown): Attack => ({ path: '', headers: { 'content-type': 'application/json' }, body: new Uint8Array(Buffer.from(JSON.stringify(body))) });
 const jailCode = (body: unknown): Attack => ({ ...json(body), path: '/api/v1/jail_code' });
 const safeExec = (body: unknown): Attack => ({ ...json(body), path: '/api/v1/safe_exec' });
 const BOUNDARY = 'hostileBoundary5c1e';
@@ -122,21 +125,39 @@ async function settled(url: string): Promise<Record<string, number>> {
   }
 }
 
+/** The 4 attackers of one class, on their own thread: sending 4 x 16 MB bodies at once held the
+ * measuring thread's event loop, so its /health/ timings measured this process, not the service. */
+function startAttackers(url: string, name: string): { stop(): Promise<Record<string, number>> } {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { attackers: { url, name } } });
+  const done = new Promise<Record<string, number>>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return { stop: async () => { worker.postMessage('stop'); const statuses = await done; await worker.terminate(); return statuses; } };
+}
+
+async function attackUntilStopped(url: string, name: string): Promise<void> {
+  const attack = CLASSES[name]!(); // built once: the body is the same every time
+  let stop = false;
+  parentPort!.once('message', () => { stop = true; });
+  const statuses: Record<string, number> = {};
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (!stop) {
+      const s = await send(url, attack);
+      statuses[s] = (statuses[s] ?? 0) + 1;
+    }
+  }));
+  parentPort!.postMessage(statuses);
+}
+
 /** One class: 4 attackers for `seconds`, a normal client, a /health/ prober, an RSS sampler. */
-export async function runClass(url: string, pid: number, name: string, make: (() => Attack) | null, seconds: number): Promise<ClassResult> {
-  const attack = make?.(); // built once: the body is the same every time
+export async function runClass(url: string, pid: number, name: string, seconds: number): Promise<ClassResult> {
   const before = await settled(url);
   await new Promise((r) => setTimeout(r, 500));
   const idle = rssBytes(pid);
   let peak = idle;
   let stop = false;
-  const statuses: Record<string, number> = {};
-  const attackers = Array.from({ length: attack ? 4 : 0 }, async () => {
-    while (!stop && attack) {
-      const s = await send(url, attack);
-      statuses[s] = (statuses[s] ?? 0) + 1;
-    }
-  });
+  const attackers = CLASSES[name] ? startAttackers(url, name) : null;
   const health: number[] = [];
   const prober = (async () => {
     while (!stop) {
@@ -167,7 +188,8 @@ export async function runClass(url: string, pid: number, name: string, make: (()
   })();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   stop = true;
-  await Promise.all([...attackers, prober, client]);
+  const statuses = (await attackers?.stop()) ?? {};
+  await Promise.all([prober, client]);
   clearInterval(rss);
   const after = await settled(url);
   return {
@@ -201,7 +223,7 @@ async function main(): Promise<void> {
   const results: ClassResult[] = [];
   try {
     for (const name of names) {
-      const r = await runClass(svc.url, pid, name, CLASSES[name] ?? null, seconds);
+      const r = await runClass(svc.url, pid, name, seconds);
       results.push(r);
       console.log(describe(r));
     }
@@ -216,7 +238,10 @@ async function main(): Promise<void> {
     + `replacements ${results.reduce((a, r) => a + r.replacements, 0)} (target 0), normal answers wrong ${results.reduce((a, r) => a + r.normalTotal - r.normalOk, 0)} (target 0)`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (!isMainThread && (workerData as { attackers?: { url: string; name: string } })?.attackers) {
+  const { url, name } = (workerData as { attackers: { url: string; name: string } }).attackers;
+  void attackUntilStopped(url, name);
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e) => {
     console.error(e);
     process.exit(1);
