@@ -10,11 +10,20 @@ import type { CaseResult, HostContext } from './runners.js';
 export type Category =
   | 'files' | 'env' | 'net' | 'ffi' | 'proc' | 'introspect' | 'bytecode' | 'isolation' | 'resources' | 'host';
 
-/** Sandbox defences the sabotage check can switch off, each by its fault-injection variable:
+/** Sandbox defences the sabotage check can switch off, each by its fault-injection variables:
  * a deny_* case with no native counterpart names the defence it depends on, and must fail
- * in the sandbox with that defence off. */
+ * in the sandbox with that defence off. A defence that host-work charging backs up (a cost
+ * bounded by construction and also charged) is switched off together with the charging. */
 export const DEFENCES = {
-  'host-work-charging': 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK',
+  'host-work-charging': ['CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
+  /** A file unlinked while open, or renamed onto itself, keeps its quota charge until its last close. */
+  'quota-held-until-last-close': ['CODEJAIL_WASM_TEST_EARLY_QUOTA_REFUND'],
+  /** Inode numbers are per run. */
+  'per-run-inode-numbers': ['CODEJAIL_WASM_TEST_SHARED_INODE_COUNTER'],
+  /** A write over FSIZE or the quota is refused before its bytes are copied. */
+  'fsize-checked-before-copy': ['CODEJAIL_WASM_TEST_COPY_BEFORE_FSIZE', 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
+  /** A path lookup follows parent links, never walks the tree. */
+  'lookup-without-tree-walk': ['CODEJAIL_WASM_TEST_LOOKUP_WALKS_TREE', 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
 } as const;
 export type Defence = keyof typeof DEFENCES;
 
@@ -744,11 +753,13 @@ export const CASES: SecurityCase[] = [
   },
   {
     name: 'deny_host_write_refused_by_fsize_is_not_copied_first', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { ...HOST_WORK_LIMITS, FSIZE: 0 },
+    defence: 'fsize-checked-before-copy',
     code: () => 'import os\nfd = os.open("tmp/f", os.O_WRONLY | os.O_CREAT)\nb = bytes(12 << 20)\nwhile True:\n    try:\n        os.write(fd, b)\n    except OSError:\n        pass',
     expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
   },
   {
     name: 'deny_host_path_lookup_does_not_walk_the_tree', category: 'host', nativeSkip: RESOURCE_SKIP, limits: HOST_WORK_LIMITS,
+    defence: 'lookup-without-tree-walk',
     code: () => 'import os\nfor i in range(990):\n    os.mkdir("tmp/d%d" % i)\nfd = os.open("tmp/d989", os.O_RDONLY)\nwhile True:\n    try:\n        os.stat("nope", dir_fd=fd)\n    except OSError:\n        pass',
     expect: (r) => limited(r, -24, 'out_of_fuel', 'CPU'),
   },
@@ -766,17 +777,20 @@ export const CASES: SecurityCase[] = [
   },
   {
     name: 'deny_host_rename_onto_itself_keeps_the_quota_charge', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 40 << 20 },
+    defence: 'quota-held-until-last-close',
     code: () => 'import os\nwith open("tmp/a", "wb") as f:\n    f.write(bytes(40 << 20))\nos.rename("tmp/a", "tmp/a")\nwith open("tmp/b", "wb") as f:\n    f.write(bytes(40 << 20))\nprint("held", os.path.getsize("tmp/a") + os.path.getsize("tmp/b"))',
     expect: (r) => { uncaught(r, /^OSError: \[Errno ENOSPC\] No space left on device$/); assert.equal(r.limitHit, 'FSIZE'); },
   },
   {
     name: 'deny_host_unlinked_open_file_keeps_its_quota_charge_until_closed', category: 'host', nativeSkip: RESOURCE_SKIP, limits: { FSIZE: 40 << 20 },
+    defence: 'quota-held-until-last-close',
     code: () => 'import errno, os\ndef fill(p):\n    try:\n        with open(p, "wb") as f:\n            f.write(bytes(40 << 20))\n        return "ok"\n    except OSError as e:\n        return errno.errorcode[e.errno]\nfd = os.open("tmp/a", os.O_WRONLY | os.O_CREAT)\nos.write(fd, bytes(40 << 20))\nos.unlink("tmp/a")\nprint("unlinked, open:", fill("tmp/b"))\nos.close(fd)\nprint("closed:", fill("tmp/c"))\nos.unlink("tmp/c")\nfd = os.open("tmp/x", os.O_WRONLY | os.O_CREAT)\nos.write(fd, bytes(40 << 20))\nopen("tmp/y", "w").close()\nos.replace("tmp/y", "tmp/x")\nprint("replaced, open:", fill("tmp/z"))\nos.close(fd)\nprint("closed:", fill("tmp/w"))',
     // A file unlinked (or replaced by a rename) while open keeps its bytes until its last close.
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'unlinked, open: ENOSPC\nclosed: ok\nreplaced, open: ENOSPC\nclosed: ok\n'); },
   },
   {
     name: 'deny_host_inode_and_descriptor_numbers_do_not_depend_on_earlier_requests', category: 'host', everyWorker: true, nativeSkip: SAME_EVERY_RUN,
+    defence: 'per-run-inode-numbers',
     limits: { FSIZE: 10 },
     setup: { limits: { FSIZE: 10 }, code: () => 'import os\nfor i in range(50):\n    open("tmp/f%d" % i, "w").close()\nos.mkdir("tmp/d")' },
     code: () => 'import os\nopen("tmp/new", "w").close()\nos.mkdir("tmp/dir")\nfd = os.open("tmp/new", os.O_RDONLY)\nprint(fd, [os.stat(p).st_ino for p in ["/", "/tmp", "/usr/lib", "/usr/lib/python3.11/os.py", ".", "jailed_code", "tmp", "tmp/new", "tmp/dir"]])',

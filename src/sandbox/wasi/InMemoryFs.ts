@@ -31,6 +31,19 @@ export const MAX_PLACED_NODES = 20_000;
 /** Inode numbers of a run's own nodes start here, after every layer node's; each run counts
  * from it again, so nothing a program sees depends on the runs before it. */
 const RUN_INO_BASE = 1n << 32n;
+
+/** Fault injection for the sabotage check only (test/security/sabotage-check.ts): each switches
+ * one defence off so that the security cases depending on it can be seen to fail. Never set in
+ * production. */
+const SABOTAGE = {
+  /** An unlinked open file, or a file renamed onto itself, gives its quota charge back at once. */
+  earlyQuotaRefund: process.env.CODEJAIL_WASM_TEST_EARLY_QUOTA_REFUND === '1',
+  /** Inode numbers come from one counter for all runs of the worker. */
+  sharedInodeCounter: process.env.CODEJAIL_WASM_TEST_SHARED_INODE_COUNTER === '1',
+  /** Every path lookup first walks the whole tree. */
+  lookupWalksTree: process.env.CODEJAIL_WASM_TEST_LOOKUP_WALKS_TREE === '1',
+};
+let sharedNextIno = RUN_INO_BASE;
 /** Size of a file's pages (FileNode): bounds what growing a file copies and leaves behind. */
 const PAGE_BYTES = 1 << 20;
 
@@ -306,7 +319,7 @@ export class InMemoryFs {
 
   /** Number a node of this run. */
   private own<T extends Node>(node: T): T {
-    node.ino = this.nextIno++;
+    node.ino = SABOTAGE.sharedInodeCounter ? sharedNextIno++ : this.nextIno++;
     return node;
   }
 
@@ -340,6 +353,7 @@ export class InMemoryFs {
    * directory (natively ENOENT), not even '..'. */
   resolveParent(dir: DirNode, path: string): { parent: DirNode; name: string | null } {
     if (path.includes('\0')) throw new FsError(Errno.INVAL);
+    if (SABOTAGE.lookupWalksTree) countNodes(this.root);
     const parts = splitPath(path);
     let cur = path.startsWith('/') ? this.root : dir;
     if (cur.removed && parts.length > 0) throw new FsError(Errno.NOENT);
@@ -464,6 +478,7 @@ export class InMemoryFs {
     } else {
       node.unlinked = true;
       if (node.opens === 0) this.release(node);
+      else if (SABOTAGE.earlyQuotaRefund) this.charge(node, -node.charged);
     }
   }
 
@@ -500,7 +515,10 @@ export class InMemoryFs {
     if (toDir.removed) throw new FsError(Errno.NOENT);
     const target = toDir.entries.get(toName);
     // Natively, renaming a file onto itself (or a hard link of it) does nothing at all.
-    if (target === node) return;
+    if (target === node) {
+      if (SABOTAGE.earlyQuotaRefund && node.kind === 'file') this.charge(node, -node.charged);
+      return;
+    }
     if (target) {
       if (target.kind === 'dir' && node.kind !== 'dir') throw new FsError(Errno.ISDIR);
       if (target.kind !== 'dir' && node.kind === 'dir') throw new FsError(Errno.NOTDIR);
@@ -645,4 +663,11 @@ export class InMemoryFs {
  * (natively the profile refuses the path, whatever exists there), else ENOENT. */
 export function missing(dir: DirNode): ErrnoValue {
   return dir.readable ? Errno.NOENT : Errno.ACCES;
+}
+
+/** Nodes in the tree below `d` (the sabotaged lookup's walk). */
+function countNodes(d: DirNode): number {
+  let n = 1;
+  for (const e of d.entries.values()) n += e.kind === 'dir' ? countNodes(e) : 1;
+  return n;
 }

@@ -13,6 +13,10 @@ import { fillFromCsprng } from './csprngPool.js';
 import { hostWorkFuel, type HostWork } from './hostWork.js';
 import type { GuestMemory } from './GuestMemory.js';
 
+/** Fault injection for the sabotage check only: copy a write's bytes before checking FSIZE and
+ * the quota (as the host once did). Never set in production. */
+const COPY_BEFORE_CHECK = process.env.CODEJAIL_WASM_TEST_COPY_BEFORE_FSIZE === '1';
+
 /** Thrown by proc_exit: unwinds the guest; the instance must be reset afterwards. */
 export class ProcExit {
   constructor(readonly code: number) {}
@@ -489,6 +493,7 @@ export class WasiHost {
    * then copied straight from guest memory (a refused write copies nothing). */
   private writeFile(node: FileNode, pos: number, iov: number[]): number {
     const total = WasiHost.iovecBytes(iov);
+    if (COPY_BEFORE_CHECK) for (let i = 0; i < iov.length; i += 2) this.bytesAt(iov[i]!, iov[i + 1]!).slice();
     this.run.fs.checkWrite(node, pos, total);
     this.charge({ bytes: total });
     let at = pos;
