@@ -31,13 +31,11 @@ export interface ExtraFile {
   content: Uint8Array;
 }
 
-export interface JailCodeRequest {
-  command: string;             // a configured command; 'python' by default
-  code?: string | null;        // written to ./jailed_code and run, when given
+/** What both jail_code and safe_exec take besides their program: the caller's files, the
+ * course context, limits, seed, image and cancellation. */
+export interface RunOptions {
   files?: JailFile[];
   extraFiles?: ExtraFile[];
-  argv?: string[];
-  stdin?: Uint8Array | string | null;
   limitOverridesContext?: string | null;
   slug?: string | null;
   /** Per-request limits, as codejail's caller-side LIMITS would be; clamped to the operator maximum. */
@@ -51,6 +49,13 @@ export interface JailCodeRequest {
   signal?: AbortSignal;
 }
 
+export interface JailCodeRequest extends RunOptions {
+  command: string;             // a configured command; 'python' by default
+  code?: string | null;        // written to ./jailed_code and run, when given
+  argv?: string[];
+  stdin?: Uint8Array | string | null;
+}
+
 export interface JailCodeResult {
   status: number;
   stdout: Uint8Array;
@@ -62,19 +67,11 @@ export interface JailCodeResult {
   image: string;
 }
 
-export interface SafeExecRequest {
+export interface SafeExecRequest extends RunOptions {
   code: string;
   /** The globals as JSON text (lossless: big ints and NaN/Infinity pass through unchanged). */
   globalsJson: string;
   pythonPath?: string[];
-  files?: JailFile[];
-  extraFiles?: ExtraFile[];
-  limitOverridesContext?: string | null;
-  slug?: string | null;
-  limits?: Partial<CodejailLimits>;
-  seed?: number;
-  image?: string | null;
-  signal?: AbortSignal;
 }
 
 export type SafeExecResult =

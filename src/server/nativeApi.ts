@@ -57,16 +57,21 @@ async function readBody<K extends keyof BodyRequests>(req: Request, kind: K, max
 export function nativeApi(deps: NativeApiDeps): Router {
   const { jail, config, health, metrics } = deps;
   const router = express.Router();
-  const ready = (): void => {
+  /** Every native call's way in and out of the jail: ready, the body read and checked as
+   * `kind`, the call under the deadline (dropped when the client goes), the run recorded. */
+  const call = async <K extends keyof BodyRequests, R extends { run: RunResult }>(
+    req: Request, res: Response, kind: K, run: (body: BodyRequests[K] & { signal: AbortSignal }) => Promise<R>,
+  ): Promise<R> => {
     if (!health.isOk()) throw new HttpError(503, 'service not ready: the startup self-test has not passed', 'not_ready');
+    const body = await readBody(req, kind, config.maxBodyBytes);
+    describeRequest(res, body);
+    const r = await callJail(run({ ...body, signal: clientGone(res) }), config.requestTimeoutMs);
+    recordRun(res, metrics, r.run);
+    return r;
   };
 
   router.post('/api/v1/jail_code', endpoint('jail_code'), deps.requireAuth, async (req: Request, res: Response) => {
-    ready();
-    const jreq = await readBody(req, 'jail_code', config.maxBodyBytes);
-    describeRequest(res, jreq);
-    const r = await callJail(jail.jailCode({ ...jreq, signal: clientGone(res) }), config.requestTimeoutMs);
-    recordRun(res, metrics, r.run);
+    const r = await call(req, res, 'jail_code', (b) => jail.jailCode(b));
     info(res).outcome = 'success';
     const max = streamMax(config.answerLimitBytes);
     const value = {
@@ -81,11 +86,7 @@ export function nativeApi(deps: NativeApiDeps): Router {
   });
 
   router.post('/api/v1/safe_exec', endpoint('safe_exec'), deps.requireAuth, async (req: Request, res: Response) => {
-    ready();
-    const sreq = await readBody(req, 'safe_exec', config.maxBodyBytes);
-    describeRequest(res, sreq);
-    const r = await callJail(jail.safeExec({ ...sreq, signal: clientGone(res) }), config.requestTimeoutMs);
-    recordRun(res, metrics, r.run);
+    const r = await call(req, res, 'safe_exec', (b) => jail.safeExec(b));
     if (r.ok) {
       info(res).outcome = 'success';
       // The globals text goes out as the jail checked it: big ints and NaN stay as Python wrote them.
