@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCapaCode } from '../jail/capaProlog.js';
 import type { JailService } from '../jail/types.js';
 import { legacySafeExec, type LegacyOptions } from '../legacy/nativeCodejail.js';
+import { CompareBodySchema, parseBody } from '../server/apiSchemas.js';
 import { sendJson } from '../server/json.js';
 import { playgroundHtml } from './page.js';
 
@@ -28,41 +29,6 @@ export interface PlaygroundDeps {
   /** Limit on the compare request body, bytes (default 1 MiB). */
   maxBodyBytes?: number;
 }
-
-const MAX_SEED = Number.MAX_SAFE_INTEGER;
-
-interface CompareBody {
-  code: string;
-  globalsJson: string;
-  seed: number | undefined;
-  capa: boolean;
-}
-
-class PlaygroundInputError extends Error {}
-
-function parseCompareBody(body: unknown): CompareBody {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new PlaygroundInputError('body: must be a JSON object');
-  const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) {
-    if (!['code', 'globals_dict', 'seed', 'capa'].includes(k)) throw new PlaygroundInputError(`${k}: unknown field (expected code, globals_dict, seed, capa)`);
-  }
-  if (typeof b.code !== 'string') throw new PlaygroundInputError('code: must be a string');
-  let globalsJson = '{}';
-  if (b.globals_dict !== undefined && b.globals_dict !== null) {
-    if (typeof b.globals_dict !== 'object' || Array.isArray(b.globals_dict)) throw new PlaygroundInputError('globals_dict: must be an object');
-    globalsJson = JSON.stringify(b.globals_dict);
-  }
-  let seed: number | undefined;
-  if (b.seed !== undefined && b.seed !== null) {
-    if (typeof b.seed !== 'number' || !Number.isSafeInteger(b.seed) || b.seed < 0) {
-      throw new PlaygroundInputError(`seed: must be an integer from 0 to ${MAX_SEED}`);
-    }
-    seed = b.seed;
-  }
-  if (b.capa !== undefined && typeof b.capa !== 'boolean') throw new PlaygroundInputError('capa: must be true or false');
-  return { code: b.code, globalsJson, seed, capa: b.capa === true };
-}
-
 
 export interface CompareSide {
   ok: boolean;
@@ -107,13 +73,9 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
     const json = express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024, type: () => true });
     const authorised: RequestHandler = deps.requireAuth ?? ((_req, _res, next) => next());
     router.post('/playground/compare', authorised, json, async (req: Request, res: Response) => {
-      let b: CompareBody;
-      try {
-        b = parseCompareBody(req.body);
-      } catch (e) {
-        if (e instanceof PlaygroundInputError) return sendJson(res, 400, { error: e.message });
-        throw e;
-      }
+      const parsed = parseBody(CompareBodySchema, req.body);
+      if (!parsed.ok) return sendJson(res, 400, { error: parsed.problem.message });
+      const b = { ...parsed.value, globalsJson: JSON.stringify(parsed.value.globals_dict ?? {}), capa: parsed.value.capa === true };
       const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
       const code = b.capa ? buildCapaCode(b.code, seed) : b.code;
 

@@ -169,6 +169,15 @@ export const SafeExecBodySchema = strictObject({
     ...runOptionsOf(w),
   }));
 
+/** POST /playground/compare (development hosts only): safe_exec's code and globals, run in the
+ * sandbox and by the legacy native runner side by side. */
+export const CompareBodySchema = strictObject({
+  code: string(),
+  globals_dict: z.record(z.string(), z.unknown(), expecting('an object')).nullable().optional(),
+  seed: runOptions.seed,
+  capa: z.boolean(expecting('true or false')).optional(),
+});
+
 function isPyValue(v: unknown): v is PyValue {
   return typeof v === 'object' && v !== null && typeof (v as { t?: unknown }).t === 'string' && PY_TAGS.has((v as { t: string }).t)
     && Object.getPrototypeOf(v) === PyValueProto;
@@ -198,12 +207,12 @@ const ALLOWED_FIELDS: Record<string, readonly string[]> = {
 
 /** Parse a body (as bodyForSchema made it) with one of the schemas above; a problem is a
  * BadRequest-style "field: problem" naming the field as the body spells it. */
-export function parseBody<S extends typeof JailCodeBodySchema | typeof SafeExecBodySchema>(
+export function parseBody<S extends typeof JailCodeBodySchema | typeof SafeExecBodySchema | typeof CompareBodySchema>(
   schema: S, body: unknown,
 ): { ok: true; value: z.output<S> } | { ok: false; problem: FieldProblem } {
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, value: r.data as z.output<S> };
-  const allowed = { ...ALLOWED_FIELDS, '': Object.keys(schema.in.shape) };
+  const allowed = { ...ALLOWED_FIELDS, '': Object.keys('in' in schema ? schema.in.shape : schema.shape) };
   return { ok: false, problem: firstProblem(r.error, allowed) };
 }
 
