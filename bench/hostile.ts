@@ -52,7 +52,7 @@ const CLASSES: Record<string, (() => Attack) | null> = {
   none: null,
   'error-text-safe_exec': () => safeExec({ code: ERROR_OUTPUT, globals_dict: {} }),
   'error-text-code-exec': () => codeExecV0({ code: ERROR_OUTPUT, globals_dict: {} }),
-  'preadv-layer-file': () => jailCode({ limits: SMALL, code: 'import os\nfd = os.open("/usr/lib/python311.zip", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)' }),
+  'preadv-layer-file': () => jailCode({ limits: SMALL, code: 'import os\nfd = os.open("/usr/lib/python3.11/__pycache__/_pydecimal.cpython-311.pyc", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)' }),
   'write-past-fsize': () => jailCode({ limits: { ...SMALL, FSIZE: 0 }, code: 'import os\nfd = os.open("tmp/f", os.O_WRONLY | os.O_CREAT)\nb = bytes(12 << 20)\nwhile True:\n    try:\n        os.write(fd, b)\n    except OSError:\n        pass' }),
   'lookup-after-mkdirs': () => jailCode({ limits: SMALL, code: 'import os\nfor i in range(990):\n    os.mkdir("tmp/d%d" % i)\nfd = os.open("tmp/d989", os.O_RDONLY)\nwhile True:\n    try:\n        os.stat("nope", dir_fd=fd)\n    except OSError:\n        pass' }),
   'writev-tiny-iovecs': () => jailCode({ limits: SMALL, code: 'import os\nparts = [b"x"] * 1024\nwhile True:\n    os.writev(1, parts)' }),
