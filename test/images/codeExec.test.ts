@@ -1,7 +1,8 @@
 // Course content through the service's codejail-service API (POST /api/v0/code-exec), as
-// edx-platform sends it, against native CPython running the same code on the same libraries:
-// a mitx-grading-library-style python_lib.zip that imports numpy, in the default image without
-// naming one; chem, verifiers and (once the openedx runtime has numpy) calc in openedx-2026.1.
+// edx-platform sends it (no image named), against native CPython running the same code on the
+// same libraries: a mitx-grading-library-style python_lib.zip that imports numpy, chem,
+// verifiers and calc, all in the default image openedx-2026.1; a course pinned to the older
+// py311-sci-2026.1 gets that image's numpy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,17 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { defaultLayerDir } from '../../src/runtime/layers.js';
-import { loadImages } from '../../src/runtime/layeredImages.js';
+import { defaultImageName, loadImages } from '../../src/runtime/layeredImages.js';
 import { startService, type RunningService } from '../support/service.js';
 import { nativeWithLayers, testRoot } from './helpers.js';
 
 const OPENEDX = 'openedx-2026.1';
+const OLDER = 'py311-sci-2026.1';
+const PINNED_COURSE = 'course-v1:MITx+6.00x+2019';
 let service: RunningService;
 let tmp: string;
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'cj-code-exec-libs-'));
-  service = await startService({ CODEJAIL_WASM_IMAGES: `py311-sci-2026.1,${OPENEDX}`, CODEJAIL_WASM_WORKERS: '1' });
+  service = await startService({
+    CODEJAIL_WASM_IMAGES: `${OPENEDX},${OLDER}`, CODEJAIL_WASM_WORKERS: '1',
+    CODEJAIL_WASM_COURSE_IMAGES: JSON.stringify({ [PINNED_COURSE]: OLDER }),
+  });
 });
 after(async () => {
   await service?.stop();
@@ -77,6 +83,10 @@ function imageLayerZips(name: string): string[] {
   return image.layers.map((l) => join(defaultLayerDir(testRoot()), `${l.name}-${l.version}.zip`));
 }
 
+test('the default image is openedx-2026.1', () => {
+  assert.equal(defaultImageName(undefined, testRoot()), OPENEDX);
+});
+
 test('a python_lib.zip importing numpy works in the default image without naming one', async () => {
   const code = [
     'from numgrader import norm_grade',
@@ -85,11 +95,11 @@ test('a python_lib.zip importing numpy works in the default image without naming
   const zip = join(tmp, 'python_lib.zip');
   writeFileSync(zip, LIB);
   const globals = await codeExec({ code, python_path: ['python_lib.zip'] }, LIB);
-  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips('py311-sci-2026.1'), [zip]));
+  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX), [zip]));
   assert.deepEqual(globals['answer'], [[true, 1e-7], [false, 1]]);
 });
 
-test('chem and verifiers problems in openedx-2026.1 give the native answers', async () => {
+test('chem and verifiers problems give the native answers without naming an image', async () => {
   const code = [
     'import json',
     'from chem.chemcalc import chemical_equations_equal',
@@ -99,21 +109,25 @@ test('chem and verifiers problems in openedx-2026.1 give the native answers', as
     '          grade(json.dumps([{"1": "t1"}, {"name_with_icon": "t2"}]), {"1": "t1", "name_with_icon": "t2"}),',
     '          grade(json.dumps([{"1": "t2"}, {"name_with_icon": "t1"}]), {"1": "t1", "name_with_icon": "t2"})]',
   ].join('\n');
-  const globals = await codeExec({ code, image: OPENEDX });
+  const globals = await codeExec({ code });
   assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX)));
   assert.deepEqual(globals['answer'], [true, false, true, false]);
 });
 
-test('calc in openedx-2026.1 gives the native answer', async (t) => {
-  const image = loadImages(undefined, { root: testRoot(), only: [OPENEDX] }).get(OPENEDX)!;
-  if (!image.runtimeModules.includes('numpy')) {
-    t.skip('numpy 1.26.4 is not yet a component of the openedx runtime (calc imports numpy)');
-    return;
-  }
+test('a calc problem gives the native answer without naming an image', async () => {
   const code = [
     'from calc import evaluator',
     'answer = [evaluator({"x": 2, "R1": 10, "R2": 15}, {}, "x^2 + sqrt(4) + R1||R2"), evaluator({}, {}, "sin(pi/6) + 4.2%")]',
   ].join('\n');
-  const globals = await codeExec({ code, image: OPENEDX });
+  const globals = await codeExec({ code });
   assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX)));
+  assert.equal((globals['answer'] as number[])[0], 12);
+});
+
+test('a course pinned to the older image gets its libraries (numpy 1.24.2, sympy 1.11.1)', async () => {
+  const code = 'import numpy, sympy\nanswer = [numpy.__version__, sympy.__version__]';
+  const pinned = await codeExec({ code, limit_overrides_context: PINNED_COURSE });
+  assert.deepEqual(pinned['answer'], ['1.24.2', '1.11.1']);
+  const other = await codeExec({ code, limit_overrides_context: 'course-v1:Org+Other+Run' });
+  assert.deepEqual(other['answer'], ['1.26.4', '1.14.0']);
 });

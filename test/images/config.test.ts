@@ -22,8 +22,8 @@ after(() => {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-test('the default configuration: py311-base, py311-sci-2026.1 (the default) and openedx-2026.1', () => {
-  assert.equal(defaultImageName(undefined, testRoot()), 'py311-sci-2026.1');
+test('the default configuration: py311-base, py311-sci-2026.1 and openedx-2026.1 (the default)', () => {
+  assert.equal(defaultImageName(undefined, testRoot()), 'openedx-2026.1');
   const images = loadImages(undefined, { root: testRoot() });
   assert.deepEqual([...images.keys()].sort(), ['openedx-2026.1', 'py311-base', 'py311-sci-2026.1']);
   const base = images.get('py311-base')!;
@@ -40,7 +40,11 @@ test('the default configuration: py311-base, py311-sci-2026.1 (the default) and 
   const openedx = images.get('openedx-2026.1')!;
   assert.equal(openedx.runtime, 'openedx');
   assert.equal(openedx.sysPath[0], '/usr/lib/codejail-wasm/layers/python-openedx.zip');
-  for (const m of ['regex', 'lxml']) assert.ok(openedx.runtimeModules.includes(m), m);
+  for (const m of ['numpy', 'regex', 'lxml']) assert.ok(openedx.runtimeModules.includes(m), m);
+  // What capa lets every problem use by name (its assumed imports) is in the snapshot.
+  for (const m of ['numpy', 'calc', 'eia', 'chem.chemcalc', 'chem.chemtools', 'chem.miller', 'verifiers.draganddrop']) {
+    assert.ok(openedx.preloads.includes(m), m);
+  }
   const pkgs = Object.fromEntries(sci.layers.flatMap((l) => l.packages).map((p) => [p.name, p.version]));
   assert.equal(pkgs['sympy'], '1.11.1');
   assert.equal(pkgs['networkx'], '2.8.8');

@@ -20,9 +20,7 @@ let cold: Jail;
 let warm: Jail;
 let openedxCold: Jail;
 let openedxWarm: Jail;
-let openedxHasNumpy = false;
-/** What Open edX course code imports, one module per library of openedx-2026.1 (numpy's and
- * calc's only when the runtime has numpy). */
+/** What Open edX course code imports, one module per library of openedx-2026.1. */
 const OPENEDX_IMPORTS = ['sympy', 'networkx', 'pyparsing', 'dateutil.parser', 'markupsafe', 'regex', 'nltk',
   'lxml.etree', 'chem.chemcalc', 'verifiers.draganddrop', 'symmath', 'numpy', 'calc'];
 const startup: Record<string, { ms: number; snapshotMiB: number }> = {};
@@ -49,7 +47,6 @@ before(async () => {
     images: [{ name: 'openedx-no-preload', extends: 'openedx-2026.1', preloads: loadBaseImage().preloads }],
   });
   const openedx = loadImages(openedxCfg, { root: testRoot(), only: ['openedx-no-preload', 'openedx-2026.1'] });
-  openedxHasNumpy = openedx.get('openedx-2026.1')!.runtimeModules.includes('numpy');
   openedxCold = await timedJail('openedx-no-preload', openedx.get('openedx-no-preload')!);
   openedxWarm = await timedJail('openedx-2026.1', openedx.get('openedx-2026.1')!);
 });
@@ -95,7 +92,6 @@ test('import sympy: cold import vs restored from a snapshot that holds it', asyn
 test('openedx-2026.1: each library\'s import, cold vs restored from the image\'s snapshot', async (t) => {
   t.diagnostic(`startup (snapshot build + pool): ${JSON.stringify(startup)}`);
   for (const mod of OPENEDX_IMPORTS) {
-    if (!openedxHasNumpy && (mod === 'numpy' || mod === 'calc')) continue;
     const code = `import ${mod}\nprint(${JSON.stringify(mod)} in __import__("sys").modules)\n`;
     const c = await measure(openedxCold, code, 1);
     const w = await measure(openedxWarm, code, 2);

@@ -1,4 +1,4 @@
-// The default image py311-sci-2026.1 runs course code that uses its libraries, with the same
+// The older image py311-sci-2026.1 (a course pins it) runs course code that uses its libraries, with the same
 // answers as native Debian bookworm (python3-sympy, -mpmath, -networkx, -dateutil, -pyparsing);
 // the capa prolog runs on both the base and the sci image.
 import { after, before, test } from 'node:test';

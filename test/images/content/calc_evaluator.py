@@ -1,4 +1,3 @@
-# needs: numpy
 from calc import evaluator, UndefinedVariable
 from calc.preview import latex_preview
 print(evaluator({'x': 2, 'R1': 10, 'R2': 15}, {'f': lambda v: v * 3}, 'f(x)^2 + sqrt(4) + R1||R2'))
