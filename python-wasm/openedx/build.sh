@@ -9,6 +9,9 @@
 #   JOBS=n       parallel jobs (default: nproc)
 #   CJW_OPENEDX_BUILD_DIR  build directory (default /var/tmp/codejail-wasm-openedx-build; the
 #                output does not depend on it)
+#   CJW_OPENEDX_DIST_DIR   output directory (default python-wasm/openedx/dist)
+#   CJW_POSTLINK_LOCK      the lock held while linking and running the post-link passes
+#                (default /var/tmp/cjw-postlink.lock: do not run this script under it)
 # Inputs: the base build in /var/tmp/codejail-wasm-build (python-wasm/scripts/build.sh; never run
 # from here), ../shared/vendor ($VENDOR, checked against its SHA256SUMS), Debian source packages.
 # Outputs (python-wasm/openedx/dist/): python-openedx.wasm (fuel-instrumented reactor),
@@ -103,9 +106,10 @@ for name in $COMPONENTS; do
   exec {lock}>&-
 done
 
-# 3. The link, one at a time across worktrees (it is the memory- and CPU-heavy step).
+# 3. The link and the post-link passes, one at a time on this machine (the memory- and CPU-heavy
+#    steps; the lock every post-link or re-instrumentation run takes, whatever its build dir).
 L=$B/link
-exec {linklock}>"$B/link.lock"
+exec {linklock}>"${CJW_POSTLINK_LOCK:-/var/tmp/cjw-postlink.lock}"
 flock "$linklock"
 rm -rf "$L" && mkdir -p "$L"
 archives=() flags=()
@@ -153,13 +157,13 @@ $CCW -mexec-model=reactor -O2 -flto=thin $PREFIX_MAP -I"$PY_SRC/Include" -I"$PY_
   -z stack-size=1048576 -Wl,--stack-first -Wl,--initial-memory="$INITIAL_MEMORY" \
   -Wl,--max-memory=4294967296 -Wl,--export=__heap_base
 llvm-strip-19 -o "$L/reactor.stripped.wasm" "$L/reactor.wasm"
-flock -u "$linklock"
 
 # 4. The post-link pipeline (fuel, store barrier), as the base build runs it.
 [ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)
 log "post-link pipeline (fuel, store barrier)"
 node "$PYWASM/scripts/postlink.mjs" "$L/reactor.stripped.wasm" \
   "$DIST/python-openedx.wasm" "$DIST/python-openedx-nofuel.wasm"
+flock -u "$linklock"
 
 # 5. The components' Python parts: one pyc-only zip, built like a library layer.
 log "python-openedx-$RUNTIME_VERSION.zip"
