@@ -233,7 +233,12 @@ export class PythonInstance {
       elapsedMs: () => performance.now() - started,
       deterministicClock,
     });
-    const memoryLimit = lim.memoryBytes > 0 ? Math.min(lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
+    // VMEM bounds what the run adds to the image's warm snapshot (a run starts at the snapshot's
+    // size: restore replaces a grown instance). Natively codejail's process starts bare, without
+    // the image's preloaded libraries, so counting the snapshot would make the same limit mean
+    // less on a richer image (codejail's test_changing_vmem_limit: 100 MB within VMEM 160 MB).
+    const memoryLimit = lim.memoryBytes > 0
+      ? Math.min(this.memoryBytes() + lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
     e.cj_set_memory_limit(memoryLimit >>> 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
