@@ -88,6 +88,17 @@ class Parser {
     return i;
   }
 
+  /** A value where one must be: scan_once, with nothing matching reported as Python's
+   * 'Expecting value' at that position (as json.decoder turns StopIteration into it). */
+  scanValue(i: number): [PyValue, number] {
+    try {
+      return this.scan(i);
+    } catch (e) {
+      if (e instanceof StopIter) throw new PyJsonError('Expecting value', this.s, e.pos);
+      throw e;
+    }
+  }
+
   /** scan_once: returns [value, end] or throws StopIter when nothing matches at `i`. */
   scan(i: number): [PyValue, number] {
     const s = this.s;
@@ -244,12 +255,7 @@ class Parser {
         if (i >= n || s[i] !== ':') throw new PyJsonError("Expecting ':' delimiter", s, i);
         i = this.skipWs(i + 1);
         let val: PyValue;
-        try {
-          [val, i] = this.scan(i);
-        } catch (e) {
-          if (e instanceof StopIter) throw new PyJsonError('Expecting value', s, e.pos);
-          throw e;
-        }
+        [val, i] = this.scanValue(i);
         entries.set(key, val);
         i = this.skipWs(i);
         if (i < n && s[i] === '}') break;
@@ -271,12 +277,7 @@ class Parser {
     if (i >= n || s[i] !== ']') {
       while (i < n) {
         let val: PyValue;
-        try {
-          [val, i] = this.scan(i);
-        } catch (e) {
-          if (e instanceof StopIter) throw new PyJsonError('Expecting value', s, e.pos);
-          throw e;
-        }
+        [val, i] = this.scanValue(i);
         items.push(val);
         i = this.skipWs(i);
         if (i < n && s[i] === ']') break;
@@ -296,12 +297,7 @@ export function parsePyJson(text: string, opts: ParseOptions = {}): PyValue {
   const p = new Parser(text, opts.maxDepth ?? 500, opts.maxIntDigits ?? 4300);
   let i = p.skipWs(0);
   let v: PyValue;
-  try {
-    [v, i] = p.scan(i);
-  } catch (e) {
-    if (e instanceof StopIter) throw new PyJsonError('Expecting value', text, e.pos);
-    throw e;
-  }
+  [v, i] = p.scanValue(i);
   i = p.skipWs(i);
   if (i !== text.length) throw new PyJsonError('Extra data', text, i);
   return v;
