@@ -2,7 +2,7 @@
 // problem's <script> text) imports, and the libraries it uses through capa's assumed imports
 // (numpy, math, scipy, calc, eia, chemcalc, chemtools, miller, draganddrop: names every capa
 // problem may use without importing them), counted per problem over course exports, against
-// what the default image's snapshot holds (sys.modules in a request, read from a real jail).
+// what the default image's snapshot holds (the driver's held_modules() in a request, read from a real jail).
 // The default image's preload list comes from this measure and from capa's assumed imports.
 //
 //   npm run build && node dist/bench/courseImports.js [course dir or .tar.gz ...]
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const jail = await createJail({ policy: defaultPolicy(), workers: 1, queueLimit: 4, outputLimitBytes: 1 << 22, image });
   const held = new Set<string>();
   try {
-    const r = await jail.jailCode({ command: 'python', code: 'import sys, json\nprint(json.dumps(sorted(sys.modules)))', limits: { CPU: 0, REALTIME: 0 } });
+    const r = await jail.jailCode({ command: 'python', code: 'import _cj_driver, json\nprint(json.dumps(sorted(_cj_driver.held_modules())))', limits: { CPU: 0, REALTIME: 0 } });
     if (r.status !== 0) throw new Error(Buffer.from(r.stderr).toString());
     for (const m of JSON.parse(Buffer.from(r.stdout).toString()) as string[]) held.add(m);
   } finally {

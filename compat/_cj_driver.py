@@ -7,16 +7,59 @@ sys.argv/sys.path/cwd/environment, execute the script, turn SystemExit into an e
 status, print uncaught exceptions through sys.excepthook, run atexit handlers and flush
 the standard streams.  Frames of this module never appear in a traceback.
 """
-import atexit
 import builtins
-import io
-import json
-import os
 import sys
-import types
-import zipimport
+from _frozen_importlib import ModuleSpec as _ModuleSpec
 
-import _cj_confinement
+# Which modules each module's body imported, recorded while the snapshot is built (through
+# builtins.__import__, which import statements call, until end_warmup()): a run that imports a
+# module the snapshot holds is handed it with what its native import would load besides.
+_IMPORTED_BY = {}
+_NATIVE_IMPORT = builtins.__import__
+
+
+def _importing_module():
+    """The name of the module whose body is running the current import, if one is."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            spec = frame.f_globals.get("__spec__")
+            if spec is not None and getattr(spec, "_initializing", False):
+                return spec.name
+        frame = frame.f_back
+    return None
+
+
+def _recording_import(name, globals=None, locals=None, fromlist=(), level=0):
+    module = _NATIVE_IMPORT(name, globals, locals, fromlist, level)
+    importer = _importing_module()
+    if importer is not None:
+        if level > 0:
+            # importlib._bootstrap._resolve_name, without importing anything here.
+            package = (globals or {}).get("__package__") or (globals or {}).get("__name__", "").rpartition(".")[0]
+            base = package.rsplit(".", level - 1)[0]
+            absolute = base + "." + name if name else base
+        else:
+            absolute = name
+        names = _IMPORTED_BY.setdefault(importer, set())
+        names.add(absolute)
+        for item in fromlist or ():
+            if absolute + "." + item in sys.modules:
+                names.add(absolute + "." + item)
+    return module
+
+
+builtins.__import__ = _recording_import
+
+import atexit  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import types  # noqa: E402
+import zipimport  # noqa: E402
+from importlib.machinery import SourceFileLoader  # noqa: E402
+
+import _cj_confinement  # noqa: E402
 
 # Before anything imports socket or subprocess: the sandbox answers as codejail's confinement.
 _cj_confinement.install()
@@ -71,7 +114,6 @@ def _as_native_module(name, module):
     from the stdlib zip gets its source file under /usr/lib/python3.11, its __pycache__
     bytecode and a SourceFileLoader; a frozen one its source file name (natively known from
     sys._stdlib_dir, which the runtime's fixed search path leaves unset)."""
-    from importlib.machinery import SourceFileLoader
     file = getattr(module, "__file__", None) or ""
     spec = getattr(module, "__spec__", None)
     if spec is not None and spec.origin == "frozen":
@@ -415,12 +457,12 @@ def _prepare(request):
         del sys.path_importer_cache[entry]
     # The random module was seeded when the snapshot was taken; a process would seed it
     # from the OS at start, so reseed from this request's randomness.
-    rnd = sys.modules.get("random")
+    rnd = _loaded("random")
     if rnd is not None:
         rnd.seed()
     # Libraries in the snapshot that keep a module-level generator seeded at import time.
     for module_name, attribute in _IMPORT_TIME_GENERATORS:
-        module = sys.modules.get(module_name)
+        module = _loaded(module_name)
         generator = getattr(module, attribute, None) if module is not None else None
         if generator is not None and hasattr(generator, "seed"):
             generator.seed()
@@ -428,7 +470,6 @@ def _prepare(request):
 
 def _execute(mode, target, rest, flags, program):
     """Run the program; return its exit status."""
-    from importlib.machinery import SourceFileLoader
     isolated = any(f == "I" or f == "P" for f, _ in flags)
     if mode == "module":
         sys.argv = ["-m"] + rest
@@ -512,6 +553,81 @@ def _freeze_library_finders():
             finder.__class__ = _LibraryDirFinder
 
 
+# What a native `python3 -E -B script` has in sys.modules when the script starts (CPython 3.11
+# on Debian, in a virtual environment as codejail runs it): the interpreter's own modules and
+# site's. A run starts with these (but site, _sitebuiltins and pwd: the sandbox runs no site and
+# has no pwd); every other module the snapshot holds waits in _WARM until a run imports it.
+_NATIVE_AT_START = frozenset((
+    "__main__", "_abc", "_codecs", "_collections_abc", "_frozen_importlib", "_frozen_importlib_external",
+    "_imp", "_io", "_signal", "_sitebuiltins", "_stat", "_thread", "_warnings", "_weakref", "abc",
+    "builtins", "codecs", "encodings", "encodings.aliases", "encodings.utf_8", "genericpath", "io",
+    "marshal", "os", "os.path", "posix", "posixpath", "pwd", "site", "stat", "sys", "time", "zipimport",
+))
+_WARM = {}
+_BROUGHT_IN = {}
+
+
+def _brought_in(name):
+    """`name`, what its body imported and so on, with their parent packages: what importing
+    it loads natively into an interpreter that has none of them."""
+    found = _BROUGHT_IN.get(name)
+    if found is None:
+        found, todo = set(), [name]
+        while todo:
+            n = todo.pop()
+            if n in found:
+                continue
+            found.add(n)
+            todo.extend(_IMPORTED_BY.get(n, ()))
+            todo.extend(n[:i] for i, c in enumerate(n) if c == ".")
+        _BROUGHT_IN[name] = found
+    return found
+
+
+class _WarmLoader:
+    """Loads a module the snapshot holds by handing over its module object: its code ran when
+    the snapshot was built and does not run again (the warm import's speed)."""
+
+    def __init__(self, module):
+        self._module = module
+        self._spec = getattr(module, "__spec__", None)
+
+    def create_module(self, spec):
+        return self._module
+
+    def exec_module(self, module):
+        # importlib set the module's __spec__ to this loader's: give it back its own.
+        module.__spec__ = self._spec
+
+
+class _WarmModules:
+    """First on sys.meta_path: a run's import of a module the snapshot holds gets that module,
+    and sys.modules what a native import of it would load besides."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        module = _WARM.get(name)
+        if module is None:
+            return None
+        for other in _brought_in(name):
+            if other != name and other not in sys.modules and other in _WARM:
+                sys.modules[other] = _WARM[other]
+        original = getattr(module, "__spec__", None)
+        return _ModuleSpec(name, _WarmLoader(module), origin=getattr(original, "origin", None),
+                           is_package=hasattr(module, "__path__"))
+
+
+def _loaded(name):
+    """A module the snapshot holds, whether or not this run imported it."""
+    return sys.modules.get(name) or _WARM.get(name)
+
+
+def held_modules():
+    """The names of every module the snapshot holds, imported by this run or not (what
+    bench/courseImports.ts checks course imports against)."""
+    return set(sys.modules) | set(_WARM)
+
+
 def end_warmup():
     """Called once before the snapshot: later compilations are not cached, and caches that hold
     files open are emptied. A file opened before the snapshot is not open in a restored run:
@@ -527,6 +643,11 @@ def end_warmup():
     import gc
     gc.collect()
     _freeze_library_finders()
+    # From here a run starts with the modules a native interpreter starts with.
+    builtins.__import__ = _NATIVE_IMPORT
+    for name in [n for n in sys.modules if n not in _NATIVE_AT_START]:
+        _WARM[name] = sys.modules.pop(name)
+    sys.meta_path.insert(0, _WarmModules)
 
 
 def run(request_json):

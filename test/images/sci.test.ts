@@ -45,8 +45,6 @@ test('sympy solves an equation as native Debian sympy does', async () => {
   assert.match(out, /^\[1 - sqrt\(6\), 1 \+ sqrt\(6\)\]\n\[2\]\n\{x: 6, y: 4\}\n/);
 });
 
-// numpy is not asked about: the image imports it before its snapshot, so it is in sys.modules
-// before any script runs (as sympy is), while a native process imports it only on demand.
 test('networkx shortest paths (pure Python, without scipy)', async () => {
   const out = await sameAsNative([
     'import sys, networkx as nx',
@@ -106,13 +104,14 @@ test('tracebacks through a layer name the Debian paths and lines of a native run
 });
 
 test('the base image has no sympy; the sci image has it preloaded', async () => {
+  // Preloaded in the snapshot, yet not in sys.modules before the program imports it, as in a
+  // native run (test/compat/sysModules.test.ts); importCost.test.ts shows the import is the warm one.
   const probe = 'import sys\nprint("sympy" in sys.modules)\nimport sympy\nprint(sympy.__version__)\n';
+  const native = await sameAsNative(probe);
   const b = await runCode(base, probe);
   assert.equal(b.status, 1);
   assert.match(text(b.stderr), /ModuleNotFoundError: No module named 'sympy'/);
-  assert.equal(text(b.stdout), 'False\n');
-  const s = await runCode(sci, probe);
-  assert.equal(text(s.stdout), 'True\n1.11.1\n');
+  assert.equal(text(b.stdout), native.split('\n')[0] + '\n');
 });
 
 /** capa's code run natively as codejail does: a file in a directory with random2.py and six.py. */
