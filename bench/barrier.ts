@@ -4,7 +4,7 @@
 //
 // Builds, from the linked reactor of a full runtime build (default
 // /var/tmp/codejail-wasm-build/out/reactor.stripped.wasm), the shipped pipeline's two modules
-// with and without the barrier (fuel: instrument-fuel.mjs exactly as postlink.mjs runs it), then
+// with and without the barrier (fuel: instrument-fuel.mjs and branch hints, as postlink.mjs), then
 // times CPU-bound workloads on all four in paired, interleaved rounds. Times are the process's
 // CPU time around each run (user + system), not wall time: on a shared machine a run that waits
 // for a core would otherwise be charged for it. Ratios are medians of the per-round ratios.
@@ -48,18 +48,24 @@ async function variants(): Promise<Record<string, Uint8Array>> {
   const pass = (await import(pathToFileURL(join(scripts, 'dirty-chunks.mjs')).href)) as {
     addDirtyChunkMarks(m: unknown): unknown; BARRIER_FEATURES: number;
   };
+  // The fuel modules get the branch hints postlink.mjs gives the shipped one.
+  const hints = (await import(pathToFileURL(join(scripts, 'branch-hints.mjs')).href)) as {
+    hintUnlikelyCalls(b: Uint8Array, f: { module: string; base: string }): { bytes: Uint8Array };
+  };
+  const { EXHAUSTED } = (await import(pathToFileURL(join(scripts, 'instrument-fuel.mjs')).href)) as { EXHAUSTED: { module: string; base: string } };
+  const hinted = (name: string, b: Uint8Array): Uint8Array => (name.startsWith('fuel') ? hints.hintUnlikelyCalls(b, EXHAUSTED).bytes : b);
   const work = mkdtempSync(join(tmpdir(), 'cjw-barrier-'));
   try {
     execFileSync(process.execPath, [join(scripts, 'instrument-fuel.mjs'), reactor, join(work, 'fuel.wasm'), join(work, 'nofuel.wasm')], { stdio: 'ignore' });
     const out: Record<string, Uint8Array> = {};
     for (const name of ['fuel', 'nofuel']) {
       const bytes = readFileSync(join(work, `${name}.wasm`));
-      out[name] = bytes;
+      out[name] = hinted(name, bytes);
       const m = binaryen.readBinary(bytes);
       m.setFeatures(pass.BARRIER_FEATURES);
       pass.addDirtyChunkMarks(m);
       if (!m.validate()) throw new Error('barrier module does not validate');
-      out[`${name}+barrier`] = m.emitBinary();
+      out[`${name}+barrier`] = hinted(name, m.emitBinary());
       m.dispose();
     }
     return out;

@@ -1,6 +1,6 @@
 // Runtime speed against native CPython, and the cost of fuel metering — one process, one run.
 //
-//   npm run bench:runtime [-- --rounds N]
+//   npm run bench:runtime [-- --rounds N] [-- --fuel-wasm PATH]
 //
 // Native CPython is a persistent `/usr/bin/python3 -E -B` process that times each workload
 // inside itself, as the wasm side does (an in-process PythonInstance restored from a snapshot
@@ -19,6 +19,7 @@
 // Then, for the sandbox host: the in-process cost of a trivial run and of a snapshot restore,
 // and the sustained throughput of a 2-worker pool.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadavg as osLoadavg } from 'node:os';
 import { loadBaseImage } from '../src/runtime/baseImage.js';
@@ -48,6 +49,9 @@ const arg = (name: string, dflt: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const ROUNDS = arg('--rounds', 15);
+// --fuel-wasm PATH: time another fuel module (e.g. one without branch hints) in place of the
+// committed python.wasm, against the same no-fuel module.
+const FUEL_WASM = process.argv.includes('--fuel-wasm') ? process.argv[process.argv.indexOf('--fuel-wasm') + 1] : undefined;
 const WARMUP_ROUNDS = arg('--warmup', 4);
 
 function timedHarness(code: string, fresh: boolean): string {
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
   const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
   const variants: Record<string, { inst: PythonInstance; snap: Awaited<ReturnType<typeof buildSnapshot>>['snapshot'] }> = {};
   for (const [name, fuel] of [['fuel', true], ['nofuel', false]] as const) {
-    const image = { ...loadBaseImage({ fuel }), preloads: [] };
+    const wasm = fuel && FUEL_WASM ? readFileSync(FUEL_WASM) : undefined;
+    const image = { ...loadBaseImage({ fuel, wasm }), preloads: [] };
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
     variants[name] = { inst: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snap: snapshot };
   }

@@ -10,28 +10,25 @@
 // Fuel used does not depend on the slices. Functions that call nothing get no entry
 // check (their loops still do): any unbounded execution must pass a loop header or a calling
 // function's entry infinitely often. The placement and its cost are discussed in
-// docs/adr/0003-fuel-metering.md. Every mutable global of the module is exported as well
+// docs/adr/0003-fuel-metering.md. postlink.mjs then marks every check's call as unlikely
+// (branch-hints.mjs), which keeps the slow path out of the interpreter's hot code. Every mutable global of the module is exported as well
 // (`__stack_pointer`), because a snapshot must capture all guest state.
 // OUT-nofuel.wasm is the same binaryen round trip without the counter: the fair
 // baseline for measuring the counter's overhead.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
 import { children as childrenOf } from './wasm-expressions.mjs';
 
-const [input, outFuel, outPlain] = process.argv.slice(2);
-if (!input || !outFuel || !outPlain) {
-  console.error('usage: instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm');
-  process.exit(2);
-}
 const B = binaryen;
 /** The host import the guest calls when its counter is below zero at a check. */
-const EXHAUSTED = { module: 'codejail', base: 'fuel_exhausted' };
+export const EXHAUSTED = { module: 'codejail', base: 'fuel_exhausted' };
 const F = B.Features;
 // Features.All makes binaryen emit encodings Node 20 rejects; list what clang-19 uses.
 const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt |
   F.Multivalue | F.ReferenceTypes | F.BulkMemoryOpt;
 
-function load() {
+function load(input) {
   const m = B.readBinary(readFileSync(input));
   // Exception handling (clang-19's legacy try/catch/throw: C++ with -fwasm-exceptions,
   // setjmp/longjmp) only for a module that declares it: binaryen writes the features back into
@@ -109,15 +106,24 @@ function addFuel(m) {
   return sites;
 }
 
-const plain = load();
-exportMutableGlobals(plain);
-if (!plain.validate()) throw new Error('round trip does not validate');
-writeFileSync(outPlain, plain.emitBinary());
-plain.dispose();
+function main(input, outFuel, outPlain) {
+  if (!input || !outFuel || !outPlain) {
+    console.error('usage: instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm');
+    process.exit(2);
+  }
+  const plain = load(input);
+  exportMutableGlobals(plain);
+  if (!plain.validate()) throw new Error('round trip does not validate');
+  writeFileSync(outPlain, plain.emitBinary());
+  plain.dispose();
 
-const fueled = load();
-exportMutableGlobals(fueled);
-const sites = addFuel(fueled);
-if (!fueled.validate()) throw new Error('instrumented module does not validate');
-writeFileSync(outFuel, fueled.emitBinary());
-console.log(`fuel: ${sites} check sites`);
+  const fueled = load(input);
+  exportMutableGlobals(fueled);
+  const sites = addFuel(fueled);
+  if (!fueled.validate()) throw new Error('instrumented module does not validate');
+  writeFileSync(outFuel, fueled.emitBinary());
+  console.log(`fuel: ${sites} check sites`);
+}
+
+// A command (postlink.mjs runs it in its own process); imported, only the constants.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main(...process.argv.slice(2));

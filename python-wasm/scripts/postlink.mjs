@@ -8,6 +8,9 @@
 // 2. dirty-chunks.mjs on both: the store barrier that lets a worker restore only the memory a
 //    run changed (docs/adr/0004). It runs after fuel so that fuel never counts the barrier's
 //    own stores: fuel figures do not depend on it.
+// 3. branch-hints.mjs on OUT-fuel: every fuel check's host call marked unlikely, so that the
+//    engine compiles it out of line (docs/adr/0003); it changes no instruction. It fails the
+//    build if any call of the slow path is not such a guarded check.
 // Deterministic: the same input gives the same bytes.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
 import { addDirtyChunkMarks, BARRIER_FEATURES, DEFAULT_CHUNK_SHIFT } from './dirty-chunks.mjs';
+import { hintUnlikelyCalls } from './branch-hints.mjs';
+import { EXHAUSTED } from './instrument-fuel.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [input, outFuel, outPlain] = process.argv.slice(2);
@@ -35,8 +40,14 @@ try {
     m.setFeatures(BARRIER_FEATURES | (m.getFeatures() & binaryen.Features.ExceptionHandling));
     const stats = addDirtyChunkMarks(m, { chunkShift: DEFAULT_CHUNK_SHIFT });
     if (!m.validate()) throw new Error(`${to}: the module with the store barrier does not validate`);
-    writeFileSync(to, m.emitBinary());
+    let bytes = m.emitBinary();
     m.dispose();
+    if (to === outFuel) {
+      const hinted = hintUnlikelyCalls(bytes, EXHAUSTED);
+      bytes = hinted.bytes;
+      console.log(`branch hints (${to.split('/').pop()}): ${hinted.marked} fuel checks' host calls marked unlikely`);
+    }
+    writeFileSync(to, bytes);
     console.log(`dirty chunks (${to.split('/').pop()}): ${stats.stores} stores, ${stats.storeMarks} marked at the store, ` +
       `${stats.defMarks} at a definition, ${stats.entryMarks} at function entry, ${stats.rangeMarks} ranges`);
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot, verifyArtifacts } from '../../src/runtime/artifacts.js';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
 
@@ -60,5 +61,16 @@ test('the shipped modules export exactly the reactor interface (not the profilin
     const mod = new WebAssembly.Module(readFileSync(join(dist, file)));
     const exports = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
     assert.deepEqual(exports, [...expected].sort(), file);
+  }
+});
+
+test('every committed fuel module has its fuel checks\' host call hinted unlikely (postlink.mjs\'s branch hints); no-fuel modules have no hints', async () => {
+  const { BRANCH_HINT_SECTION } = await import(pathToFileURL(join(repoRoot(), 'python-wasm', 'scripts', 'branch-hints.mjs')).href) as { BRANCH_HINT_SECTION: string };
+  const variants = [['dist', 'python'], ['numpy/dist', 'python-numpy'], ['openedx/dist', 'python-openedx']] as const;
+  for (const [dir, name] of variants) {
+    for (const [file, sections] of [[`${name}.wasm`, 1], [`${name}-nofuel.wasm`, 0]] as const) {
+      const mod = new WebAssembly.Module(readFileSync(join(repoRoot(), 'python-wasm', dir, file)));
+      assert.equal(WebAssembly.Module.customSections(mod, BRANCH_HINT_SECTION).length, sections, `${dir}/${file}`);
+    }
   }
 });

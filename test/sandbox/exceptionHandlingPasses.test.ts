@@ -6,12 +6,7 @@
 // fuel signal leave a catch_all that swallows guest exceptions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { repoRoot } from '../../src/runtime/artifacts.js';
-import { DIRTY_IMPORTS, dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
+import { instantiatePostlinked, postlink } from '../support/postlink.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const binaryen = (await import('binaryen')).default as any;
@@ -82,35 +77,13 @@ function ehModule(): Uint8Array {
   return bytes;
 }
 
-function postlink(input: Uint8Array): { fuel: Uint8Array; plain: Uint8Array } {
-  const dir = mkdtempSync(join(tmpdir(), 'cjw-eh-'));
-  try {
-    writeFileSync(join(dir, 'in.wasm'), input);
-    execFileSync(process.execPath, [join(repoRoot(), 'python-wasm', 'scripts', 'postlink.mjs'),
-      join(dir, 'in.wasm'), join(dir, 'fuel.wasm'), join(dir, 'plain.wasm')], { stdio: 'pipe' });
-    return { fuel: readFileSync(join(dir, 'fuel.wasm')), plain: readFileSync(join(dir, 'plain.wasm')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const original = ehModule();
 const { fuel: fueled, plain } = postlink(original);
 
 class Exhausted {}
 
 function instantiate(bytes: Uint8Array, hostWork: (n: number) => void, onExhausted: () => void) {
-  const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  const layout = dirtyLayout(mod);
-  assert.ok(layout, 'postlink.mjs added no store barrier');
-  const memory = new WebAssembly.Memory({ initial: layout.memory.initial, maximum: layout.memory.maximum });
-  const markPages = (1 << (32 - layout.chunkShift - 16)) + 1;
-  const marks = new WebAssembly.Memory({ initial: markPages, maximum: markPages });
-  const inst = new WebAssembly.Instance(mod, {
-    env: { host_work: hostWork },
-    codejail: { fuel_exhausted: onExhausted, [DIRTY_IMPORTS.memory]: memory, [DIRTY_IMPORTS.marks]: marks },
-  });
-  return { exports: inst.exports as any, memory: new Uint8Array(memory.buffer), marks: new Uint8Array(marks.buffer), layout };
+  return instantiatePostlinked(bytes, onExhausted, { host_work: hostWork });
 }
 
 test('support_exception_handling: postlink instruments try/catch/throw and the module computes what the original computes', () => {
