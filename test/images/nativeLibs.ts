@@ -78,3 +78,13 @@ export function nativeLxml(): { path: string; src: string } {
   const src = join(dir, 'lxml-5.3.2');
   return { path: join(src, 'src'), src };
 }
+
+/** numpy 1.26.4 built natively from the same vendored source (numpy-scipy's numpy-native
+ * component of the openedx build), as a sys.path entry; null where it is not built here (then
+ * Debian's numpy 1.24.2 is the native reference). CJW_NATIVE_NUMPY names another build. */
+export function nativeNumpy(): string | null {
+  const dir = process.env['CJW_NATIVE_NUMPY'] ?? '/var/tmp/codejail-wasm-openedx-build/components/numpy-native/out';
+  const r = spawnSync('/usr/bin/python3', ['-I', '-S', '-c', 'import sys; sys.path.insert(0, sys.argv[1]); import numpy; print(numpy.__version__)', dir],
+    { encoding: 'utf8', cwd: '/' });
+  return r.status === 0 && r.stdout.trim() === '1.26.4' ? dir : null;
+}

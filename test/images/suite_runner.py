@@ -6,7 +6,8 @@ relative data files and helper modules are found); a dotted name is imported fro
 (test modules shipped inside a package, e.g. verifiers.tests_draganddrop; --path=DIR puts a
 directory first on sys.path for them). A module's own test_suite() (lxml's
 convention) decides what runs; otherwise every TestCase in it. Runs the same way inside the
-sandbox and natively: the counts are compared, and the names of the tests that did not pass.
+sandbox and natively: the counts are compared, and the names of the tests that did not pass
+or were skipped.
 """
 import importlib.util
 import io
@@ -61,6 +62,7 @@ def main(paths):
         "xfailed": len(result.expectedFailures),
         "xpassed": len(result.unexpectedSuccesses),
         "failures": failed + errors + load_errors,
+        "skips": sorted(t.id() for t, _ in result.skipped),
         "seconds": round(time.perf_counter() - started, 1),
     }
     sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")

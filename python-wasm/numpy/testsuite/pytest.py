@@ -141,9 +141,29 @@ def fixture(*args, **kwargs):
 
 
 def approx(expected, rel=None, abs=None):
-    import numpy as np
-
     class Approx:
         def __eq__(self, other):
+            if _is_real(expected) and _is_real(other):
+                # pytest's rule for plain numbers, without numpy (a pure-Python library's suite
+                # must not depend on numpy being importable): within max(rel*|expected|, abs);
+                # abs alone means no relative tolerance.
+                if other == expected:
+                    return True
+                if rel is None and abs is not None:
+                    tol = abs
+                else:
+                    tol = max((1e-6 if rel is None else rel) * _abs(expected), 1e-12 if abs is None else abs)
+                return _abs(other - expected) <= tol
+            import numpy as np
             return bool(np.allclose(other, expected, rtol=rel or 1e-6, atol=abs or 1e-12))
+
+        def __repr__(self):
+            return f"approx({expected!r})"
     return Approx()
+
+
+_abs = abs
+
+
+def _is_real(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
