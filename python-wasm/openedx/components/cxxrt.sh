@@ -28,6 +28,16 @@ L=${L%/}
 # ones every component compiles against), the sources the same release.
 FL=(-O2 -fwasm-exceptions -DNDEBUG $PREFIX_MAP)
 mkdir -p "$WORK/obj/unwind" "$WORK/obj/abi" "$WORK/obj/cxx" "$WORK/obj/sjlj" "$OUT/lib" "$OUT/include"
+# libc++'s configuration: Debian's for wasm32 with file streams on. Debian turns them off with
+# the rest of <filesystem>, but WASI has files (the sandbox's are in memory) and scipy's C++
+# opens them (fast_matrix_market's mmread/mmwrite by path, HiGHS's model and option files).
+# $OUT/include comes before Debian's headers on every include path that names it (this
+# component's libc++ units, which then instantiate basic_filebuf/ifstream/ofstream, and every
+# C++ compile of the components using cxxrt); std::filesystem's operations stay unbuilt.
+DEB_CONFIG=$SYSROOT/include/wasm32-wasi/c++/v1/__config_site
+sed 's|^#define _LIBCPP_HAS_NO_FILESYSTEM$|/* #undef _LIBCPP_HAS_NO_FILESYSTEM */|' "$DEB_CONFIG" > "$OUT/include/__config_site"
+grep -qx '/\* #undef _LIBCPP_HAS_NO_FILESYSTEM \*/' "$OUT/include/__config_site" \
+  || die "$DEB_CONFIG does not define _LIBCPP_HAS_NO_FILESYSTEM as expected"
 $CCW "${FL[@]}" -D_LIBUNWIND_HAS_NO_THREADS -D_LIBUNWIND_HIDE_SYMBOLS -I"$L/libunwind/include" \
   -c "$L/libunwind/src/Unwind-wasm.c" -o "$WORK/obj/unwind/Unwind-wasm.o"
 ABI="cxa_aux_runtime cxa_default_handlers cxa_demangle cxa_exception_storage cxa_guard cxa_handlers
@@ -41,7 +51,7 @@ CXX="algorithm any bind call_once charconv chrono error_category exception expec
   verbose_abort random fstream ios ios.instantiations iostream locale ostream regex strstream"
 ABIFLAGS=(-std=c++20 -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY -D_LIBCXXABI_HAS_NO_THREADS
   -DLIBCXXABI_USE_LLVM_UNWINDER -I"$L/libcxxabi/include" -I"$L/libcxx/src" -I"$L/libunwind/include")
-CXXFLAGS=(-std=c++23 -D_LIBCPP_BUILDING_LIBRARY -DLIBCXX_BUILDING_LIBCXXABI -I"$L/libcxx/src"
+CXXFLAGS=(-std=c++23 -isystem "$OUT/include" -D_LIBCPP_BUILDING_LIBRARY -DLIBCXX_BUILDING_LIBCXXABI -I"$L/libcxx/src"
   -I"$L/libcxxabi/include" -Wno-user-defined-literals)
 # one compile command per line, run $JOBS at a time
 {
@@ -66,7 +76,7 @@ cp "$COMPONENT_DIR/setjmp.h" "$OUT/include/setjmp.h"
 log "self-test (C++ exceptions, setjmp/longjmp) in the sandbox's WASI host"
 T=$WORK/selftest
 mkdir -p "$T"
-$CXXW -O2 -fwasm-exceptions $PREFIX_MAP -c "$COMPONENT_DIR/selftest.cpp" -o "$T/selftest.o"
+$CXXW -O2 -fwasm-exceptions -isystem "$OUT/include" $PREFIX_MAP -c "$COMPONENT_DIR/selftest.cpp" -o "$T/selftest.o"
 $CCW -O2 -mllvm -wasm-enable-sjlj -mexception-handling -isystem "$OUT/include" $PREFIX_MAP \
   -c "$COMPONENT_DIR/selftest_sjlj.c" -o "$T/selftest_sjlj.o"
 $CXXW -fwasm-exceptions -nostdlib++ -o "$T/linked.wasm" "$T/selftest.o" "$T/selftest_sjlj.o" \
@@ -85,5 +95,5 @@ printf '%s\n' lib/libcxx.a lib/libabi.a lib/libunwind.a lib/libsjlj.a > "$OUT/li
 : > "$OUT/inittab.txt"
 {
   echo "source: llvm-toolchain-19 $LLVM_VERSION (Debian): libunwind (Unwind-wasm.c), libc++abi, libc++ (sources of Debian's wasm32 libc++.a)"
-  echo "cflags: -O2 -fwasm-exceptions, no threads; setjmp/longjmp runtime: sjlj.c"
+  echo "cflags: -O2 -fwasm-exceptions, no threads, file streams on (include/__config_site); setjmp/longjmp runtime: sjlj.c"
 } > "$OUT/buildinfo.txt"

@@ -2,6 +2,7 @@
 // WASI host): C++ exceptions through this runtime, and setjmp/longjmp (selftest_sjlj.c).
 // Prints one line per check; selftest.mjs compares the whole output.
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,5 +53,7 @@ int main() {
     std::printf("rethrown: %s\n", s.c_str());
   }
   std::printf("longjmp: %d\n", sjlj_check(4));
+  std::ifstream missing("/no/such/file");  // file streams: libc++'s filebuf, instantiated here
+  std::printf("ifstream: %s\n", missing.is_open() ? "open" : "not open");
   return 0;
 }

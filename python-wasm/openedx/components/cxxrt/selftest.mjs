@@ -24,6 +24,7 @@ const EXPECTED = [
   'catch (...): rethrow',
   'rethrown: inner',
   'longjmp: 71',
+  'ifstream: not open',
 ].join('\n') + '\n';
 
 const module = new WebAssembly.Module(readFileSync(wasmPath));
