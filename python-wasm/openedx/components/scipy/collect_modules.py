@@ -39,12 +39,19 @@ for so in sorted(site.rglob("*.so")):
             problems.append(f"{name}: unknown library {l}")
     modules.append((name, "PyInit_" + rel.name.split(".")[0], so, archives))
 
-# PyInit_<basename> must be unique in one link (a clash would need renaming at compile time)
+# PyInit_<basename> must be unique in one link: modules of the same basename (scipy.optimize._zeros
+# and scipy.optimize.cython_optimize._zeros) get their init function renamed after their dotted
+# name when their object is localized (the inittab names the function, not the module's name).
+count = {}
+for _, init, _, _ in modules:
+    count[init] = count.get(init, 0) + 1
+modules = [(name, init, so, archives, init if count[init] == 1 else "PyInit_" + name.replace(".", "_"))
+           for name, init, so, archives in modules]
 inits = {}
-for name, init, _, _ in modules:
-    if init in inits:
-        problems.append(f"{init}: both {inits[init]} and {name}")
-    inits[init] = name
+for name, _, _, _, symbol in modules:
+    if symbol in inits:
+        problems.append(f"{symbol}: both {inits[symbol]} and {name}")
+    inits[symbol] = name
 if problems:
     sys.exit("collect_modules: " + "; ".join(problems))
 
@@ -52,7 +59,7 @@ if problems:
 # names merged (wasm-ld -r), every symbol it defines made local but its PyInit_ (localize.py).
 here = pathlib.Path(__file__).resolve().parent
 work = out / "merge"
-for name, init, so, archives in modules:
+for name, init, so, archives, symbol in modules:
     d = work / name
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
@@ -67,16 +74,17 @@ for name, init, so, archives in modules:
     merged = d / "merged.o"
     subprocess.run(["wasm-ld-19", "-r", "-o", str(merged)] + objs + libs, check=True)
     local = d / f"{name}.o"
-    subprocess.run([sys.executable, str(here / "localize.py"), str(merged), str(local), init], check=True,
+    keep = init if symbol == init else f"{init}={symbol}"
+    subprocess.run([sys.executable, str(here / "localize.py"), str(merged), str(local), keep], check=True,
                    stdout=subprocess.DEVNULL)
     target = lib / f"{name}.a"
     subprocess.run(["llvm-ar-19", "rcsD", str(target), str(local)], check=True)
 shutil.rmtree(work)
 
 with open(out / "inittab.txt", "w") as f:
-    f.writelines(f"{name} {init}\n" for name, init, _, _ in modules)
+    f.writelines(f"{name} {symbol}\n" for name, _, _, _, symbol in modules)
 with open(out / "link.txt", "w") as f:
-    f.writelines(f"lib/{name}.a\n" for name, _, _, _ in modules)
+    f.writelines(f"lib/{name}.a\n" for name, _, _, _, _ in modules)
     f.write("lib/libfortran_io_stubs.a\n")
 
 py = out / "python"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""localize.py IN.o OUT.o KEEP...: make every symbol a wasm object file defines local, except KEEP.
+"""localize.py IN.o OUT.o KEEP[=NEW]...: make every symbol a wasm object file defines local, except KEEP
+(renamed NEW where given: two modules' PyInit_ functions of the same name).
 
 Natively each scipy extension module is its own shared object, so the functions and data of
 one module (and of the static libraries linked into it) never meet another module's. Here all
@@ -13,8 +14,8 @@ left in a group, the linker would keep one module's copy and discard the others'
 their local symbols point to). Undefined symbols (CPython, numpy, OpenBLAS, libc, libc++) stay
 global and are resolved by the interpreter's link.
 
-Only the "linking" custom section changes: symbol flags (same indices, so relocations stay
-valid) and the COMDAT subsection.
+Only the "linking" custom section changes: symbol flags and the names of renamed kept symbols
+(same indices, so relocations stay valid) and the COMDAT subsection.
 """
 import sys
 
@@ -74,20 +75,27 @@ def rewrite_symtab(p, keep):
         else:
             sys.exit(f"localize: unknown symbol kind {kind}")
         defined = not flags & UNDEFINED
+        rest = p[rest_start:j]
         if defined and kind != SYM_SECTION and not flags & BINDING_LOCAL:
             if name in keep:
                 kept += 1
+                if keep[name] != name:  # a function: its name is the entry's last field
+                    assert kind == SYM_FUNCTION, f"localize: can rename functions only, not {name}"
+                    new_name = keep[name].encode()
+                    rest = rest[:len(rest) - len(name.encode())]
+                    rest = rest[:len(rest) - len(enc(len(name.encode())))] + enc(len(new_name)) + new_name
             else:
                 flags = (flags | BINDING_LOCAL) & ~(BINDING_WEAK | EXPORTED)
                 localized += 1
-        out += bytes([kind]) + enc(flags) + p[rest_start:j]
+        out += bytes([kind]) + enc(flags) + rest
         i = j
     assert i == len(p), "symbol table not fully read"
     return bytes(out), kept, localized
 
 
 def main():
-    src, dst, keep = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+    src, dst = sys.argv[1], sys.argv[2]
+    keep = dict(a.split("=", 1) if "=" in a else (a, a) for a in sys.argv[3:])
     b = open(src, "rb").read()
     assert b[:8] == b"\0asm\1\0\0\0", "not a wasm object"
     out = bytearray(b[:8])
