@@ -52,6 +52,30 @@ describe(`scipy in the default image vs native Debian scipy ${NATIVE_SCIPY}`, ()
     assert.equal(text(probe.stdout).trim(), SANDBOX_SCIPY);
   });
 
+  test('every subpackage scipy lists imports, with its compiled modules', { skip: sandboxSkip }, async () => {
+    // scipy.submodules is scipy's own list of its public subpackages; each import loads the
+    // subpackage's built-in extension modules (an ImportError would name the missing one).
+    const r = await runCode(jail!, `
+import importlib, json, scipy, sys
+names = list(scipy.submodules)
+failed = {}
+for name in names:
+    try:
+        importlib.import_module("scipy." + name)
+    except Exception as e:
+        failed[name] = "%s: %s" % (type(e).__name__, e)
+compiled = [m for m in sys.modules if m.startswith("scipy.") and m in sys.builtin_module_names]
+print(json.dumps({"names": names, "failed": failed, "compiled": len(compiled)}))
+`);
+    assert.equal(r.status, 0, text(r.stderr));
+    const v = JSON.parse(text(r.stdout));
+    for (const expected of ['integrate', 'interpolate', 'linalg', 'optimize', 'sparse', 'special', 'stats', 'fft', 'io', 'odr', 'signal', 'spatial']) {
+      assert.ok(v.names.includes(expected), `scipy.submodules lacks ${expected}`);
+    }
+    assert.deepEqual(v.failed, {});
+    assert.ok(v.compiled > 50, `only ${v.compiled} of scipy's compiled modules were loaded`);
+  });
+
   test('special.gamma / factorial / erf, as mitxgraders computes fact() with gamma(z + 1)', { skip: sandboxSkip }, async () => {
     await compare(`
 import json, math
