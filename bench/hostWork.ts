@@ -22,7 +22,7 @@ function setup(seed: number | null) {
   for (let i = 0; i < DEPTH; i++) d = fs.createDir(d, 'd', 0n);
   const host = new WasiHost({
     fs, stdin: new Uint8Array(0), stdout: new OutputBuffer(1 << 30), stderr: new OutputBuffer(1 << 20), seed,
-    chargeFuel: () => true, fuelPerSecond: 0, realtimeBudgetMs: 0, elapsedMs: () => 0, deterministicClock: false,
+    chargeFuel: () => true, endRun: (reason) => reason, fuelPerSecond: 0, realtimeBudgetMs: 0, elapsedMs: () => 0, deterministicClock: false,
   });
   const memory = new WebAssembly.Memory({ initial: (BIG >> 16) + 64 });
   host.bindMemory(new GuestMemory(memory, null));

@@ -68,6 +68,7 @@ export class PythonInstance {
       stderr: new OutputBuffer(1 << 20),
       seed: 0,
       chargeFuel: () => true,
+      endRun: (reason) => reason,
       fuelPerSecond: 0,
       realtimeBudgetMs: 0,
       elapsedMs: () => 0,
@@ -228,6 +229,8 @@ export class PythonInstance {
       // Host work comes out of the same budget as the program's own instructions (the meter:
       // the current slice, then the next ones); false when the budget cannot cover it.
       chargeFuel: (units) => this.meter?.charge(units) ?? true,
+      // The meter keeps the run's first end and rethrows it at every later check.
+      endRun: (reason) => this.meter?.end(reason) ?? reason,
       fuelPerSecond: lim.fuelPerSecond,
       realtimeBudgetMs: realtimeMs,
       elapsedMs: () => performance.now() - started,
@@ -252,12 +255,21 @@ export class PythonInstance {
     this.meter = meter;
 
     let outcome: RunOutcome = 'complete';
-    let status: number;
+    let status = 0;
     let limitHit: string | undefined;
     let detail: string | undefined;
+    let thrown: { err: unknown } | null = null;
     try {
       status = e.cj_run(ptr, payload.length);
     } catch (err) {
+      thrown = { err };
+    }
+    // The run's first end decides its outcome, even if the guest caught it (C++'s catch (...))
+    // and went on to end otherwise, or to return.
+    const ended = meter?.endedBy();
+    const cause = ended ? { err: ended } : thrown;
+    if (cause) {
+      const err = cause.err;
       if (err instanceof ProcExit) {
         status = err.code & 0xff;
       } else if (err instanceof RealtimeExceeded) {

@@ -5,7 +5,7 @@
 // of codejail (native CPython on a typical server) is worth FUEL_PER_CPU_SECOND units; see
 // docs/adr/0003-fuel-metering.md for the measurements behind it and bench/calibrate.ts for the
 // script that produces them.
-import { RealtimeExceeded } from './wasi/WasiHost.js';
+import { type HostFuelExhausted, type ProcExit, RealtimeExceeded } from './wasi/WasiHost.js';
 
 export const FUEL_PER_CPU_SECOND = 1_200_000_000;
 
@@ -17,6 +17,9 @@ export function fuelForCpuSeconds(seconds: number, perSecond = FUEL_PER_CPU_SECO
 
 /** Thrown into the guest when the run's fuel budget is used up (codejail's SIGXCPU: -24). */
 export class FuelExhausted {}
+
+/** What the host throws into the guest to end a run. */
+export type RunEnd = FuelExhausted | HostFuelExhausted | RealtimeExceeded | ProcExit;
 
 /** Slices per codejail CPU second: the guest's counter is topped up, and the clock read, after
  * each thousandth of a CPU second's fuel (a few ms of work in wasm, ~10 ms at most), so a run
@@ -36,11 +39,20 @@ export interface MeterOptions {
  * current slice; when a check finds it below zero the guest calls `exhausted()`, which looks
  * at the clock, then grants the next slice or ends the run by throwing. Fuel used does not
  * depend on the slices (they only decide when the clock is read), so the CPU limit ends a run
- * at the same instruction on every machine, while REALTIME depends on the clock, as natively. */
+ * at the same instruction on every machine, while REALTIME depends on the clock, as natively.
+ *
+ * The end of a run is final. What the host throws into the guest can be caught there: C++'s
+ * `catch (...)` (scipy's HiGHS, pybind11) is a wasm catch_all, which catches host exceptions
+ * too. So once a run has ended (fuel spent, REALTIME passed, a host call it cannot pay for, an
+ * exit), the meter keeps the counter below zero and never grants fuel again: every later check
+ * and every later host call throws the same end at once, and the fuel used stays what it was
+ * at the end. */
 export class FuelMeter {
   private granted = 0n;
   /** Without a deadline there is no clock to read: one slice holds the whole budget. */
   private readonly slice: bigint;
+  /** How the run ended (the first end only), and the fuel it had used then. */
+  private ending: { reason: RunEnd; used: bigint } | null = null;
 
   constructor(private readonly counter: WebAssembly.Global, private readonly opts: MeterOptions) {
     this.slice = opts.deadline === null ? 1n << 62n : opts.slice;
@@ -50,19 +62,41 @@ export class FuelMeter {
 
   /** Fuel used so far (past the budget by the overshoot when the run ended on CPU). */
   used(): bigint {
-    return this.granted - (this.counter.value as bigint);
+    return this.ending?.used ?? this.granted - (this.counter.value as bigint);
   }
 
-  /** Take `units` for host work, from the current slice and then the next ones; false when
-   * the budget cannot cover them (the counter is then left at -1, where the guest's own checks
-   * end a run, so the fuel used reads budget + 1 either way). */
+  /** How the run ended, or null while it runs. */
+  endedBy(): RunEnd | null {
+    return this.ending?.reason ?? null;
+  }
+
+  /** End the run with `reason` unless it has already ended; returns what to throw into the
+   * guest: the first end, whatever ends it again. */
+  end(reason: RunEnd): RunEnd {
+    if (!this.ending) {
+      this.ending = { reason, used: this.used() };
+      // Every check from now on calls the host (the guest only ever lowers the counter).
+      this.counter.value = -1n;
+    }
+    return this.ending.reason;
+  }
+
+  /** Take `units` for host work, from the current slice and then the next ones (reading the
+   * clock, as a check does, before it takes from the next slice); false when the budget cannot
+   * cover them, REALTIME has passed or the run has ended (the caller then ends the run, and a
+   * run ended on CPU reads budget + 1, as when the guest's own checks end it). */
   charge(units: number): boolean {
+    if (this.ending) return false;
     const cost = BigInt(Math.max(0, Math.ceil(units)));
     const counter = this.counter.value as bigint;
     const { budget } = this.opts;
     if (budget !== null && cost > counter + (budget - this.granted)) {
       this.granted = budget;
       this.counter.value = -1n;
+      return false;
+    }
+    if (cost > counter && this.pastDeadline()) {
+      this.end(new RealtimeExceeded());
       return false;
     }
     this.counter.value = counter - cost;
@@ -77,8 +111,13 @@ export class FuelMeter {
 
   /** The guest's counter was below zero at a check. */
   exhausted(): void {
-    if (this.opts.deadline !== null && performance.now() > this.opts.deadline) throw new RealtimeExceeded();
+    if (this.ending) throw this.ending.reason;
+    if (this.pastDeadline()) throw this.end(new RealtimeExceeded());
     while ((this.counter.value as bigint) < 0n) this.topUp();
+  }
+
+  private pastDeadline(): boolean {
+    return this.opts.deadline !== null && performance.now() > this.opts.deadline;
   }
 
   /** Add a slice to the counter, or end the run when the budget has nothing left. */
@@ -86,7 +125,7 @@ export class FuelMeter {
     const { budget } = this.opts;
     const slice = this.slice;
     const left = budget === null ? slice : budget - this.granted;
-    if (left <= 0n) throw new FuelExhausted();
+    if (left <= 0n) throw this.end(new FuelExhausted());
     const amount = left < slice ? left : slice;
     this.granted += amount;
     this.counter.value = (this.counter.value as bigint) + amount;

@@ -6,7 +6,7 @@
 // fuel signal leave a catch_all that swallows guest exceptions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { instantiatePostlinked, postlink } from '../support/postlink.js';
+import { emitWithExceptionHandling, instantiatePostlinked, postlink } from '../support/postlink.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const binaryen = (await import('binaryen')).default as any;
@@ -68,13 +68,7 @@ function ehModule(): Uint8Array {
   ], I32));
   m.addFunctionExport('run', 'run');
   m.addFunctionExport('swallow', 'swallow');
-  // Declared as clang declares it (the passes enable exception handling only for such modules).
-  const feature = new TextEncoder().encode('exception-handling');
-  m.addCustomSection('target_features', new Uint8Array([1, '+'.charCodeAt(0), feature.length, ...feature]));
-  assert.ok(m.validate(), 'the test module does not validate');
-  const bytes = m.emitBinary() as Uint8Array;
-  m.dispose();
-  return bytes;
+  return emitWithExceptionHandling(m);
 }
 
 const original = ehModule();

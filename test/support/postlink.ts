@@ -9,6 +9,19 @@ import { join } from 'node:path';
 import { repoRoot } from '../../src/runtime/artifacts.js';
 import { DIRTY_IMPORTS, dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
 
+/** The bytes of a binaryen test module built with exception handling, declared in its
+ * target_features section as clang declares it (the passes keep exception handling only for
+ * such modules); the module is disposed of. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function emitWithExceptionHandling(m: any): Uint8Array {
+  const feature = new TextEncoder().encode('exception-handling');
+  m.addCustomSection('target_features', new Uint8Array([1, '+'.charCodeAt(0), feature.length, ...feature]));
+  assert.ok(m.validate(), 'the test module does not validate');
+  const bytes = m.emitBinary() as Uint8Array;
+  m.dispose();
+  return bytes;
+}
+
 /** postlink.mjs on `input`: the fuel module and the one without fuel, both with the barrier. */
 export function postlink(input: Uint8Array): { fuel: Uint8Array; plain: Uint8Array } {
   const dir = mkdtempSync(join(tmpdir(), 'cjw-postlink-test-'));

@@ -42,8 +42,13 @@ export interface HostRun {
   /** random_get: null reads the host's CSPRNG (as os.urandom does natively); a number gives a
    * reproducible stream (tests, `compare`), which anyone who knows the number can predict. */
   seed: number | null;
-  /** Take `units` of fuel for host work; false (budget exhausted) when it cannot be covered. */
+  /** Take `units` of fuel for host work; false (budget exhausted, or the run has ended) when it
+   * cannot be covered. */
   chargeFuel: (units: number) => boolean;
+  /** End the run with `reason`: returns what to throw into the guest, which is the run's first
+   * end if it had already ended. The guest can catch what the host throws (C++'s catch (...)),
+   * so the end must stick: the fuel meter rethrows it at every later check (fuel.ts). */
+  endRun: (reason: ProcExit | RealtimeExceeded | HostFuelExhausted) => unknown;
   /** Fuel units per codejail CPU second: host work is priced in CPU time. */
   fuelPerSecond: number;
   /** REALTIME: wall-clock budget of the run in ms (0 = none). */
@@ -120,7 +125,7 @@ export class WasiHost {
 
   /** Charge the run for work the host is about to do; ends the run (-24) if it cannot pay. */
   private charge(work: HostWork): void {
-    if (!this.run.chargeFuel(hostWorkFuel(work, this.run.fuelPerSecond))) throw new HostFuelExhausted();
+    if (!this.run.chargeFuel(hostWorkFuel(work, this.run.fuelPerSecond))) throw this.run.endRun(new HostFuelExhausted());
   }
 
   /** A path argument: its bytes are charged before it is decoded, its components before it is resolved. */
@@ -376,7 +381,7 @@ export class WasiHost {
       }),
       poll_oneoff: wrap((inPtr: number, outPtr: number, nsubs: number, nevents: number) => h.poll(inPtr, outPtr, nsubs, nevents)),
       proc_exit: (code: number) => {
-        throw new ProcExit(code);
+        throw h.run.endRun(new ProcExit(code));
       },
       proc_raise: wrap(() => Errno.NOSYS),
       random_get: wrap((ptr: number, len: number) => {
@@ -648,7 +653,7 @@ export class WasiHost {
     // A sleep that cannot end before REALTIME ends the run now, as codejail's kill would at
     // REALTIME (status -9), without waiting for it.
     const budget = this.run.realtimeBudgetMs;
-    if (budget > 0 && this.run.elapsedMs() + ms > budget) throw new RealtimeExceeded();
+    if (budget > 0 && this.run.elapsedMs() + ms > budget) throw this.run.endRun(new RealtimeExceeded());
     this.sleptMs += ms;
     Atomics.wait(this.sleepCell, 0, 0, ms);
   }
