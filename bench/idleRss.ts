@@ -10,12 +10,15 @@
 // wasm linear memories (each worker's instance, and the dirty-chunk marks), large anonymous
 // mappings (shared snapshots and image files, buffers, and the malloc arenas of threads), the
 // main malloc heap, other anonymous memory (the isolates' V8 heaps, stacks), executable code,
-// and files. Linux only.
+// and files. Then, for each image other than the default (whose workers start on demand), the
+// wall time of a first trivial safe_exec in it (a worker starts: thread, instance, full copy of
+// the snapshot) and of the next one (warm), and the resident memory after. Linux only.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 
 const { values } = parseArgs({ options: { 'settle-ms': { type: 'string' }, runs: { type: 'string' } } });
 const settleMs = Number(values['settle-ms'] ?? 3000);
@@ -76,7 +79,22 @@ function residentByKind(pid: number): [string, number][] {
   return [...kinds].filter(([, k]) => k >= 1024).sort((a, b) => b[1] - a[1]);
 }
 
-async function once(): Promise<{ rss: number; hwm: number; anon: number; file: number; startMs: number; kinds: [string, number][] }> {
+interface OnDemand { image: string; firstMs: number; nextMs: number }
+
+/** A trivial safe_exec in `image` over the native API: its wall time, checked answer. */
+async function safeExecMs(port: number, image: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/safe_exec`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: 'x = x + 1', globals_dict: { x: 1 }, image }),
+  });
+  const body = await res.json() as { globals_dict?: { x?: number } };
+  const ms = performance.now() - t;
+  if (res.status !== 200 || body.globals_dict?.x !== 2) throw new Error(`safe_exec in ${image}: ${res.status} ${JSON.stringify(body)}`);
+  return ms;
+}
+
+async function once(): Promise<{ rss: number; hwm: number; anon: number; file: number; startMs: number; kinds: [string, number][]; onDemand: OnDemand[]; rssAfter: number }> {
   const port = await freePort();
   // Only what the service needs to listen: every other setting is the default configuration.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODEJAIL_WASM_')));
@@ -97,9 +115,16 @@ async function once(): Promise<{ rss: number; hwm: number; anon: number; file: n
     await new Promise((r) => setTimeout(r, settleMs));
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const rollup = readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8');
+    const kinds = residentByKind(child.pid!);
+    const catalog = loadImageCatalog(); // the service's default configuration, as it loaded it
+    const onDemand: OnDemand[] = [];
+    for (const name of [...catalog.images.keys()].filter((n) => n !== catalog.defaultImage)) {
+      onDemand.push({ image: name, firstMs: await safeExecMs(port, name), nextMs: await safeExecMs(port, name) });
+    }
     return {
       rss: kib(status, 'VmRSS'), hwm: kib(status, 'VmHWM'),
-      anon: kib(rollup, 'Anonymous'), file: kib(status, 'RssFile'), startMs, kinds: residentByKind(child.pid!),
+      anon: kib(rollup, 'Anonymous'), file: kib(status, 'RssFile'), startMs, kinds, onDemand,
+      rssAfter: kib(readFileSync(`/proc/${child.pid}/status`, 'utf8'), 'VmRSS'),
     };
   } finally {
     child.kill('SIGKILL');
@@ -111,4 +136,9 @@ for (let i = 0; i < runs; i++) {
   console.log(`idle RSS ${mib(r.rss)} MiB (anonymous ${mib(r.anon)} MiB, file-backed ${mib(r.file)} MiB), peak ${mib(r.hwm)} MiB; ` +
     `healthy after ${(r.startMs / 1000).toFixed(1)} s, measured ${settleMs} ms later; Node ${process.version}`);
   for (const [kind, k] of r.kinds) console.log(`  ${mib(k).padStart(5)} MiB  ${kind}`);
+  for (const d of r.onDemand) {
+    console.log(`first safe_exec in ${d.image} (starts a worker): ${d.firstMs.toFixed(0)} ms; the next: ${d.nextMs.toFixed(1)} ms`);
+  }
+  if (r.onDemand.length > 0) console.log(`RSS with those workers started: ${mib(r.rssAfter)} MiB`);
+  console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 }

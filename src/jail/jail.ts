@@ -6,7 +6,7 @@ import { FUEL_PER_CPU_SECOND } from '../sandbox/fuel.js';
 import { RejectedRunError } from '../sandbox/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import type { RunRequest } from '../sandbox/types.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
+import { buildJailRun, DEFAULT_IDLE_WORKER_MS, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
 import { DEFAULT_ANSWER_LIMIT_BYTES, readSafeExecOutputOffThread } from './runOutput.js';
 import { checkJailCodeRequest, checkSafeExecRequest, type CheckedJailCodeRequest } from './request.js';
@@ -18,8 +18,11 @@ import {
 
 export interface JailOptions {
   policy: LimitPolicy;
-  /** Workers per image. */
+  /** Workers per image: the default image keeps them running; another image's start on the
+   * requests that wait for them and stop after `idleWorkerMs` idle. */
   workers: number;
+  /** How long an idle worker of an image other than the default lives (0: until shutdown). */
+  idleWorkerMs?: number;
   queueLimit: number;
   outputLimitBytes: number;
   /** Bound on the text an answer carries (emsg, globals); DEFAULT_ANSWER_LIMIT_BYTES when absent. */
@@ -162,6 +165,11 @@ export async function createJail(options: JailOptions): Promise<Jail> {
       sandboxes.set(name, await startSandbox({
         image,
         workers: options.workers > 0 ? options.workers : availableParallelism(),
+        // Only the default image's workers wait warm: an instance of every image was most of an
+        // idle service's memory (ADR 0012); a snapshot is still made now, so a worker of another
+        // image starts by restoring it, without booting.
+        warmWorkers: name === defaultImage ? undefined : 0,
+        idleRetireMs: options.idleWorkerMs ?? DEFAULT_IDLE_WORKER_MS,
         queueLimit: options.queueLimit,
         warmups: warmupRuns(settings),
       }));

@@ -28,6 +28,11 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   maxFiles: 1000,
 };
 
+/** How long an idle worker of an image other than the default lives, by default: long enough
+ * that a course working in a pinned image keeps its workers between requests, short enough
+ * that an image nobody used for a while holds no instance (ADR 0012). */
+export const DEFAULT_IDLE_WORKER_MS = 300_000;
+
 /** tempfile's alphabet: codejail's jail dir is tempfile.mkdtemp(prefix='codejail-'). */
 const TEMP_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
 

@@ -1,6 +1,8 @@
 // Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
 // path, take the snapshot every worker restores from, and start the pool.
 import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
 import { compileRuntime } from './compiledRuntimes.js';
 import { imageTree } from './imageTree.js';
@@ -11,6 +13,9 @@ import type { RunRequest } from './types.js';
 export interface SandboxOptions {
   image: RuntimeImage;
   workers: number;
+  /** Workers kept running while idle (default: all); the others start on demand (PoolOptions). */
+  warmWorkers?: number;
+  idleRetireMs?: number;
   queueLimit: number;
   /** Runs made before the snapshot (e.g. the safe_exec wrapper) so requests start warm. */
   warmups: RunRequest[];
@@ -55,12 +60,25 @@ function defaultWarmupShape(): RunRequest {
   };
 }
 
+/** The interpreter booted for the snapshot is garbage once the snapshot is taken, but its
+ * linear memory (the snapshot's size: 70 MiB for openedx-2026.1) stays resident until V8
+ * collects it, which an idle service may not do for a long time (ADR 0012). One full
+ * collection, through a `gc` function of a fresh context. */
+function collectBootedInstance(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc'); // contexts made from now on (workers' too) get no `gc`
+  gc();
+}
+
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // The image's files from now on are the shared copies the workers map: one copy in memory.
   opts.image.files = toShared(opts.image.files);
   const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);
+  collectBootedInstance();
   const pool = await WorkerPool.start({
-    workers: opts.workers, queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,
+    workers: opts.workers, warmWorkers: opts.warmWorkers, idleRetireMs: opts.idleRetireMs,
+    queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,
   });
   return {
     pool,

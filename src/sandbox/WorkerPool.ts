@@ -2,7 +2,9 @@
 // snapshot. Requests queue here (bounded); a wall-clock watchdog terminates a worker whose
 // run overstays its deadline and a replacement is started at once. A replacement that fails
 // to start (e.g. under memory pressure) is retried with backoff, so the pool never shrinks
-// for good.
+// for good. A pool may keep fewer workers warm than it may run: the others start when
+// requests wait for them and stop after an idle period (an image few courses use then holds
+// no instance while nobody runs code in it; ADR 0012).
 import { Worker } from 'node:worker_threads';
 import { CancelledError, RejectedRunError, UnavailableError } from './errors.js';
 import type { Snapshot } from './PythonInstance.js';
@@ -24,10 +26,19 @@ interface Slot {
   job: Pending | null;
   timer: NodeJS.Timeout | null;
   startedAt: number;
+  /** Started, not yet ready for its first request. */
+  booting: boolean;
+  /** Set while an idle worker beyond the warm ones counts down to its retirement. */
+  idleTimer: NodeJS.Timeout | null;
 }
 
 export interface PoolOptions {
+  /** Most workers the pool runs at once. */
   workers: number;
+  /** Workers kept running while idle (default: `workers`); the rest start on demand. */
+  warmWorkers?: number;
+  /** An idle worker beyond the warm ones stops after this long (0: never). */
+  idleRetireMs?: number;
   queueLimit: number;
   module: WebAssembly.Module;
   files: ReadOnlyFile[];
@@ -62,17 +73,28 @@ export class WorkerPool {
    * start that cannot get memory would. Never set in production. */
   private injectStartFailures = Number(process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS ?? 0);
   /** Only the sizes: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
-  private readonly opts: Pick<PoolOptions, 'workers' | 'queueLimit'>;
+  private readonly opts: { workers: number; warmWorkers: number; idleRetireMs: number; queueLimit: number };
 
   private constructor(opts: PoolOptions) {
-    this.opts = { workers: opts.workers, queueLimit: opts.queueLimit };
+    const workers = Math.max(1, opts.workers);
+    this.opts = {
+      workers,
+      warmWorkers: Math.min(workers, Math.max(0, opts.warmWorkers ?? workers)),
+      idleRetireMs: Math.max(0, opts.idleRetireMs ?? 0),
+      queueLimit: opts.queueLimit,
+    };
     this.init = { module: opts.module, files: toShared(opts.files), snapshot: shareSnapshot(opts.snapshot) };
   }
 
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
-    await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, () => pool.spawn()));
+    await Promise.all(Array.from({ length: pool.opts.warmWorkers }, () => pool.spawn()));
     return pool;
+  }
+
+  /** Workers started (or waiting to be retried) that have not yet reported ready. */
+  private starting(): number {
+    return this.slots.filter((s) => s.booting).length + this.respawnTimers.size;
   }
 
   /** Spawn a worker; resolves when it reports ready. */
@@ -84,13 +106,14 @@ export class WorkerPool {
       // Deep recursion in wasm uses the thread's native stack; give it room and a clear limit.
       resourceLimits: { stackSizeMb: 8 },
     });
-    const slot: Slot = { worker, ready: false, job: null, timer: null, startedAt: 0 };
+    const slot: Slot = { worker, ready: false, job: null, timer: null, startedAt: 0, booting: true, idleTimer: null };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') {
           slot.ready = true;
+          slot.booting = false;
           if (!started) { started = true; resolve(); }
           this.dispatch();
         } else if (msg.type === 'result') {
@@ -127,7 +150,9 @@ export class WorkerPool {
     if (this.closing) return Promise.reject(new UnavailableError('the sandbox is shutting down'));
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const idle = this.slots.some((s) => s.ready && !s.job);
-    if (!idle && this.queue.length >= this.opts.queueLimit) {
+    // A request a worker is starting for, or can still be started for, is not waiting in the queue.
+    const startable = this.opts.workers - this.slots.length - this.respawnTimers.size;
+    if (!idle && startable <= 0 && this.queue.length - this.starting() >= this.opts.queueLimit) {
       return Promise.reject(new UnavailableError(`all ${this.slots.length} workers are busy and the queue (${this.opts.queueLimit}) is full`));
     }
     return new Promise((resolve, reject) => {
@@ -149,12 +174,25 @@ export class WorkerPool {
       if (this.queue.length === 0) break;
       if (!slot.ready || slot.job) continue;
       const job = this.queue.shift()!;
+      if (slot.idleTimer) clearTimeout(slot.idleTimer);
+      slot.idleTimer = null;
       slot.job = job;
       slot.ready = false;
       slot.startedAt = performance.now();
       const ms = job.request.limits.watchdogMs;
       if (ms > 0) slot.timer = setTimeout(() => this.kill(slot), ms);
       slot.worker.postMessage({ type: 'run', id: job.id, request: job.request } satisfies ToWorker);
+    }
+    // Requests still waiting, beyond the workers already starting, start workers up to the limit.
+    let more = Math.min(this.queue.length - this.starting(), this.opts.workers - this.slots.length - this.respawnTimers.size);
+    for (; more > 0 && !this.closing; more--) this.respawn(0, false);
+    if (this.opts.idleRetireMs > 0 && this.slots.length > this.opts.warmWorkers) {
+      for (const slot of this.slots) {
+        if (slot.ready && !slot.job && !slot.idleTimer) {
+          slot.idleTimer = setTimeout(() => this.retireIdle(slot), this.opts.idleRetireMs);
+          slot.idleTimer.unref(); // an idle pool never keeps the process alive
+        }
+      }
     }
     if (this.queue.length === 0 && this.slots.every((s) => !s.job)) {
       for (const w of this.idleWaiters.splice(0)) w();
@@ -192,30 +230,48 @@ export class WorkerPool {
     this.retire(slot);
   }
 
-  private retire(slot: Slot): void {
+  /** An idle worker beyond the warm ones whose idle period ran out: stop it (no replacement;
+   * the next request that waits starts one). */
+  private retireIdle(slot: Slot): void {
+    slot.idleTimer = null;
+    if (!this.slots.includes(slot) || !slot.ready || slot.job || this.slots.length <= this.opts.warmWorkers) return;
+    this.stop(slot);
+  }
+
+  private stop(slot: Slot): void {
     this.slots = this.slots.filter((s) => s !== slot);
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = null;
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('error');
     slot.worker.on('error', () => {}); // a late error from a retired worker changes nothing
     void slot.worker.terminate();
+  }
+
+  private retire(slot: Slot): void {
+    this.stop(slot);
     // While closing, replace the worker only if queued requests still need one (close() lets
-    // them finish); either way dispatch, which also wakes close() once nothing is running.
-    if (!this.closing || this.queue.length > 0) {
+    // them finish); either way dispatch, which also wakes close() once nothing is running and
+    // starts workers for waiting requests beyond the warm ones.
+    if (this.slots.length < this.opts.warmWorkers && (!this.closing || this.queue.length > 0)) {
       this.replacements++;
       this.respawn(0);
     }
     this.dispatch();
   }
 
-  /** Start a replacement; if it fails, try again after a delay that doubles each time. */
-  private respawn(attempt: number): void {
-    this.spawn(true).catch((err) => {
+  /** Start a worker (a replacement, or one that waiting requests need); if it fails, try again
+   * after a delay that doubles each time, for as long as the pool needs it. */
+  private respawn(attempt: number, replacement = true): void {
+    this.spawn(replacement).catch((err) => {
       if (this.closing && this.queue.length === 0) return;
+      // A worker started on demand is retried only while requests still wait for it.
+      if (!replacement && this.slots.length >= this.opts.warmWorkers && this.queue.length <= this.starting()) return;
       const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** attempt);
-      process.emitWarning(`codejail-wasm: a replacement worker failed to start (${(err as Error).message}); retrying in ${delay} ms`);
+      process.emitWarning(`codejail-wasm: a ${replacement ? 'replacement' : 'new'} worker failed to start (${(err as Error).message}); retrying in ${delay} ms`);
       const timer = setTimeout(() => {
         this.respawnTimers.delete(timer);
-        this.respawn(attempt + 1);
+        this.respawn(attempt + 1, replacement);
       }, delay);
       this.respawnTimers.add(timer);
     });
@@ -244,6 +300,7 @@ export class WorkerPool {
     this.respawnTimers.clear();
     const slots = this.slots.splice(0);
     for (const s of slots) {
+      if (s.idleTimer) clearTimeout(s.idleTimer);
       s.worker.removeAllListeners();
       s.worker.on('error', () => {}); // e.g. a restore failing while we stop: nothing to do
     }

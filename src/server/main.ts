@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const jail = await createJail({
     policy: config.limits,
     workers: config.workers,
+    idleWorkerMs: config.idleWorkerMs,
     queueLimit: config.queueLimit,
     outputLimitBytes: config.outputLimitBytes,
     answerLimitBytes: config.answerLimitBytes,
