@@ -435,9 +435,7 @@ def _set_environment(env):
     if list(os.environ._data.items()) == [(encode_key(k), encode_value(v)) for k, v in wanted.items()]:
         return
     os.environ.clear()
-    os.environ.update(env)
-    if not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
-        os.environ["LC_CTYPE"] = "C.UTF-8"
+    os.environ.update(wanted)
 
 
 def _prepare(request):
