@@ -83,14 +83,18 @@ export class DirtyChunks {
     const wordEnd = Math.ceil((chunks + 1) / 4);
     const { marks, words } = this;
     marks.fill(1, 0, Math.min(this.alwaysRestore, chunks));
+    // Buffer#copy takes offsets: no view object per run of chunks (a trivial run leaves ~300
+    // runs on openedx-2026.1; copying through subarray + set took a quarter longer).
+    const from = Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.length);
+    const into = Buffer.from(target.buffer, target.byteOffset, target.length);
     let copied = 0;
     let runStart = -1;
     const flush = (end: number) => {
-      const from = runStart << shift;
-      const to = Math.min(end << shift, snapshot.length);
-      if (to > from) {
-        target.set(snapshot.subarray(from, to), from);
-        copied += to - from;
+      const start = runStart << shift;
+      const stop = Math.min(end << shift, snapshot.length);
+      if (stop > start) {
+        from.copy(into, start, start, stop);
+        copied += stop - start;
       }
       runStart = -1;
     };
