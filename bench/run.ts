@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     images: images.images, defaultImage: images.defaultImage,
   });
   const imagesNote = `Images: default \`${images.defaultImage}\` (snapshot ${mb(jail.snapshotBytes())} MiB)` +
-    (images.images.has('py311-base') ? `, \`py311-base\` (${mb(jail.snapshotBytes('py311-base'))} MiB)` : '') + `; ${workers} workers per image.`;
+    (images.images.has('py311-base') ? `, \`py311-base\` (${mb(jail.snapshotBytes('py311-base'))} MiB)` : '') + `; ${workers} workers per image (the default image's warm, another image's started by its first, unmeasured, request).`;
   notes.push(imagesNote);
 
   const runners: Runner[] = [];
