@@ -11,12 +11,13 @@ const skip = suitesMissing('codejail-tests');
 // codejail has no output cap and the suite round-trips 3.8 MB of stdout and of stderr; an answer
 // of the native API shows each stream up to 3/16 of the answer limit (4 MiB by default: 768 KiB).
 const ANSWER_LIMIT_BYTES = 32 * 1024 * 1024;
-/** Upstream tests that assert timings and have failed on an overloaded machine. Only these may
- * fail (each is reported, and the closing line counts it); every other test must pass. */
+/** Upstream tests that assert timings and have failed on a loaded machine (Node 26, full-suite
+ * runs at load average ~10-20 on 2 cores). Only these may fail (each is reported, and the closing
+ * line counts it); every other test must pass. */
 const LOAD_SENSITIVE: Record<string, string> = {
   'tests/test_jail_code.py::TestLimits::test_cant_use_too_much_cpu':
     'one CPU second must be spent within REALTIME 10 s of wall time, else the run does not end by SIGXCPU; '
-    + 'at load average ~20 on 2 cores the answer has come after the client\'s 42 s wait',
+    + 'the sandbox threads run at nice 10, and at load average ~10-20 on 2 cores they got a tenth of a core or less',
 };
 let service: RunningService;
 before(async () => {
