@@ -7,6 +7,7 @@ import { imageFiles, type RuntimeImage } from '../runtime/image.js';
 import { compileRuntime } from './compiledRuntimes.js';
 import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
+import { refuseTestFaultsOutsideTests } from './testFaults.js';
 import { toShared, WorkerPool } from './WorkerPool.js';
 import type { RunRequest } from './types.js';
 
@@ -72,6 +73,7 @@ function collectBootedInstance(): void {
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  refuseTestFaultsOutsideTests();
   // The image's files from now on are the shared copies the workers map: one copy in memory.
   opts.image.files = toShared(opts.image.files);
   const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);

@@ -11,6 +11,7 @@ import type { Snapshot } from './PythonInstance.js';
 import type { PoolStats, RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
+import { testFault } from './testFaults.js';
 
 interface Pending {
   id: number;
@@ -69,9 +70,8 @@ export class WorkerPool {
   private watchdogTerminations = 0;
   private readonly init: WorkerInit;
   private idleWaiters: (() => void)[] = [];
-  /** Fault injection for the reliability suite only: this many replacement starts fail, as a
-   * start that cannot get memory would. Never set in production. */
-  private injectStartFailures = Number(process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS ?? 0);
+  /** The reliability suite's switch (testFaults.ts): this many replacement starts fail. */
+  private injectStartFailures = Number(testFault('failWorkerStarts') || 0);
   /** Only the sizes: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
   private readonly opts: { workers: number; warmWorkers: number; idleRetireMs: number; queueLimit: number };
 

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { imageTree } from './imageTree.js';
+import { testFault } from './testFaults.js';
 import { lowerThisThreadPriority } from './threadPriority.js';
 import { PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
 import type { RunRequest, RunResult } from './types.js';
@@ -29,12 +30,10 @@ export type FromWorker =
 const init = workerData as WorkerInit;
 if (init.failStart) throw new Error('injected worker start failure');
 lowerThisThreadPriority();
-// Fault injection for the reliability suite only: make every Nth restore fail, as a restore
-// that cannot allocate memory would. Never set in production.
-const failRestoreEvery = Number(process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY ?? 0);
-// Fault injection for the watchdog's tests only: a host that never ends a run by REALTIME
-// itself (as a stuck host would not), so that only the watchdog can stop it. Never set in production.
-const stuckHost = process.env.CODEJAIL_WASM_TEST_STUCK_HOST === '1';
+// The reliability suite's switches (testFaults.ts): every Nth restore fails; a host that never
+// ends a run by REALTIME itself, so that only the watchdog can stop it.
+const failRestoreEvery = Number(testFault('failRestoreEvery') || 0);
+const stuckHost = testFault('stuckHost') === '1';
 let runs = 0;
 const port = parentPort!;
 const tree = imageTree(init.files);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/Sandbox.js';
+import { TEST_FAULT_SWITCHES } from '../../src/sandbox/testFaults.js';
 import type { RunRequest, SandboxFile } from '../../src/sandbox/types.js';
 import { recovered, startStuckHostJail, text } from '../support/jail.js';
 
@@ -78,11 +79,11 @@ test('deny_pool_deep_or_huge_caller_trees_are_refused_before_they_are_built', as
 
 test('support_pool_replacement_workers_that_fail_to_start_are_retried_until_the_pool_is_whole', async () => {
   // Injected: the next 3 replacement starts fail (as under memory pressure); the 4th works.
-  process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS = '3';
+  process.env[TEST_FAULT_SWITCHES.failWorkerStarts] = '3';
   // The spinner must cost a worker: a stuck host, which only the watchdog stops (REALTIME
   // otherwise ends a run from inside it, keeping the worker).
   const jail = await startStuckHostJail({ workers: 2 });
-  delete process.env.CODEJAIL_WASM_TEST_FAIL_WORKER_STARTS;
+  delete process.env[TEST_FAULT_SWITCHES.failWorkerStarts];
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.message);
   process.on('warning', onWarning);

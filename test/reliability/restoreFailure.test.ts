@@ -3,15 +3,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
+import { TEST_FAULT_SWITCHES } from '../../src/sandbox/testFaults.js';
 import { startJail, text } from '../support/jail.js';
 
 let jail: Jail;
 before(async () => {
-  process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY = '3';
+  process.env[TEST_FAULT_SWITCHES.failRestoreEvery] = '3';
   jail = await startJail({ workers: 2 });
 });
 after(async () => {
-  delete process.env.CODEJAIL_WASM_TEST_FAIL_RESTORE_EVERY;
+  delete process.env[TEST_FAULT_SWITCHES.failRestoreEvery];
   await jail.close();
 });
 

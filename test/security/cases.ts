@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import { jailDirName, SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
+import { TEST_FAULT_SWITCHES as SWITCH } from '../../src/sandbox/testFaults.js';
 import type { CaseResult, HostContext } from './runners.js';
 
 export type Category =
@@ -15,15 +16,15 @@ export type Category =
  * in the sandbox with that defence off. A defence that host-work charging backs up (a cost
  * bounded by construction and also charged) is switched off together with the charging. */
 export const DEFENCES = {
-  'host-work-charging': ['CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
+  'host-work-charging': [SWITCH.unchargedHostWork],
   /** A file unlinked while open, or renamed onto itself, keeps its quota charge until its last close. */
-  'quota-held-until-last-close': ['CODEJAIL_WASM_TEST_EARLY_QUOTA_REFUND'],
+  'quota-held-until-last-close': [SWITCH.earlyQuotaRefund],
   /** Inode numbers are per run. */
-  'per-run-inode-numbers': ['CODEJAIL_WASM_TEST_SHARED_INODE_COUNTER'],
+  'per-run-inode-numbers': [SWITCH.sharedInodeCounter],
   /** A write over FSIZE or the quota is refused before its bytes are copied. */
-  'fsize-checked-before-copy': ['CODEJAIL_WASM_TEST_COPY_BEFORE_FSIZE', 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
+  'fsize-checked-before-copy': [SWITCH.copyBeforeFsize, SWITCH.unchargedHostWork],
   /** A path lookup follows parent links, never walks the tree. */
-  'lookup-without-tree-walk': ['CODEJAIL_WASM_TEST_LOOKUP_WALKS_TREE', 'CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK'],
+  'lookup-without-tree-walk': [SWITCH.lookupWalksTree, SWITCH.unchargedHostWork],
 } as const;
 export type Defence = keyof typeof DEFENCES;
 

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createJail, type Jail, type JailOptions } from '../../src/jail/jail.js';
 import { defaultPolicy } from '../../src/jail/limits.js';
 import type { CodejailLimits, JailCodeResult, LimitPolicy } from '../../src/jail/types.js';
+import { TEST_FAULT_SWITCHES } from '../../src/sandbox/testFaults.js';
 
 /** The test jails' policy: codejail's defaults but for REALTIME, which is wall-clock time (as
  * under codejail) and would make functional tests depend on how loaded the machine is; the
@@ -26,7 +27,7 @@ export async function startJail(opts: Partial<JailOptions> = {}): Promise<Jail> 
 
 /** The environment variable that makes workers a stuck host (worker.ts): they never end a run
  * by REALTIME themselves, so only the wall-clock watchdog can stop a spinning run. */
-export const STUCK_HOST_ENV = 'CODEJAIL_WASM_TEST_STUCK_HOST';
+export const STUCK_HOST_ENV = TEST_FAULT_SWITCHES.stuckHost;
 
 /** A jail whose first workers are a stuck host (replacements are not): for the watchdog's tests. */
 export async function startStuckHostJail(opts: Partial<JailOptions> = {}): Promise<Jail> {

@@ -7,6 +7,7 @@
 // length is not known in advance (a directory moved by rename) charge each step to `meter`.
 import { Errno, type ErrnoValue } from './constants.js';
 import { freeNow } from './freeBuffer.js';
+import { testFault } from '../testFaults.js';
 
 /** A WASI errno for the program. Not an Error: it is thrown on every failed call a program
  * makes (possibly in a tight loop), and capturing a stack through the guest's wasm frames
@@ -32,16 +33,11 @@ export const MAX_PLACED_NODES = 20_000;
  * from it again, so nothing a program sees depends on the runs before it. */
 const RUN_INO_BASE = 1n << 32n;
 
-/** Fault injection for the sabotage check only (test/security/sabotage-check.ts): each switches
- * one defence off so that the security cases depending on it can be seen to fail. Never set in
- * production. */
+/** Defences switched off by the sabotage check (testFaults.ts); never in production. */
 const SABOTAGE = {
-  /** An unlinked open file, or a file renamed onto itself, gives its quota charge back at once. */
-  earlyQuotaRefund: process.env.CODEJAIL_WASM_TEST_EARLY_QUOTA_REFUND === '1',
-  /** Inode numbers come from one counter for all runs of the worker. */
-  sharedInodeCounter: process.env.CODEJAIL_WASM_TEST_SHARED_INODE_COUNTER === '1',
-  /** Every path lookup first walks the whole tree. */
-  lookupWalksTree: process.env.CODEJAIL_WASM_TEST_LOOKUP_WALKS_TREE === '1',
+  earlyQuotaRefund: testFault('earlyQuotaRefund') === '1',
+  sharedInodeCounter: testFault('sharedInodeCounter') === '1',
+  lookupWalksTree: testFault('lookupWalksTree') === '1',
 };
 let sharedNextIno = RUN_INO_BASE;
 /** Size of a file's pages (FileNode): bounds what growing a file copies and leaves behind. */

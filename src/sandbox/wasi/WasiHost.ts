@@ -12,10 +12,11 @@ import { OutputBuffer } from './OutputBuffer.js';
 import { fillFromCsprng } from './csprngPool.js';
 import { hostWorkFuel, type HostWork } from './hostWork.js';
 import type { GuestMemory } from './GuestMemory.js';
+import { testFault } from '../testFaults.js';
 
-/** Fault injection for the sabotage check only: copy a write's bytes before checking FSIZE and
- * the quota (as the host once did). Never set in production. */
-const COPY_BEFORE_CHECK = process.env.CODEJAIL_WASM_TEST_COPY_BEFORE_FSIZE === '1';
+/** The sabotage check's switch (testFaults.ts): copy a write's bytes before checking FSIZE and
+ * the quota, as the host once did. */
+const COPY_BEFORE_CHECK = testFault('copyBeforeFsize') === '1';
 
 /** Thrown by proc_exit: unwinds the guest; the instance must be reset afterwards. */
 export class ProcExit {

@@ -11,6 +11,7 @@
 // 14-19 (calls 275-600 ns, bytes 0.4-0.7, lookup steps 70-480, iovecs 90-465, seeded random
 // bytes 0.9-39, CSPRNG bytes 0.3-0.9), rounded up.
 import { FUEL_PER_CPU_SECOND } from '../fuel.js';
+import { testFault } from '../testFaults.js';
 
 /** The work one host call is about to do. */
 export interface HostWork {
@@ -33,10 +34,9 @@ export const HOST_NS = {
   randomByte: 40,
 } as const;
 
-/** Fault injection for the sabotage check only (test/security/sabotage-check.ts): host work
- * is free, as it was before this module, so the host-work deny_* cases must fail. Never set in
- * production. */
-const UNCHARGED = process.env.CODEJAIL_WASM_TEST_UNCHARGED_HOST_WORK === '1';
+/** The sabotage check's switch (testFaults.ts): host work is free, as it was before this
+ * module, so the host-work deny_* cases must fail. */
+const UNCHARGED = testFault('unchargedHostWork') === '1';
 
 /** Fuel for one host call doing `work`: the single place host work is priced. */
 export function hostWorkFuel(work: HostWork, fuelPerSecond = FUEL_PER_CPU_SECOND): number {
