@@ -3,6 +3,7 @@
 // the main thread once at start-up to build the shared snapshot).
 import { InMemoryFs, type DirNode } from './wasi/InMemoryFs.js';
 import { OutputBuffer } from './wasi/OutputBuffer.js';
+import { collectGarbage } from './collectGarbage.js';
 import { GuestMemory } from './wasi/GuestMemory.js';
 import { DIRTY_IMPORTS, DirtyChunks, dirtyLayout, type DirtyLayout } from './DirtyChunks.js';
 import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
@@ -140,6 +141,9 @@ export class PythonInstance {
   restore(snapshot: Snapshot): number {
     if (this.exports.memory.buffer.byteLength !== snapshot.memory.length) {
       this.instantiate();
+      // The old memory is garbage now: collected before the new one is filled, a worker holds
+      // one grown memory at a time, not a pile of them awaiting V8 (collectGarbage.ts).
+      collectGarbage();
       return this.load(snapshot);
     }
     if (!this.marks) return this.load(snapshot);
