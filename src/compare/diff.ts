@@ -85,7 +85,7 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
   return out.join('\n');
 }
 
-/** Per-key diff of two globals JSON texts (values compared as raw JSON text, losslessly). */
+/** Per-key diff of two globals JSON texts (values compared as compact JSON text, losslessly). */
 export function globalsDiff(a: string, b: string): string {
   let ka: [string, string][];
   let kb: [string, string][];

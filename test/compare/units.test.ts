@@ -103,7 +103,7 @@ describe('tar', () => {
 describe('globals JSON text', () => {
   it('splits top-level keys without losing big ints or float spelling', () => {
     const t = '{"big": 9223372036854775807, "f": 2.0, "s": "a, \\"b\\"}", "l": [1, {"x": [2]}], "n": null}';
-    assert.deepEqual(splitTopLevel(t), [['big', '9223372036854775807'], ['f', '2.0'], ['s', '"a, \\"b\\"}"'], ['l', '[1, {"x": [2]}]'], ['n', 'null']]);
+    assert.deepEqual(splitTopLevel(t), [['big', '9223372036854775807'], ['f', '2.0'], ['s', '"a, \\"b\\"}"'], ['l', '[1,{"x":[2]}]'], ['n', 'null']]);
     assert.equal(pyReprOfJson('[1, "a\'b", true, null, {"k": 2.5}]'), `[1, "a'b", True, None, {'k': 2.5}]`);
   });
   it("substitutes $names like capa's contextualize_text (longest first, str() of values)", () => {
