@@ -75,8 +75,6 @@ const SUITES: Suite[] = [
       'tests.test_unicode.EncodingsTestCase.test_utf32_fromstring': 'declared UTF-32 (known bug)',
       'tests.test_unicode.EncodingsTestCase.test_utf32LE_fromstring': 'declared UTF-32 (known bug)',
       'tests.test_unicode.EncodingsTestCase.test_utf32BE_fromstring': 'declared UTF-32 (known bug)',
-      // Not yet explained: doc/validation.txt's doctests (later examples miss an earlier one's names).
-      'validation_txt': 'not yet explained',
       // As under codejail: the jail directory is read-only but for tmp/ (ADR 0010).
       'tests.test_etree.ETreeC14NTestCase.test_python3_problem_filebased_iterparse': 'writes test.xml into the jail directory',
       'tests.test_etree.ETreeC14NTestCase.test_python3_problem_filebased_parse': 'writes test.xml into the jail directory',
