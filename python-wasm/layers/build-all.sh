@@ -62,11 +62,13 @@ build --name dateutil --version 2.9.0.post0 --drop-tests \
 # (markupsafe falls back to its own pure-Python escape()).
 build --name markupsafe --version 2.1.2-1+b1 --omit-compiled --check-import markupsafe \
   deb:python3-markupsafe=2.1.2-1+b1
-# nltk with what it declares (regex is built into the openedx runtime): joblib, tqdm, click.
+# nltk with what it declares (regex is built into the openedx runtime): joblib (patched to import
+# without distutils, which the sandbox's stdlib leaves out), tqdm, click.
 build --name nltk --version 3.8.1 --drop-package nltk.test \
   "$(v nltk-3.8.1.tar.gz nltk 3.8.1 nltk '' \
        "$patches/nltk-3.8.1-0001-sqlite3-when-used.patch,$patches/nltk-3.8.1-0002-downloader-without-home.patch")" \
-  deb:python3-joblib=1.2.0-4+deb12u1 deb:python3-tqdm=4.64.1-1 deb:python3-click=8.1.3-2
+  "deb:python3-joblib=1.2.0-4+deb12u1?patch=$patches/joblib-1.2.0-0001-import-without-distutils.patch" \
+  deb:python3-tqdm=4.64.1-1 deb:python3-click=8.1.3-2
 # Open edX's course-author libraries (pure Python).
 build --name codejail-includes --version 2.0.0 --check-import verifiers.draganddrop --check-import loncapa \
   --check-import eia "$(v codejail-includes-2.0.0.tar.gz codejail-includes 2.0.0 verifiers,loncapa,eia.py)"

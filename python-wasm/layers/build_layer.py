@@ -3,9 +3,11 @@
 usage: /usr/bin/python3 build_layer.py --name NAME --version VERSION --out DIR [options] SOURCE...
 
 SOURCE is one of
-  deb:PACKAGE=VERSION   a Debian package, fetched with `apt-get download PACKAGE=VERSION`
+  deb:PACKAGE=VERSION[?patch=P1,P2]
+                        a Debian package, fetched with `apt-get download PACKAGE=VERSION`
                         (or taken from --deb-cache if the .deb is already there) and unpacked
-                        with `dpkg-deb -x`; its /usr/lib/python3/dist-packages tree is used
+                        with `dpkg-deb -x`; its /usr/lib/python3/dist-packages tree is used,
+                        patched (`patch -p1` in that tree) when patches are named
   debfile:PATH.deb      a .deb file the operator already has
   dir:PATH              a directory laid out like site-packages (PATH/pkg/__init__.py, ...)
   wheel:PATH.whl        a pure-Python wheel (Root-Is-Purelib: true, no compiled extensions)
@@ -105,7 +107,19 @@ class Source:
         self.version = version          # Debian version / wheel version
         self.sha256 = sha256            # of the .deb / .whl / source archive
         self.artifact = artifact        # file name of the .deb / .whl / source archive
-        self.patches = []               # (file name, sha256) of patches applied (vendor sources)
+        self.patches = []               # (file name, sha256) of patches applied (vendor, deb sources)
+
+
+def apply_patches(spec, names, top):
+    """Apply the comma-separated patch files `names` (`patch -p1` in top): [(file name, sha256)]."""
+    patches = []
+    for patch in filter(None, names.split(",")):
+        patch = pathlib.Path(patch)
+        if not patch.is_file():
+            raise LayerError("source %r: patch %s does not exist" % (spec, patch))
+        run(["patch", "-p1", "-s", "--no-backup-if-mismatch", "-i", str(patch.resolve())], cwd=str(top))
+        patches.append((patch.name, sha256_file(patch)))
+    return patches
 
 
 def deb_source(spec, deb_path, workdir):
@@ -120,7 +134,11 @@ def deb_source(spec, deb_path, workdir):
     return Source(spec, root, "deb", info["Package"], info["Version"], sha256_file(deb_path), deb_path.name)
 
 
-def fetch_deb(spec, name_version, deb_cache, workdir):
+def fetch_deb(spec, rest, deb_cache, workdir):
+    name_version, _, query = rest.partition("?")
+    params = {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+    if set(params) - {"patch"}:
+        raise LayerError("deb source %r: unknown parameter(s) %s" % (spec, ", ".join(sorted(set(params) - {"patch"}))))
     if "=" not in name_version:
         raise LayerError("deb source %r must pin an exact version: deb:PACKAGE=VERSION" % spec)
     package, version = name_version.split("=", 1)
@@ -137,6 +155,10 @@ def fetch_deb(spec, name_version, deb_cache, workdir):
     src = deb_source(spec, found[0], workdir)
     if src.package != package or src.version != version:
         raise LayerError("%s is %s=%s, expected %s=%s" % (found[0].name, src.package, src.version, package, version))
+    src.patches = apply_patches(spec, params.get("patch", ""), src.root)
+    if src.patches:
+        # recorded by file name: the same wherever the build ran
+        src.spec = "deb:%s?patch=%s" % (name_version, ",".join(n for n, _ in src.patches))
     return src
 
 
@@ -200,13 +222,7 @@ def vendor_source(spec, rest, workdir):
     if len(tops) != 1 or not tops[0].is_dir():
         raise LayerError("%s: expected one top directory, found %s" % (archive.name, [t.name for t in tops]))
     top = tops[0]
-    patches = []
-    for patch in filter(None, params.get("patch", "").split(",")):
-        patch = pathlib.Path(patch)
-        if not patch.is_file():
-            raise LayerError("vendor source %r: patch %s does not exist" % (spec, patch))
-        run(["patch", "-p1", "-s", "--no-backup-if-mismatch", "-i", str(patch.resolve())], cwd=str(top))
-        patches.append((patch.name, sha256_file(patch)))
+    patches = apply_patches(spec, params.get("patch", ""), top)
     root = top / params["root"] if params.get("root") else top
     staged = pathlib.Path(tempfile.mkdtemp(prefix="staged-", dir=workdir))
     tops_out = []

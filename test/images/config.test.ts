@@ -180,16 +180,48 @@ function writeVendorArchive(dir: string): string {
   return archive;
 }
 
+/** Write a one-file unified diff (`patch -p1`): a description, then the hunk lines. */
+function writePatch(path: string, description: string, file: string, hunk: string[]): string {
+  writeFileSync(path, [description, '', `--- a/${file}`, `+++ b/${file}`, ...hunk, ''].join('\n'));
+  return path;
+}
+
+test('deb: a Debian package may be patched; the manifest records the patch by file name', () => {
+  const dir = join(tmp, 'debpatch');
+  const root = join(dir, 'pkg');
+  mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+  mkdirSync(join(root, 'usr', 'lib', 'python3', 'dist-packages', 'debmod'), { recursive: true });
+  writeFileSync(join(root, 'DEBIAN', 'control'), 'Package: python3-debmod\nVersion: 1.0-1\nArchitecture: all\n' +
+    'Maintainer: test <t@example.org>\nDescription: test\n');
+  writeFileSync(join(root, 'usr', 'lib', 'python3', 'dist-packages', 'debmod', '__init__.py'), 'import no_such_module_cjw\nX = 1\n');
+  const cache = join(dir, 'cache');
+  mkdirSync(cache);
+  const deb = spawnSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, join(cache, 'python3-debmod_1.0-1_all.deb')], { encoding: 'utf8' });
+  assert.equal(deb.status, 0, deb.stderr);
+  const patch = writePatch(join(dir, 'debmod-0001.patch'), 'Drop an import.', 'debmod/__init__.py',
+    ['@@ -1,2 +1 @@', '-import no_such_module_cjw', ' X = 1']);
+  const m = JSON.parse(buildLayer(['--name', 'debmod', '--version', '1.0-1', '--out', join(dir, 'out'), '--deb-cache', cache,
+    '--check-import', 'debmod', `deb:python3-debmod=1.0-1?patch=${patch}`]).stdout);
+  const p = m.packages[0];
+  assert.equal(p.origin, 'deb');
+  assert.equal(p.source, 'deb:python3-debmod=1.0-1?patch=debmod-0001.patch');
+  assert.deepEqual(p.patches, [{ file: 'debmod-0001.patch', sha256: sha256(readFileSync(patch)) }]);
+  // Unpatched, the package does not import (--check-import fails the build).
+  const bad = buildLayer(['--name', 'debmod', '--version', '1.0-1', '--out', join(dir, 'out2'), '--deb-cache', cache,
+    '--check-import', 'debmod', 'deb:python3-debmod=1.0-1'], true);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /no_such_module_cjw/);
+  const unknown = buildLayer(['--name', 'debmod', '--version', '1.0-1', '--out', join(dir, 'out3'), '--deb-cache', cache,
+    'deb:python3-debmod=1.0-1?root=x'], true);
+  assert.match(unknown.stderr, /unknown parameter\(s\) root/);
+});
+
 test('vendor: sources are checked against SHA256SUMS, patched, selected and given metadata', () => {
   const dir = join(tmp, 'vendor');
   mkdirSync(dir);
   const archive = writeVendorArchive(dir);
-  const patch = join(dir, 'greeting.patch');
-  writeFileSync(patch, [
-    'Change the greeting.', '',
-    '--- a/lib/vendpkg/__init__.py', '+++ b/lib/vendpkg/__init__.py', '@@ -1 +1 @@',
-    '-GREETING = "hello"', '+GREETING = "patched"', '',
-  ].join('\n'));
+  const patch = writePatch(join(dir, 'greeting.patch'), 'Change the greeting.', 'lib/vendpkg/__init__.py',
+    ['@@ -1 +1 @@', '-GREETING = "hello"', '+GREETING = "patched"']);
   const spec = `vendor:${archive}?name=vend-pkg&version=1.2&root=lib&include=vendpkg,vendmod.py&patch=${patch}`;
   const m = JSON.parse(buildLayer(['--name', 'vend', '--version', '1.2', '--drop-tests', '--out', join(dir, 'out'), spec]).stdout);
   assert.deepEqual(m.topLevel, ['vendmod', 'vendpkg']);

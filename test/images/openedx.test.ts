@@ -54,11 +54,11 @@ test('the sandbox\'s libraries are importable by name, at the pinned (or newest 
   const r = await runCode(jail, [
     'import importlib.metadata as md',
     'for d in ("sympy", "mpmath", "networkx", "pyparsing", "python-dateutil", "nltk", "regex", "lxml", "markupsafe",',
-    '          "chem", "codejail-includes", "openedx-calc"):',
+    '          "chem", "codejail-includes", "openedx-calc", "joblib", "tqdm", "click"):',
     '    print(d, md.version(d))',
     'import verifiers.draganddrop, loncapa, eia, chem.chemcalc, chem.chemtools, symmath, nltk, regex',
     'import lxml.etree, lxml.objectify, lxml.html, markupsafe, six, random2, dateutil.parser',
-    'import numpy, calc, chem.miller',
+    'import numpy, calc, chem.miller, joblib, tqdm, click',
     'print("numpy", numpy.__version__)',
   ].join('\n'), LIMITS);
   assert.equal(r.status, 0, text(r.stderr));
@@ -68,6 +68,8 @@ test('the sandbox\'s libraries are importable by name, at the pinned (or newest 
   assert.equal(text(r.stdout), [
     'sympy 1.14.0', 'mpmath 1.3.0', 'networkx 3.6.1', 'pyparsing 3.3.2', 'python-dateutil 2.9.0.post0', 'nltk 3.8.1',
     'regex 2023.12.25', 'lxml 5.3.2', 'markupsafe 2.1.2', 'chem 2.0.0', 'codejail-includes 2.0.0', 'openedx-calc 4.0.1',
+    // nltk's dependencies, Debian bookworm's (python-wasm/layers/build-all.sh)
+    'joblib 1.2.0', 'tqdm 4.64.1', 'click 8.1.3',
     'numpy 1.26.4', '',
   ].join('\n'));
 });
