@@ -135,6 +135,10 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
     const defWeight = new Map();
     const loopSets = new Map();
     const activeLoops = [];
+    // Locals a catch body assigns its thrown value to (`local.set x (pop)`): a mark at their
+    // definition would put the pop inside a block, which is not valid wasm (a catch's pop must
+    // stay where it is), so they are marked where they are stored through instead.
+    const fromPop = new Set();
     const scan = (e, depth) => {
       if (!e) return;
       const id = B.getExpressionId(e);
@@ -151,6 +155,7 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
       if (id === I.LocalSetId) {
         const x = B.LocalSet.getIndex(e);
         defWeight.set(x, (defWeight.get(x) ?? 0) + w);
+        if (B.getExpressionId(B.LocalSet.getValue(e)) === I.PopId) fromPop.add(x);
         for (const s of activeLoops) s.add(x);
       } else if (id === I.StoreId) {
         const base = localPlusConst(B.Store.getPtr(e));
@@ -164,7 +169,7 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
     scan(fi.body, 0);
     const atDef = new Set();
     for (const [x, sw] of storeWeight) {
-      if (localType(x) !== B.i32) continue;
+      if (localType(x) !== B.i32 || fromPop.has(x)) continue;
       const cost = (defWeight.get(x) ?? 0) + (x < params.length ? 1 : 0);
       if (cost < sw) atDef.add(x);
     }

@@ -139,3 +139,42 @@ test('support_exception_handling: a catch_all that swallows the host\'s fuel sig
   assert.throws(() => g.exports.swallow(1), Exhausted);
   assert.equal(signals, 2);
 });
+
+/**
+ * catcher(a) -> i32: try { throw exc(a) } catch exc { y = pop; mem[y] = 1; mem[y + 4] = 2; mem[y + 8] = 3 }; return y.
+ * y is stored through more often than assigned, the kind of local the barrier marks where it is
+ * assigned, but its one assignment takes the catch's pop, which must not move into a block.
+ */
+function popModule(): Uint8Array {
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+    binaryen.Features.BulkMemory | binaryen.Features.ExceptionHandling);
+  m.setMemory(PAGES, PAGES, 'mem', [], false, false, 'mem');
+  m.addGlobal('sp', I32, true, m.i32.const(1024));
+  m.addTag('exc', I32, NONE);
+  const get = (x: number) => m.local.get(x, I32);
+  m.addFunction('catcher', binaryen.createType([I32]), I32, [I32], m.block(null, [
+    m.try('t', m.throw('exc', [get(0)]), ['exc'], [m.block(null, [
+      m.local.set(1, m.i32.pop()),
+      m.i32.store(0, 4, get(1), m.i32.const(1), 'mem'),
+      m.i32.store(4, 4, get(1), m.i32.const(2), 'mem'),
+      m.i32.store(8, 4, get(1), m.i32.const(3), 'mem'),
+    ])]),
+    get(1),
+  ], I32));
+  m.addFunctionExport('catcher', 'catcher');
+  return emitWithExceptionHandling(m);
+}
+
+test('support_exception_handling: a catch body\'s thrown value stored through often is marked where it is stored, and the pop stays valid', () => {
+  const a = 11 * CHUNK + 40;
+  const { fuel, plain } = postlink(popModule());
+  for (const bytes of [fuel, plain]) {
+    const { exports, memory, marks, layout } = instantiate(bytes, () => {}, () => { throw new Exhausted(); });
+    if (exports.fuel) exports.fuel.value = 1_000_000n;
+    assert.equal(exports.catcher(a), a);
+    const view = new DataView(memory.buffer);
+    assert.deepEqual([view.getInt32(a, true), view.getInt32(a + 4, true), view.getInt32(a + 8, true)], [1, 2, 3]);
+    assert.ok(marks[a >> layout.chunkShift], 'the chunk the catch body wrote is not marked');
+  }
+});
