@@ -45,6 +45,15 @@ function codeExecV0(payload: unknown, zip?: Uint8Array): Attack {
 const SMALL = { CPU: 0.1, REALTIME: 1 };
 const ERROR_OUTPUT = 'import os\nos.write(1, b"\\xff" * (16 << 20))\nos.write(2, b"\\xff" * (16 << 20))\nraise SystemExit(3)';
 
+/** The jail_code bodies of the classes whose runs grow the worker's memory, so that every run
+ * ends with its instance replaced (bench/replacedMemory.ts runs them in-process too). */
+export const MEMORY_GROWING_ATTACKS = {
+  'write-past-fsize': { limits: { ...SMALL, FSIZE: 0 }, code: 'import os\nfd = os.open("tmp/f", os.O_WRONLY | os.O_CREAT)\nb = bytes(12 << 20)\nwhile True:\n    try:\n        os.write(fd, b)\n    except OSError:\n        pass' },
+  // Ten 60 MiB files written 1 MiB at a time (the program's own memory stays small), each
+  // renamed onto itself: that used to refund its bytes, so 600 MiB stayed held.
+  'quota-rename-onto-itself': { limits: { FSIZE: 60 << 20, REALTIME: 5 }, code: 'import os\nchunk = bytes(1 << 20)\nfor i in range(10):\n    with open("tmp/f%d" % i, "wb") as f:\n        for _ in range(60):\n            f.write(chunk)\n    os.rename("tmp/f%d" % i, "tmp/f%d" % i)' },
+};
+
 /** Each class of hostile request from issue #19, as one request an attacker repeats; `none` is
  * the baseline: the same normal client and /health/ prober with no attacker, in the same run
  * (on a shared machine, /health/ latency without any attack is far from zero). */
@@ -53,16 +62,14 @@ const CLASSES: Record<string, (() => Attack) | null> = {
   'error-text-safe_exec': () => safeExec({ code: ERROR_OUTPUT, globals_dict: {} }),
   'error-text-code-exec': () => codeExecV0({ code: ERROR_OUTPUT, globals_dict: {} }),
   'preadv-layer-file': () => jailCode({ limits: SMALL, code: 'import os\nfd = os.open("/usr/lib/python3.11/__pycache__/_pydecimal.cpython-311.pyc", os.O_RDONLY)\nbuf = bytearray(os.fstat(fd).st_size)\nwhile True:\n    os.preadv(fd, [buf], 0)' }),
-  'write-past-fsize': () => jailCode({ limits: { ...SMALL, FSIZE: 0 }, code: 'import os\nfd = os.open("tmp/f", os.O_WRONLY | os.O_CREAT)\nb = bytes(12 << 20)\nwhile True:\n    try:\n        os.write(fd, b)\n    except OSError:\n        pass' }),
+  'write-past-fsize': () => jailCode(MEMORY_GROWING_ATTACKS['write-past-fsize']),
   'lookup-after-mkdirs': () => jailCode({ limits: SMALL, code: 'import os\nfor i in range(990):\n    os.mkdir("tmp/d%d" % i)\nfd = os.open("tmp/d989", os.O_RDONLY)\nwhile True:\n    try:\n        os.stat("nope", dir_fd=fd)\n    except OSError:\n        pass' }),
   'writev-tiny-iovecs': () => jailCode({ limits: SMALL, code: 'import os\nparts = [b"x"] * 1024\nwhile True:\n    os.writev(1, parts)' }),
   'zip-bomb-upload': () => codeExecV0({ code: 'x = 1', globals_dict: {}, python_path: ['python_lib.zip'] }, zipBomb()),
   'deep-caller-dirs': () => jailCode({ code: 'print(1)', files: deepFiles() }),
   'file-under-file': () => jailCode({ code: 'print(1)', files: [{ path: 'a', content_b64: 'MQ==' }, { path: 'a/b', content_b64: 'MQ==' }] }),
   'tiny-cpu-limit': () => jailCode({ limits: { CPU: 1e-10, REALTIME: 1 }, code: 'while True:\n    pass' }),
-  // Ten 60 MiB files written 1 MiB at a time (the program's own memory stays small), each
-  // renamed onto itself: that used to refund its bytes, so 600 MiB stayed held.
-  'quota-rename-onto-itself': () => jailCode({ limits: { FSIZE: 60 << 20, REALTIME: 5 }, code: 'import os\nchunk = bytes(1 << 20)\nfor i in range(10):\n    with open("tmp/f%d" % i, "wb") as f:\n        for _ in range(60):\n            f.write(chunk)\n    os.rename("tmp/f%d" % i, "tmp/f%d" % i)' }),
+  'quota-rename-onto-itself': () => jailCode(MEMORY_GROWING_ATTACKS['quota-rename-onto-itself']),
 };
 
 let bomb: Uint8Array | null = null;

@@ -1,7 +1,8 @@
 // A full garbage collection of this thread's heap, on demand. A replaced instance's memory (at
 // least the snapshot's size, every page resident) is given back only when the collector finds
 // it unreachable, and V8 does not collect for it in time: with 4 workers replacing their
-// instance after every run, replaced memories held +977 MiB over idle (issue #19).
+// instance after every run, replaced memories held +791 MiB over idle (issue #19,
+// bench/replacedMemory.ts).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

@@ -1,7 +1,7 @@
 // A run that grew its memory leaves an instance the restore replaces (memory cannot shrink). The
 // replaced memory, at least the snapshot's size and every page resident, must be given back by
 // that restore, not when V8 next collects on its own: with 4 workers replacing after every run,
-// replaced memories held +977 MiB over idle (issue #19, bench:hostile's write-past-fsize class).
+// replaced memories held +791 MiB over idle (issue #19, bench/replacedMemory.ts).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
