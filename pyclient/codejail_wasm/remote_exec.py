@@ -41,7 +41,7 @@ from .exceptions import (  # noqa: F401  (re-exported, edx-platform's names)
     ServiceResponseError,
 )
 from .wrapper import json_safe
-from .transport import decode_json_object
+from .transport import decode_json_object, error_for_response
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,4 @@ def send_safe_exec_request_v0(data):
 
 def _status_error_cause(response):
     """An exception describing the HTTP error, used as __cause__ (like requests' HTTPError)."""
-    from .transport import error_for_response  # pylint: disable=import-outside-toplevel
-
     return error_for_response(response, what="codejail service (%s)" % CODE_EXEC_V0_PATH)
