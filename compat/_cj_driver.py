@@ -599,17 +599,22 @@ class _WarmLoader:
 
 
 class _WarmModules:
-    """First on sys.meta_path: a run's import of a module the snapshot holds gets that module,
-    and sys.modules what a native import of it would load besides."""
+    """First on sys.meta_path: a run's first import of a module the snapshot holds gets that
+    module, and sys.modules what a native import of it would load besides. Each is handed over
+    once per run: imported again after its removal from sys.modules, or reloaded, its code runs
+    from its file as it would natively (a fresh module object, a reload that re-executes)."""
 
     @staticmethod
     def find_spec(name, path=None, target=None):
-        module = _WARM.get(name)
+        if target is not None:  # importlib.reload
+            _WARM.pop(name, None)
+            return None
+        module = _WARM.pop(name, None)
         if module is None:
             return None
         for other in _brought_in(name):
             if other != name and other not in sys.modules and other in _WARM:
-                sys.modules[other] = _WARM[other]
+                sys.modules[other] = _WARM.pop(other)
         original = getattr(module, "__spec__", None)
         return _ModuleSpec(name, _WarmLoader(module), origin=getattr(original, "origin", None),
                            is_package=hasattr(module, "__path__"))

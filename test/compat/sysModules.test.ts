@@ -64,3 +64,23 @@ test('support_warm_modules_are_handed_over_not_run_again', async () => {
   const r = await runCode(jail, 'import random, sys\nprint(random.__spec__.name, type(random.__spec__.loader).__name__, random.__file__)');
   assert.equal(text(r.stdout), 'random SourceFileLoader /usr/lib/python3.11/random.py\n');
 });
+
+test('support_a_module_imported_again_or_reloaded_runs_its_code_as_natively', async () => {
+  // Handed over once per run: after that, removal from sys.modules and reimport, or a reload,
+  // execute the module's file again, as a native interpreter does.
+  const code = [
+    'import sys, importlib, fractions',
+    'fractions.Fraction = None',
+    'importlib.reload(fractions)',
+    'print(fractions.Fraction is None)',
+    'import json',
+    'del sys.modules["json"]',
+    'import json as j2',
+    'print(j2 is json)',
+  ].join('\n');
+  const native = nativePython(code);
+  assert.equal(native.status, 0, native.stderr);
+  const r = await runCode(jail, code);
+  assert.equal(r.status, 0, text(r.stderr));
+  assert.equal(text(r.stdout), native.stdout);
+});
