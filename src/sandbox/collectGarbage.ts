@@ -6,10 +6,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-// `gc` exists in contexts made while --expose-gc is set: take it from one, then unset the flag.
+// `gc` exists in contexts made while --expose-gc is set: take it from one. The flag stays set:
+// V8's flags are the process's, and a worker unsetting it raced another worker starting at the
+// same moment, which then found no `gc` and failed to start (ReferenceError).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-setFlagsFromString('--no-expose-gc');
 
 export function collectGarbage(): void {
   gc();

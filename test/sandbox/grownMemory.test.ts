@@ -45,3 +45,17 @@ test('a replaced instance\'s memory is collected by the restore that replaces it
     assert.notEqual(weakMemory(inst).deref(), undefined);
   }
 });
+
+test('workers starting at the same moment each get a working collection', async () => {
+  // V8's flags are the process's: a worker that unset --expose-gc after taking its `gc` made
+  // another, starting at the same moment, fail with ReferenceError (6-8 of 24 threads).
+  const { Worker } = await import('node:worker_threads');
+  const url = new URL('../../src/sandbox/collectGarbage.js', import.meta.url).href;
+  const src = `import(${JSON.stringify(url)}).then((m) => { m.collectGarbage(); process.exit(0); }, () => process.exit(1));`;
+  const codes = await Promise.all(Array.from({ length: 24 }, () => new Promise<number>((resolve) => {
+    const w = new Worker(src, { eval: true });
+    w.on('error', () => {});
+    w.on('exit', resolve);
+  })));
+  assert.deepEqual(codes.filter((c) => c !== 0), []);
+});
