@@ -1,9 +1,8 @@
 // Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
 // path, take the snapshot every worker restores from, and start the pool.
 import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
+import { collectGarbage } from './collectGarbage.js';
 import { compileRuntime } from './compiledRuntimes.js';
 import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
@@ -61,23 +60,14 @@ function defaultWarmupShape(): RunRequest {
   };
 }
 
-/** The interpreter booted for the snapshot is garbage once the snapshot is taken, but its
- * linear memory (the snapshot's size: 70 MiB for openedx-2026.1) stays resident until V8
- * collects it, which an idle service may not do for a long time (ADR 0012). One full
- * collection, through a `gc` function of a fresh context. */
-function collectBootedInstance(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  setFlagsFromString('--no-expose-gc'); // contexts made from now on (workers' too) get no `gc`
-  gc();
-}
-
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   refuseTestFaultsOutsideTests();
   // The image's files from now on are the shared copies the workers map: one copy in memory.
   opts.image.files = toShared(opts.image.files);
   const { module, snapshot } = await buildSnapshot(opts.image, opts.warmups);
-  collectBootedInstance();
+  // The interpreter booted for the snapshot is garbage now; its memory (the snapshot's size)
+  // would stay resident until V8 collects, which an idle service may not do for long (ADR 0012).
+  collectGarbage();
   const pool = await WorkerPool.start({
     workers: opts.workers, warmWorkers: opts.warmWorkers, idleRetireMs: opts.idleRetireMs,
     queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,
