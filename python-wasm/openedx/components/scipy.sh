@@ -187,7 +187,16 @@ log "meson install"
 mkdir -p "$OUT/lib"
 $CCW -O2 $PREFIX_MAP -c "$COMPONENT_DIR/fortran_io_stubs.c" -o "$WORK/fortran_io_stubs.o"
 llvm-ar-19 rcsD "$OUT/lib/libfortran_io_stubs.a" "$WORK/fortran_io_stubs.o"
-SITE=$(ls -d "$WORK"/stage/usr/lib/python3*/site-packages)
+# (Debian's python3 installs into dist-packages)
+SITE=$(ls -d "$WORK"/stage/usr/lib/python3*/*-packages)
+# meson installs each module's .so (the archive) but not wasm_cc.py's .so.deps beside it: from
+# the build tree, at the same path or (two modules built in a subdirectory) by its unique name
+(cd "$SITE" && find scipy -name '*.so' | LC_ALL=C sort) | while read -r so; do
+  deps=$WORK/build/$so.deps
+  [ -f "$deps" ] || deps=$(find "$WORK/build/scipy" -name "$(basename "$so").deps")
+  [ "$(printf '%s\n' "$deps" | grep -c .)" = 1 ] && [ -f "$deps" ] || die "no single .so.deps for $so"
+  cp "$deps" "$SITE/$so.deps"
+done
 /usr/bin/python3 "$COMPONENT_DIR/collect_modules.py" "$SITE" "$OUT" >&2
 
 {

@@ -6,7 +6,8 @@ with a .so.deps file (wasm_cc.py); it becomes OUT/lib/<dotted.name>.a, a line of
 and of link.txt, and the static libraries the modules named are copied once into OUT/lib/deps/
 (named by their path under the build tree, so two libraries of the same name stay apart). The
 rest of SITE (Python files, data) goes to OUT/python, without the tests (test/scipy reads them
-from the build tree) and without build-only files (.pxd, .pyi, .h, Cython sources).
+from the build tree), meson's byte-compiled __pycache__ and build-only files (.pxd, .pyi, .h,
+Cython sources).
 """
 import json
 import os
@@ -91,7 +92,7 @@ py = out / "python"
 SKIP_SUFFIX = (".so", ".so.deps", ".pxd", ".pyi", ".h", ".pyx", ".pxi", ".c", ".cpp", ".in", ".tp", ".f", ".pyf")
 for p in sorted(site.rglob("*")):
     rel = p.relative_to(site)
-    if p.is_dir() or "tests" in rel.parts or p.name.endswith(SKIP_SUFFIX):
+    if p.is_dir() or "tests" in rel.parts or "__pycache__" in rel.parts or p.name.endswith(SKIP_SUFFIX):
         continue
     (py / rel).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(p, py / rel)
