@@ -99,6 +99,10 @@ def retarget_ir(text):
     text = text.replace('"target-cpu"="i686"', '"target-cpu"="generic"')
     text = re.sub(r'"target-features"="[^"]*"', '"target-features"=""', text)
     text = re.sub(r'"tune-cpu"="[^"]*"', '"tune-cpu"="generic"', text)
+    # COMMON blocks are `common` globals, which wasm objects cannot express (llc leaves them
+    # undefined: f2py's `common /types/` in _dfitpack failed the link): weak definitions, zero
+    # filled like a common block, one per module once localized (as one per shared object natively)
+    text = re.sub(r'^(@\S+ = )common global ', r'\1weak global ', text, flags=re.M)
     return text
 
 
