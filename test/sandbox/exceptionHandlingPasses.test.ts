@@ -15,6 +15,18 @@ const NONE = binaryen.none;
 const CHUNK = 4096; // postlink.mjs's chunks
 const PAGES = 4;
 
+/** A binaryen module with exception handling, its memory `mem` and an i32 tag `exc`. */
+function ehModuleShell() {
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
+    binaryen.Features.BulkMemory | binaryen.Features.ExceptionHandling);
+  m.setMemory(PAGES, PAGES, 'mem', [], false, false, 'mem');
+  // The pipeline wants the one mutable global clang's modules have (the C stack pointer).
+  m.addGlobal('sp', I32, true, m.i32.const(1024));
+  m.addTag('exc', I32, NONE);
+  return m;
+}
+
 /**
  * run(n, p, q) -> i32 over locals i (3), x (4), r (5):
  *   x = p; mem[x] = 1
@@ -28,13 +40,7 @@ const PAGES = 4;
  * swallow(n) -> i32: try { host_work(n) } catch_all { return -1 }; return 0 (C++'s catch (...)).
  */
 function ehModule(): Uint8Array {
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
-    binaryen.Features.BulkMemory | binaryen.Features.ExceptionHandling);
-  m.setMemory(PAGES, PAGES, 'mem', [], false, false, 'mem');
-  // The pipeline wants the one mutable global clang's modules have (the C stack pointer).
-  m.addGlobal('sp', I32, true, m.i32.const(1024));
-  m.addTag('exc', I32, NONE);
+  const m = ehModuleShell();
   m.addFunctionImport('host_work', 'env', 'host_work', binaryen.createType([I32]), NONE);
   const get = (x: number) => m.local.get(x, I32);
   m.addFunction('thrower', binaryen.createType([I32]), NONE, [], m.if(m.i32.and(get(0), m.i32.const(1)),
@@ -146,12 +152,7 @@ test('support_exception_handling: a catch_all that swallows the host\'s fuel sig
  * assigned, but its one assignment takes the catch's pop, which must not move into a block.
  */
 function popModule(): Uint8Array {
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
-    binaryen.Features.BulkMemory | binaryen.Features.ExceptionHandling);
-  m.setMemory(PAGES, PAGES, 'mem', [], false, false, 'mem');
-  m.addGlobal('sp', I32, true, m.i32.const(1024));
-  m.addTag('exc', I32, NONE);
+  const m = ehModuleShell();
   const get = (x: number) => m.local.get(x, I32);
   m.addFunction('catcher', binaryen.createType([I32]), I32, [I32], m.block(null, [
     m.try('t', m.throw('exc', [get(0)]), ['exc'], [m.block(null, [
