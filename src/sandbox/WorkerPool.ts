@@ -97,6 +97,11 @@ export class WorkerPool {
     return this.slots.filter((s) => s.booting).length + this.respawnTimers.size;
   }
 
+  /** Workers that can still be started before the pool reaches its size. */
+  private startable(): number {
+    return this.opts.workers - this.slots.length - this.respawnTimers.size;
+  }
+
   /** Spawn a worker; resolves when it reports ready. */
   private spawn(replacement = false): Promise<void> {
     const failStart = replacement && this.injectStartFailures > 0;
@@ -151,8 +156,7 @@ export class WorkerPool {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const idle = this.slots.some((s) => s.ready && !s.job);
     // A request a worker is starting for, or can still be started for, is not waiting in the queue.
-    const startable = this.opts.workers - this.slots.length - this.respawnTimers.size;
-    if (!idle && startable <= 0 && this.queue.length - this.starting() >= this.opts.queueLimit) {
+    if (!idle && this.startable() <= 0 && this.queue.length - this.starting() >= this.opts.queueLimit) {
       return Promise.reject(new UnavailableError(`all ${this.slots.length} workers are busy and the queue (${this.opts.queueLimit}) is full`));
     }
     return new Promise((resolve, reject) => {
@@ -184,7 +188,7 @@ export class WorkerPool {
       slot.worker.postMessage({ type: 'run', id: job.id, request: job.request } satisfies ToWorker);
     }
     // Requests still waiting, beyond the workers already starting, start workers up to the limit.
-    let more = Math.min(this.queue.length - this.starting(), this.opts.workers - this.slots.length - this.respawnTimers.size);
+    let more = Math.min(this.queue.length - this.starting(), this.startable());
     for (; more > 0 && !this.closing; more--) this.respawn(0, false);
     if (this.opts.idleRetireMs > 0 && this.slots.length > this.opts.warmWorkers) {
       for (const slot of this.slots) {
