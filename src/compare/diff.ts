@@ -1,6 +1,7 @@
-// Comparing two safe_exec results: verdicts, a readable unified-style diff, and the known
-// platform differences between native CPython (64-bit Linux) and CPython on wasm32-wasi,
-// which are flagged by name rather than hidden.
+// Comparing two safe_exec results: verdicts, a readable unified diff (the `diff` package's), and
+// the known platform differences between native CPython (64-bit Linux) and CPython on
+// wasm32-wasi, which are flagged by name rather than hidden.
+import { structuredPatch } from 'diff';
 import { splitTopLevel } from './jsontext.js';
 import type { SideResult } from './runners.js';
 
@@ -14,74 +15,23 @@ export interface PlatformNote {
   text: string;
 }
 
-/** Unified diff of two texts by lines (LCS; falls back to a block replace for huge inputs). */
+/** Most line edits the diff looks for; texts further apart show as one block replaced, so that
+ * two long unrelated outputs cost little (Myers' diff is quadratic in the edits). */
+const MAX_EDIT_LENGTH = 2000;
+
+/** Unified diff of two texts by lines (the `diff` package), lines as `text.split('\n')` gives them. */
 export function unifiedDiff(a: string, b: string, labelA: string, labelB: string, context = 3): string {
   if (a === b) return '';
+  // Every line given a '\n', so that a text's last line needs no "\ No newline" marker.
   const A = a.split('\n');
   const B = b.split('\n');
-  // Trim common prefix and suffix first: cheap, and keeps the LCS table small.
-  let pre = 0;
-  while (pre < A.length && pre < B.length && A[pre] === B[pre]) pre++;
-  let suf = 0;
-  while (suf < A.length - pre && suf < B.length - pre && A[A.length - 1 - suf] === B[B.length - 1 - suf]) suf++;
-  const a2 = A.slice(pre, A.length - suf);
-  const b2 = B.slice(pre, B.length - suf);
-  type Op = [' ' | '-' | '+', string];
-  const mid: Op[] = [];
-  if (a2.length * b2.length <= 2_000_000) {
-    const n = a2.length;
-    const m = b2.length;
-    const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-    for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
-        L[i]![j] = a2[i] === b2[j] ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
-      }
-    }
-    let i = 0;
-    let j = 0;
-    while (i < n || j < m) {
-      if (i < n && j < m && a2[i] === b2[j]) { mid.push([' ', a2[i]!]); i++; j++; }
-      else if (i < n && (j >= m || L[i + 1]![j]! >= L[i]![j + 1]!)) { mid.push(['-', a2[i]!]); i++; }
-      else { mid.push(['+', b2[j]!]); j++; }
-    }
-  } else {
-    for (const l of a2) mid.push(['-', l]);
-    for (const l of b2) mid.push(['+', l]);
-  }
-  const ops: Op[] = [...A.slice(0, pre).map((l): Op => [' ', l]), ...mid, ...A.slice(A.length - suf).map((l): Op => [' ', l])];
-  // Group into hunks with `context` lines around changes.
+  const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
+  const patch = structuredPatch(labelA, labelB, text(A), text(B), undefined, undefined, { context, maxEditLength: MAX_EDIT_LENGTH });
+  const hunks = patch?.hunks ?? [{
+    oldStart: 1, oldLines: A.length, newStart: 1, newLines: B.length, lines: [...A.map((l) => `-${l}`), ...B.map((l) => `+${l}`)],
+  }];
   const out = [`--- ${labelA}`, `+++ ${labelB}`];
-  let k = 0;
-  const lineA = new Array<number>(ops.length);
-  const lineB = new Array<number>(ops.length);
-  let la = 1;
-  let lb = 1;
-  ops.forEach(([t], idx) => {
-    lineA[idx] = la;
-    lineB[idx] = lb;
-    if (t !== '+') la++;
-    if (t !== '-') lb++;
-  });
-  while (k < ops.length) {
-    while (k < ops.length && ops[k]![0] === ' ') k++;
-    if (k >= ops.length) break;
-    const start = Math.max(0, k - context);
-    let end = k;
-    for (;;) {
-      while (end < ops.length && ops[end]![0] !== ' ') end++;
-      let next = end;
-      while (next < ops.length && ops[next]![0] === ' ') next++;
-      if (next < ops.length && next - end <= 2 * context) { end = next; continue; }
-      end = Math.min(ops.length, end + context);
-      break;
-    }
-    const hunk = ops.slice(start, end);
-    const countA = hunk.filter(([t]) => t !== '+').length;
-    const countB = hunk.filter(([t]) => t !== '-').length;
-    out.push(`@@ -${lineA[start]},${countA} +${lineB[start]},${countB} @@`);
-    for (const [t, l] of hunk) out.push(t + l);
-    k = end;
-  }
+  for (const h of hunks) out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines);
   return out.join('\n');
 }
 

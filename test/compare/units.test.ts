@@ -118,6 +118,25 @@ describe('diffs and platform notes', () => {
     assert.equal(d, '--- left\n+++ right\n@@ -1,4 +1,5 @@\n a\n-b\n+B\n c\n d\n+e');
     assert.equal(unifiedDiff('same', 'same', 'l', 'r'), '');
   });
+  it('splits and joins hunks as GNU diff -u does', () => {
+    const lines = (...changed: [number, string][]) => {
+      const l = Array.from({ length: 15 }, (_, i) => String(i + 1));
+      for (const [n, t] of changed) l[n - 1] = t;
+      return l.join('\n');
+    };
+    // Expected texts: `diff -u --label left --label right` (GNU diffutils) on the same lines.
+    assert.equal(unifiedDiff(lines(), lines([2, 'X'], [14, 'Y']), 'left', 'right'),
+      '--- left\n+++ right\n@@ -1,5 +1,5 @@\n 1\n-2\n+X\n 3\n 4\n 5\n@@ -11,5 +11,5 @@\n 11\n 12\n 13\n-14\n+Y\n 15');
+    assert.equal(unifiedDiff(lines(), lines([2, 'X'], [9, 'Y']), 'left', 'right'),
+      '--- left\n+++ right\n@@ -1,12 +1,12 @@\n 1\n-2\n+X\n 3\n 4\n 5\n 6\n 7\n 8\n-9\n+Y\n 10\n 11\n 12');
+  });
+  it('shows texts too far apart to diff cheaply as one block replaced', () => {
+    const a = Array.from({ length: 3000 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 3000 }, (_, i) => `b${i}`);
+    const d = unifiedDiff(a.join('\n'), b.join('\n'), 'l', 'r').split('\n');
+    assert.deepEqual(d.slice(0, 3), ['--- l', '+++ r', '@@ -1,3000 +1,3000 @@']);
+    assert.deepEqual(d.slice(3), [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)]);
+  });
   it('diffs globals key by key', () => {
     assert.equal(globalsDiff('{"a": 1, "b": 2}', '{"a": 1, "b": 3, "c": 4}'), '--- legacy globals\n+++ wasm globals\n-"b": 2\n+"b": 3\n+"c": 4');
   });
