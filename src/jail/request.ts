@@ -28,9 +28,16 @@ export const JAIL_LAYOUT_BOUNDS = {
  * budget at all, and no budget means unlimited. */
 export const MIN_TIME_LIMIT_SECONDS = 0.001;
 
+/** A checked file: its bytes, empty for a symlink. */
+export interface CheckedJailFile {
+  path: string;
+  content: Uint8Array;
+  symlink?: string;
+}
+
 /** What both requests carry besides their code: every optional field present once checked. */
 interface CheckedRunOptions {
-  files: JailFile[];
+  files: CheckedJailFile[];
   extraFiles: ExtraFile[];
   limitOverridesContext: string | null;
   slug: string | null;
@@ -80,14 +87,20 @@ export function checkRelativePath(p: string, field: string): string[] {
   return parts;
 }
 
-/** A symlink in files (codejail copies symlinks as symlinks): its target as os.readlink gives
- * it, and no content of its own. The sandbox never follows one out of the jail. */
-function checkSymlinkTarget(f: JailFile, field: string): void {
-  const t = f.symlink!;
+/** A file of files: its bytes, or a symlink (codejail copies symlinks as symlinks) with its
+ * target as os.readlink gives it and no content of its own. The sandbox never follows one out of
+ * the jail. The API document says the same with a oneOf (server/apiSchemas.ts). */
+function checkFile(f: JailFile, field: string): CheckedJailFile {
+  const t = f.symlink;
+  if (t === undefined) {
+    if (!(f.content instanceof Uint8Array)) bad(`${field}.content_b64`, 'is required');
+    return { path: f.path, content: f.content };
+  }
   if (typeof t !== 'string' || t.length === 0) bad(`${field}.symlink`, 'must be a non-empty string');
   if (t.length > JAIL_LAYOUT_BOUNDS.maxPathChars) bad(`${field}.symlink`, `is too long (at most ${JAIL_LAYOUT_BOUNDS.maxPathChars} characters)`);
   if (t.includes('\0')) bad(`${field}.symlink`, 'must not contain NUL characters');
-  if (f.content.length > 0) bad(`${field}.content_b64`, 'must be absent for a symlink');
+  if (f.content !== undefined) bad(`${field}.content_b64`, 'must be absent for a symlink');
+  return { path: f.path, content: new Uint8Array(0), symlink: t };
 }
 
 /** codejail's extra_files names: "No subdirectories are supported in the filename." */
@@ -107,7 +120,7 @@ export function checkFileName(n: string, field: string): string {
  * possible: no file where another path needs a directory ([a, a/b]), nothing replacing tmp/.
  * The number of entries and of the directories they create is bounded.
  */
-function checkLayout(files: JailFile[], extraFiles: ExtraFile[], hasCode: boolean): void {
+function checkLayout(files: JailFile[], extraFiles: ExtraFile[], hasCode: boolean): CheckedJailFile[] {
   const B = JAIL_LAYOUT_BOUNDS;
   if (files.length + extraFiles.length > B.maxFiles) {
     bad(files.length > B.maxFiles ? 'files' : 'extra_files', `too many files (files and extra_files together: at most ${B.maxFiles})`);
@@ -132,12 +145,13 @@ function checkLayout(files: JailFile[], extraFiles: ExtraFile[], hasCode: boolea
     }
     kinds.set(path, { kind: 'file', field });
   };
-  files.forEach((f, i) => {
+  const checked = files.map((f, i) => {
     place(checkRelativePath(f.path, `files[${i}].path`), `files[${i}].path`);
-    if (f.symlink !== undefined) checkSymlinkTarget(f, `files[${i}]`);
+    return checkFile(f, `files[${i}]`);
   });
   if (hasCode) place(['jailed_code'], 'code');
   extraFiles.forEach((f, i) => place([checkFileName(f.name, `extra_files[${i}].name`)], `extra_files[${i}].name`));
+  return checked;
 }
 
 /** Limits a request may ask for: codejail's names and value types, and no positive time limit
@@ -154,16 +168,22 @@ function checkLimits(limits: Partial<CodejailLimits> | undefined): Partial<Codej
   return checked;
 }
 
-function checkSeed(seed: number | undefined): number | undefined {
+/** The seeds a caller may give: integers a JSON number holds exactly. Declared once: the jail
+ * checks requests against it and the API document shows it (server/apiSchemas.ts). */
+export const SEED_RANGE = { minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+export function checkSeed(seed: number | undefined): number | undefined {
   if (seed === undefined) return undefined;
-  if (!Number.isSafeInteger(seed) || seed < 0) bad('seed', `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  if (!Number.isSafeInteger(seed) || seed < SEED_RANGE.minimum || seed > SEED_RANGE.maximum) {
+    bad('seed', `must be an integer from ${SEED_RANGE.minimum} to ${SEED_RANGE.maximum}`);
+  }
   return seed;
 }
 
 const utf8Bytes = (s: Uint8Array | string | null | undefined): Uint8Array =>
   s == null ? new Uint8Array(0) : typeof s === 'string' ? utf8.encode(s) : s;
 
-function checkRunOptions(req: JailCodeRequest | SafeExecRequest, files: JailFile[], extraFiles: ExtraFile[]): CheckedRunOptions {
+function checkRunOptions(req: JailCodeRequest | SafeExecRequest, files: CheckedJailFile[], extraFiles: ExtraFile[]): CheckedRunOptions {
   return {
     files,
     extraFiles,
@@ -177,10 +197,9 @@ function checkRunOptions(req: JailCodeRequest | SafeExecRequest, files: JailFile
 }
 
 export function checkJailCodeRequest(req: JailCodeRequest): CheckedJailCodeRequest {
-  const files = req.files ?? [];
   const extraFiles = req.extraFiles ?? [];
   const code = req.code ?? null;
-  checkLayout(files, extraFiles, !!code);
+  const files = checkLayout(req.files ?? [], extraFiles, !!code);
   return {
     command: req.command ?? 'python',
     code,
@@ -192,7 +211,7 @@ export function checkJailCodeRequest(req: JailCodeRequest): CheckedJailCodeReque
 
 /** codejail's python_path entries are host paths; only their base name is used in the jail
  * (`sys.path.append(basename)`), and the contents must travel in files or extra_files. */
-function checkPythonPath(pythonPath: string[], files: JailFile[], extraFiles: ExtraFile[]): string[] {
+function checkPythonPath(pythonPath: string[], files: CheckedJailFile[], extraFiles: ExtraFile[]): string[] {
   const extraNames = new Set(extraFiles.map((f) => f.name));
   pythonPath.forEach((p, i) => {
     const field = `python_path[${i}]`;
@@ -206,10 +225,9 @@ function checkPythonPath(pythonPath: string[], files: JailFile[], extraFiles: Ex
 }
 
 export function checkSafeExecRequest(req: SafeExecRequest): CheckedSafeExecRequest {
-  const files = req.files ?? [];
   const extraFiles = req.extraFiles ?? [];
   // The wrapper is the jailed_code: safe_exec always has code.
-  checkLayout(files, extraFiles, true);
+  const files = checkLayout(req.files ?? [], extraFiles, true);
   return {
     code: req.code,
     globalsJson: req.globalsJson,

@@ -18,11 +18,12 @@ export interface CodejailLimits {
 export type LimitName = keyof CodejailLimits;
 
 /** A file copied into the jail directory: codejail's `files` (host paths) become
- * (relative path, bytes) pairs; a directory is sent as its files with 'dir/sub/file' paths. */
+ * (relative path, bytes) pairs; a directory is sent as its files with 'dir/sub/file' paths.
+ * Exactly one of content and symlink (the jail checks it: jail/request.ts). */
 export interface JailFile {
   path: string;
-  content: Uint8Array;
-  /** A symbolic link to this target (content is empty): codejail copies symlinks as symlinks. */
+  content?: Uint8Array;
+  /** A symbolic link to this target, with no content: codejail copies symlinks as symlinks. */
   symlink?: string;
 }
 /** codejail's extra_files: (name, bytes) written into the jail directory. */

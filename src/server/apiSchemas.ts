@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import type { JailCodeRequest, JailFile, SafeExecRequest } from '../jail/types.js';
 import { dumpPyJson, toPlain, type PyValue } from '../jail/pyjson.js';
+import { SEED_RANGE } from '../jail/request.js';
 
 /** Longest identifier-like strings (course keys, slugs, image names, argv entries). */
 export const MAX_ID_CHARS = 4096;
@@ -70,18 +71,19 @@ const JailFileSchema = strictObject({
   path: string().meta({ description: "Path relative to the jail directory ('lib/helpers.py')" }),
   content_b64: base64().optional().meta({ description: "The file's bytes (required, unless this is a symlink)" }),
   symlink: nullableString().meta({ description: "A symbolic link to this target, as os.readlink gives it (codejail copies symlinks as symlinks); never with content_b64. In the jail it reads a file placed there; one that leads elsewhere cannot be opened" }),
-}).superRefine((f, ctx) => {
-  if (f.symlink != null && f.content_b64 !== undefined) ctx.addIssue({ code: 'custom', path: ['content_b64'], message: 'must be absent for a symlink' });
-  if (f.symlink == null && f.content_b64 === undefined) ctx.addIssue({ code: 'custom', path: ['content_b64'], message: 'is required' });
 }).meta({
-  // The same rule as the refinement above, for the document's readers: a file or a symlink.
+  // A file or a symlink: the jail's rule (jail/request.ts checkFile), for the document's readers.
   oneOf: [
     { required: ['content_b64'], properties: { symlink: { type: 'null' } } },
     { required: ['symlink'], properties: { symlink: { type: 'string' } }, not: { required: ['content_b64'] } },
   ],
 });
 function jailFile(f: z.output<typeof JailFileSchema>): JailFile {
-  return f.symlink != null ? { path: f.path, content: new Uint8Array(0), symlink: f.symlink } : { path: f.path, content: bytes(f.content_b64 ?? '') };
+  return {
+    path: f.path,
+    ...(f.content_b64 !== undefined ? { content: bytes(f.content_b64) } : {}),
+    ...(f.symlink != null ? { symlink: f.symlink } : {}),
+  };
 }
 
 const ExtraFileSchema = strictObject({
@@ -106,10 +108,9 @@ const runOptions = {
   limit_overrides_context: identifier().meta({ description: "The course's limit_overrides_context (codejail's per-course limits)" }),
   slug: identifier().meta({ description: 'An identifier for logs (usually the problem id)' }),
   limits: LimitsSchema,
-  seed: z.int(expecting('an integer'))
-    .min(0, { error: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` })
-    .max(Number.MAX_SAFE_INTEGER, { error: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` })
-    .nullable().optional().meta({ description: 'Seed of the sandbox randomness (os.urandom, jail directory name); random when absent' }),
+  // Its range is the jail's to check (SEED_RANGE); the document shows it.
+  seed: z.number(expecting('an integer')).meta({ type: 'integer', ...SEED_RANGE }).nullable().optional()
+    .meta({ description: 'Seed of the sandbox randomness (os.urandom, jail directory name); random when absent' }),
   image: identifier().meta({ description: "Runtime image; the course's or the default when absent" }),
 };
 

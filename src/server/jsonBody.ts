@@ -114,6 +114,6 @@ export function readJsonBodyMoved<K extends keyof BodyRequests>(body: Uint8Array
     if (e instanceof BadRequestError) return { value: { ok: false, message: badRequestMessage(e) }, transfer: [] };
     throw e;
   }
-  const bytes = [...(req.files ?? []).map((f) => f.content), ...(req.extraFiles ?? []).map((f) => f.content), ...(req.stdin instanceof Uint8Array ? [req.stdin] : [])];
+  const bytes = [...(req.files ?? []).flatMap((f) => f.content ?? []), ...(req.extraFiles ?? []).map((f) => f.content), ...(req.stdin instanceof Uint8Array ? [req.stdin] : [])];
   return { value: { ok: true, value: r.value as BodyRequests[K] }, transfer: buffersOf(...bytes) };
 }
