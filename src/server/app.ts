@@ -4,7 +4,6 @@
 import express, { type Request, type Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { JailService } from '../jail/types.js';
-import { playgroundRouter } from '../playground/router.js';
 import { createAuthenticator, requireAuth } from './auth.js';
 import { codejailServiceApi } from './codejailServiceApi.js';
 import { errorHandler, sendError } from './errors.js';
@@ -12,6 +11,7 @@ import type { HealthState } from './health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { nativeApi } from './nativeApi.js';
 import { operationsApi } from './operationsApi.js';
+import { playgroundRouter } from './playground.js';
 import { createLogger, type Logger } from './logger.js';
 import { endpoint, requestLog, requestRecorder } from './requestInfo.js';
 
@@ -50,7 +50,9 @@ export function createApp(opts: AppOptions): App {
   app.use(operationsApi({ metrics }));
   if (config.playground) {
     app.use('/playground', endpoint('playground'));
-    app.use(playgroundRouter({ jail, images: opts.images ?? [], legacy: config.playgroundLegacy, requireAuth: authorised }));
+    app.use(playgroundRouter({
+      jail, images: opts.images ?? [], legacy: config.playgroundLegacy, requireAuth: authorised, maxBodyBytes: config.maxBodyBytes,
+    }));
   }
 
   // Known paths with the wrong method (DRF answers 405 too).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../src/runtime/artifacts.js';
 import { buildSafeExecStdin, buildSafeExecWrapper, pyJsonAsciiString } from '../../src/jail/wrapper.js';
 import { pyBytesRepr, pyStrRepr } from '../../src/jail/pyrepr.js';
+import { PEER_SUITES } from '../peer/suites.js';
 
 function py(code: string, input = ''): string {
   const r = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', code], { input, encoding: 'utf8' });
@@ -37,7 +38,7 @@ test('the service and pyclient build the same program from the one source (codej
 test("the program is real codejail 4.1.1's, byte for byte (its safe_exec, from the peer-suite release)", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cj-real-'));
   try {
-    const tar = spawnSync('tar', ['xzf', join(repoRoot(), '..', 'shared', 'peer-suites', 'codejail-4.1.1.tar.gz'), '-C', dir]);
+    const tar = spawnSync('tar', ['xzf', join(PEER_SUITES, 'codejail-4.1.1.tar.gz'), '-C', dir]);
     assert.equal(tar.status, 0, String(tar.stderr));
     // Capture what the real safe_exec hands to jail_code, for each python_path.
     const capture = `import json, sys

@@ -6,16 +6,14 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { defaultConfig } from '../../src/config/config.js';
 import { createJail, type Jail } from '../../src/jail/jail.js';
 import { defaultPolicy } from '../../src/jail/limits.js';
 import { createApp } from '../../src/server/app.js';
 import { HealthState } from '../../src/server/health.js';
-import { playgroundRouter } from '../../src/playground/router.js';
 import request from 'supertest';
-import { appFor, collectingLogger, FakeJail } from '../server/helpers.js';
+import { appFor, collectingLogger, FakeJail } from './helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -27,14 +25,11 @@ let browser: Browser | undefined;
 const servers: Server[] = [];
 
 async function serve(opts: { legacy: boolean }): Promise<string> {
-  const config = defaultConfig();
+  const config = { ...defaultConfig(), playground: true, playgroundLegacy: opts.legacy };
   const health = new HealthState();
   health.set('ok');
-  const api = createApp({ jail: jail!, config, health, logger: collectingLogger().logger });
-  const outer = express();
-  outer.use(playgroundRouter({ jail: jail!, images: ['py311-base'], legacy: opts.legacy }));
-  outer.use(api);
-  const server = createServer(outer);
+  const app = createApp({ jail: jail!, config, health, logger: collectingLogger().logger, images: ['py311-base'] });
+  const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -237,6 +232,12 @@ test("compare is behind the service's own authentication (no browser needed)", a
     .set('Content-Type', 'application/json').send('{"code": 1}');
   assert.equal(admitted.status, 400);
   assert.match(admitted.body.error, /^code: must be a string/);
+  // The seed is the jail's to check (jail/request.ts), before either side runs.
+  const badSeed = await request(app).post('/playground/compare').set('Authorization', 'Bearer let-me-in-0123456789')
+    .set('Content-Type', 'application/json').send('{"code": "x = 1", "seed": -1}');
+  assert.equal(badSeed.status, 400);
+  assert.match(badSeed.body.error, /^seed: must be an integer from 0 to 9007199254740991$/);
+  assert.deepEqual(jail.safeExecCalls, []);
   const page = await request(app).get('/playground/');
   assert.match(page.text, /Compare with legacy runner/);
 });

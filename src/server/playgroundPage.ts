@@ -1,6 +1,6 @@
 // The playground's page: one self-contained HTML document (inline CSS and script under a per-answer
 // nonce, no external assets) that calls the native API on its own origin, and /playground/compare
-// when the legacy comparison is on. router.ts serves it.
+// when the legacy comparison is on. playground.ts serves it.
 import { CODE_PROLOG, LAZY_IMPORTS } from '../jail/capaProlog.js';
 
 /** The page. Data the script needs travels as JSON in a <script type="application/json"> block. */

@@ -1,33 +1,35 @@
-// The playground: one self-contained HTML page (inline CSS/JS, no external assets) to try code
-// against this service's native API, and — on development hosts only — to compare a run with the
-// legacy native runner side by side. Off by default; the server mounts it when configured.
+// The playground, one of the server's route families: one self-contained HTML page (inline
+// CSS/JS, no external assets) to try code against this service's native API, and — on
+// development hosts only — to compare a run with the legacy native runner side by side. Off by
+// default; createApp mounts it when configured.
 //
 // The page talks to the native API on its own origin (POST /api/v1/safe_exec or /api/v1/jail_code),
 // sending a bearer token if one is typed in. POST /playground/compare exists only when
 // deps.legacy is true: it runs the *unsandboxed* native runner (src/legacy/nativeCodejail.ts), so it
-// is for trusted developers on a trusted host, never for a production deployment.
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+// is for trusted developers on a trusted host, never for a production deployment. Its errors
+// (bad JSON, too large) are answered by the server's error handler, as every route's.
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { randomBytes } from 'node:crypto';
 import { buildCapaCode } from '../jail/capaProlog.js';
-import type { JailService } from '../jail/types.js';
+import { checkSeed } from '../jail/request.js';
+import { BadRequestError, type JailService } from '../jail/types.js';
 import { legacySafeExec, type LegacyOptions } from '../legacy/nativeCodejail.js';
-import { CompareBodySchema, parseBody } from '../server/apiSchemas.js';
-import { sendJson } from '../server/json.js';
-import { playgroundHtml } from './page.js';
+import { CompareBodySchema, parseBody } from './apiSchemas.js';
+import { sendJson } from './json.js';
+import { playgroundHtml } from './playgroundPage.js';
 
 export interface PlaygroundDeps {
   jail: JailService;
   /** Runtime image names to offer; the first is the default (and is not sent to the API). */
-  images?: string[];
+  images: string[];
   /** Offer "compare with legacy runner" (POST /playground/compare, native unsandboxed Python). */
-  legacy?: boolean;
+  legacy: boolean;
   /** Options of the legacy runner (python binary, limits). */
   legacyOptions?: LegacyOptions;
-  /** The service's authentication middleware (server/auth.ts requireAuth), run before
-   * /playground/compare. Without it the endpoint is open to whoever reaches the page. */
-  requireAuth?: RequestHandler;
-  /** Limit on the compare request body, bytes (default 1 MiB). */
-  maxBodyBytes?: number;
+  /** The service's authentication middleware (auth.ts requireAuth), run before /playground/compare. */
+  requireAuth: RequestHandler;
+  /** Limit on the compare request body, bytes (the service's maxBodyBytes). */
+  maxBodyBytes: number;
 }
 
 export interface CompareSide {
@@ -52,8 +54,7 @@ function canonical(globalsText: string): string {
 
 export function playgroundRouter(deps: PlaygroundDeps): Router {
   const router = express.Router();
-  const images = deps.images ?? [];
-  const legacy = deps.legacy === true;
+  const { images, legacy } = deps;
 
   router.get(['/playground', '/playground/'], (req: Request, res: Response) => {
     if (req.path === '/playground') return res.redirect(301, '/playground/');
@@ -70,13 +71,18 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
   });
 
   if (legacy) {
-    const json = express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024, type: () => true });
-    const authorised: RequestHandler = deps.requireAuth ?? ((_req, _res, next) => next());
-    router.post('/playground/compare', authorised, json, async (req: Request, res: Response) => {
+    const json = express.json({ limit: deps.maxBodyBytes, type: () => true });
+    router.post('/playground/compare', deps.requireAuth, json, async (req: Request, res: Response) => {
       const parsed = parseBody(CompareBodySchema, req.body);
       if (!parsed.ok) return sendJson(res, 400, { error: parsed.problem.message });
       const b = { ...parsed.value, globalsJson: JSON.stringify(parsed.value.globals_dict ?? {}), capa: parsed.value.capa === true };
-      const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
+      let seed: number;
+      try {
+        seed = checkSeed(b.seed ?? undefined) ?? Math.floor(Math.random() * 2 ** 31);
+      } catch (e) {
+        if (e instanceof BadRequestError) return sendJson(res, 400, { error: e.message });
+        throw e;
+      }
       const code = b.capa ? buildCapaCode(b.code, seed) : b.code;
 
       const wasm: Promise<CompareSide> = deps.jail.safeExec({ code, globalsJson: b.globalsJson, seed, slug: 'playground-compare' }).then(
@@ -97,15 +103,6 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
       sendJson(res, 200, { seed, capa: b.capa, same, wasm: w, legacy: l });
     });
   }
-
-  // Malformed JSON and oversized bodies of /playground/compare: JSON errors, not HTML.
-  router.use('/playground', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const e = err as { status?: number; type?: string; message?: string };
-    if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
-      return sendJson(res, e.status, { error: e.message ?? 'bad request' });
-    }
-    next(err);
-  });
 
   return router;
 }
