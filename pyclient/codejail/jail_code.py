@@ -150,6 +150,21 @@ def get_effective_limits(overrides_context=None):
     return {**LIMITS, **overrides}
 
 
+def limits_for_run(limit_overrides_context, slug):
+    """A run's effective resource limits, logged as codejail's jail_code logs them before every
+    run (safe_exec's too: codejail's safe_exec runs through jail_code)."""
+    effective_limits = get_effective_limits(limit_overrides_context)
+    if slug:
+        log.info(
+            "Preparing to execute jailed code %r "
+            "(overrides context = %r, resource limits = %r).",
+            slug,
+            limit_overrides_context,
+            effective_limits,
+        )
+    return effective_limits
+
+
 def override_limit(limit_name, value, limit_overrides_context):
     """
     Override a limit for `jail_code`, but only in the context of `limit_overrides_context`.
@@ -247,16 +262,7 @@ def jail_code(command, code=None, files=None, extra_files=None, argv=None,
         # pylint: disable=broad-exception-raised
         raise Exception("jail_code needs to be configured for %r" % command)
 
-    # Determine effective resource limits.
-    effective_limits = get_effective_limits(limit_overrides_context)
-    if slug:
-        log.info(
-            "Preparing to execute jailed code %r "
-            "(overrides context = %r, resource limits = %r).",
-            slug,
-            limit_overrides_context,
-            effective_limits,
-        )
+    effective_limits = limits_for_run(limit_overrides_context, slug)
 
     if _config.mode() == "shadow":
         return _shadow.jail_code(

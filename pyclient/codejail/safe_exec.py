@@ -105,15 +105,7 @@ def safe_exec(
     if not jail_code.is_configured('python'):
         raise RuntimeError("safe_exec has not been configured for Python")
 
-    effective_limits = jail_code.get_effective_limits(limit_overrides_context)
-    if slug:
-        log.info(
-            "Preparing to execute jailed code %r "
-            "(overrides context = %r, resource limits = %r).",
-            slug,
-            limit_overrides_context,
-            effective_limits,
-        )
+    effective_limits = jail_code.limits_for_run(limit_overrides_context, slug)
 
     if _config.mode() == "shadow":
         _shadow.safe_exec(

@@ -221,6 +221,22 @@ class SafeExecTest(ClientTestCase):
         self.assertEqual(body["limits"]["REALTIME"], 7)
         self.assertEqual(body["limit_overrides_context"], "course-b")
 
+    def test_logs_the_run_as_codejail_does(self):
+        # codejail 4.1.1's jail_code logs this record before a run; its safe_exec runs through
+        # jail_code, so a safe_exec logs it once too.
+        cj.override_limit("REALTIME", 7, "course-b")
+        expected = ("Preparing to execute jailed code 'p' (overrides context = 'course-b', resource limits = %r)."
+                    % cj.get_effective_limits("course-b"))
+        answers = {("POST", "/api/v1/safe_exec"): reply(200, {"globals_dict": {}, "status": 0}),
+                   ("POST", "/api/v1/jail_code"): jail_ok(b"", b"", 0)}
+        with FakeService(answers) as fake:
+            codejail_wasm.configure(url=fake.url)
+            for run in (lambda: cse.safe_exec("1", {}, limit_overrides_context="course-b", slug="p"),
+                        lambda: cj.jail_code("python", code="1", limit_overrides_context="course-b", slug="p")):
+                with self.assertLogs("codejail", "INFO") as logs:
+                    run()
+                self.assertEqual([m for m in logs.output if "Preparing" in m], ["INFO:codejail:" + expected])
+
     def test_always_be_unsafe(self):
         with mock.patch.object(cse, "ALWAYS_BE_UNSAFE", True):
             g = {"a": 2}
