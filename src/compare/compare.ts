@@ -1,7 +1,8 @@
 // Run every case through both runners for each seed and build the report model.
 import type { Jail } from '../jail/jail.js';
 import type { CompareCase } from './cases.js';
-import { compareSides, platformNotes, sameResult, VERDICT_ORDER, type PlatformNote, type Verdict } from './diff.js';
+import { compareSides, sameResult, VERDICT_ORDER, type Verdict } from './diff.js';
+import { platformNotes, type PlatformNote } from './platformNotes.js';
 import { runLegacy, runWasm, type RunOptions, type SideResult } from './runners.js';
 
 export interface SeedReport {
