@@ -66,6 +66,45 @@ class ImportsTest(ClientTestCase):
                 for target in targets:
                     self.assertNotEqual(target.split(".")[0], "codejail", "%s imports %s" % (name, target))
 
+    def test_no_import_cycle_between_modules(self):
+        # Every import counts, function-level ones too: a cycle they hide is still a cycle.
+        import ast
+        top = os.path.dirname(os.path.dirname(__file__))
+        modules = {}
+        for package in ("codejail", "codejail_wasm"):
+            for name in os.listdir(os.path.join(top, package)):
+                if name.endswith(".py"):
+                    module = package if name == "__init__.py" else "%s.%s" % (package, name[:-3])
+                    modules[module] = os.path.join(top, package, name)
+        imports = {m: set() for m in modules}
+        for module, path in modules.items():
+            package = module if path.endswith("__init__.py") else module.rsplit(".", 1)[0]
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    imports[module] |= {a.name for a in node.names if a.name in modules}
+                elif isinstance(node, ast.ImportFrom):
+                    self.assertLessEqual(node.level, 1, "%s: only '.' relative imports are expected" % module)
+                    base = ".".join(filter(None, [package if node.level else "", node.module or ""]))
+                    named = {"%s.%s" % (base, a.name) for a in node.names} & set(modules)
+                    imports[module] |= named or ({base} & set(modules))
+            # A submodule's own package is always imported first: not an edge of a cycle.
+            imports[module] -= {module, module.split(".")[0]}
+
+        def reaches(start, goal):
+            seen, todo = set(), [start]
+            while todo:
+                for nxt in imports[todo.pop()] - seen:
+                    if nxt == goal:
+                        return True
+                    seen.add(nxt)
+                    todo.append(nxt)
+            return False
+
+        self.assertIn("codejail_wasm.client", imports["codejail.jail_code"])
+        self.assertEqual([m for m in sorted(modules) if reaches(m, m)], [])
+
     def test_default_limits(self):
         self.assertEqual(cj.DEFAULT_LIMITS, {"CPU": 1, "REALTIME": 1, "VMEM": 0, "FSIZE": 0, "NPROC": 15,
                                              "PROXY": None})
