@@ -15,7 +15,9 @@ const VENV = '/home/sandbox/codejail_sandbox';
 const TARGET = '/var/tmp/codejail-wasm-real-codejail';
 
 const HELPER = `
-import json, os, sys
+import json, logging, os, sys
+# codejail logs a warning for each run it kills at REALTIME: bench:limits causes that on purpose.
+logging.disable(logging.WARNING)
 sys.path.insert(0, os.environ["CJW_REAL_CODEJAIL"])
 from codejail import jail_code, safe_exec
 jail_code.configure("python", os.environ["CJW_REAL_VENV"] + "/bin/python", user="sandbox")
@@ -25,11 +27,14 @@ jail_code.set_limit("PROXY", 0)
 print("ready", flush=True)
 for line in sys.stdin:
     req = json.loads(line)
-    try:
-        safe_exec.safe_exec(req["code"], json.loads(req["globals"]))
-        out = {"ok": True}
-    except safe_exec.SafeExecException as e:
-        out = {"ok": False, "error": str(e)[:300]}
+    if req.get("op") == "jail_code":
+        out = {"status": jail_code.jail_code("python", code=req["code"]).status}
+    else:
+        try:
+            safe_exec.safe_exec(req["code"], json.loads(req["globals"]))
+            out = {"ok": True}
+        except safe_exec.SafeExecException as e:
+            out = {"ok": False, "error": str(e)[:300]}
     print(json.dumps(out), flush=True)
 `;
 
@@ -52,6 +57,11 @@ class Helper {
     return JSON.parse(await this.next()) as { ok: boolean; error?: string };
   }
 
+  async jailCode(code: string): Promise<{ status: number }> {
+    this.proc.stdin!.write(JSON.stringify({ op: 'jail_code', code }) + '\n');
+    return JSON.parse(await this.next()) as { status: number };
+  }
+
   close(): void {
     this.rl.close();
     this.proc.stdin!.end();
@@ -61,6 +71,8 @@ class Helper {
 export interface RealCodejail {
   /** safe_exec through one of the helpers (a free one: calls may overlap up to the helper count). */
   exec(code: string, globalsJson: string): Promise<{ ok: boolean; error?: string }>;
+  /** jail_code("python", code=...) through one of the helpers: the child's exit status. */
+  jailCode(code: string): Promise<{ status: number }>;
   close(): void;
   description: string;
 }
@@ -93,18 +105,20 @@ export async function startRealCodejail(limits: Partial<CodejailLimits>, helpers
   }
   const free = [...pool];
   const waiting: ((h: Helper) => void)[] = [];
+  const withHelper = async <T>(use: (h: Helper) => Promise<T>): Promise<T> => {
+    const h = free.pop() ?? (await new Promise<Helper>((resolve) => waiting.push(resolve)));
+    try {
+      return await use(h);
+    } finally {
+      const next = waiting.shift();
+      if (next) next(h);
+      else free.push(h);
+    }
+  };
   return {
     description: `codejail 4.1.1 (${TARGET}), sudo -u sandbox ${VENV}/bin/python, no AppArmor, ${helpers} caller processes`,
-    async exec(code, globalsJson) {
-      const h = free.pop() ?? (await new Promise<Helper>((resolve) => waiting.push(resolve)));
-      try {
-        return await h.exec(code, globalsJson);
-      } finally {
-        const next = waiting.shift();
-        if (next) next(h);
-        else free.push(h);
-      }
-    },
+    exec: (code, globalsJson) => withHelper((h) => h.exec(code, globalsJson)),
+    jailCode: (code) => withHelper((h) => h.jailCode(code)),
     close() {
       for (const h of pool) h.close();
     },
