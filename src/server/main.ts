@@ -7,7 +7,11 @@ import { authEnabled, ConfigError, exposureProblem, loadConfig } from '../config
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { HealthState, runSelfTest } from './health.js';
+import { ensureMallocTuning } from './mallocTuning.js';
 
+// Before anything else: this may replace the process (same pid) with one whose malloc returns
+// large blocks (mallocTuning.ts).
+ensureMallocTuning();
 const logger = createLogger();
 
 async function main(): Promise<void> {
