@@ -197,10 +197,27 @@ async function throughput(base: string, connections: number, seconds: number): P
   };
 }
 
+interface BackToBack { image: string; requests: number; p50Ms: number; p99Ms: number }
+
+/** Issue #22's latency goal: trivial safe_exec over code-exec, one request after another on
+ * one keep-alive connection (no other runner in between), after unmeasured warm-ups. */
+async function backToBack(base: string, image: string, requests: number): Promise<BackToBack> {
+  const runner = httpRunner(base);
+  const lat: number[] = [];
+  for (let i = -20; i < requests; i++) {
+    const t = performance.now();
+    const r = await runner.exec('x = 1', '{}', i, image);
+    if (!r.ok) throw new Error(`back-to-back ${image}: ${r.error}`);
+    if (i >= 0) lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  return { image, requests, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99) };
+}
+
 const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const times = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${x.toFixed(x >= 10 ? 0 : 1)}×`);
 
-function markdown(rows: Row[], tp: Throughput | null, notes: string[]): string {
+function markdown(rows: Row[], tp: Throughput | null, b2b: BackToBack[], notes: string[]): string {
   const out = ['| scenario | runner | p50 ms | p95 ms | p99 ms | req/s | fuel | faster than native | faster than codejail |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     out.push(`| ${r.scenario} | ${r.runner}${r.failures ? ` (${r.failures} failed)` : ''} | ${fmt(r.p50Ms)} | ${fmt(r.p95Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.throughputPerSec)} | ` +
@@ -209,6 +226,10 @@ function markdown(rows: Row[], tp: Throughput | null, notes: string[]): string {
   if (tp) {
     out.push('', `Sustained: ${tp.url}, ${tp.connections} connections for ${tp.seconds} s: **${tp.requestsPerSec.toFixed(0)} correct answers/s**, ` +
       `${tp.wrong} wrong, ${tp.errors} errors, ${tp.non200} not 200, latency p50 ${tp.p50Ms} ms, p99 ${tp.p99Ms} ms.`);
+  }
+  if (b2b.length > 0) {
+    out.push('', `Back to back (trivial safe_exec over /api/v0/code-exec, one connection, ${b2b[0]!.requests} requests after 20 unmeasured): `
+      + b2b.map((b) => `\`${b.image}\` p50 ${fmt(b.p50Ms, 2)} ms, p99 ${fmt(b.p99Ms, 2)} ms`).join('; ') + '.');
   }
   for (const n of notes) out.push('', n);
   return out.join('\n');
@@ -275,7 +296,12 @@ async function main(): Promise<void> {
     for (const r of scenarioRows) if (r.failures) process.stderr.write(`bench: ${r.scenario}/${r.runner}: ${r.failures} failed, first: ${r.firstFailure}\n`);
   }
   let tp: Throughput | null = null;
+  const b2b: BackToBack[] = [];
   if (http && 'base' in http) {
+    process.stderr.write('bench: back to back over HTTP...\n');
+    for (const image of [images.defaultImage, ...(images.images.has('py311-base') ? ['py311-base'] : [])]) {
+      b2b.push(await backToBack(http.base, image, Math.round(200 * scale)));
+    }
     process.stderr.write(`bench: throughput (autocannon, ${duration} s)...\n`);
     tp = await throughput(http.base, workers * 4, duration);
     await new Promise<void>((resolve) => http.server.close(() => resolve()));
@@ -283,12 +309,12 @@ async function main(): Promise<void> {
   real?.close();
   await jail.close();
   const totalSeconds = (performance.now() - t0) / 1000;
-  const md = markdown(rows, tp, notes);
+  const md = markdown(rows, tp, b2b, notes);
   const results = {
     generatedAt: new Date().toISOString(),
     environment: { ...env, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100), totalSeconds },
     scenarios: list.map((s) => ({ name: s.name, description: s.description, image: s.image ?? images.defaultImage, iterations: s.iterations, warmup: s.warmup, concurrency: s.concurrency ?? 1, rounds: s.rounds ?? 1 })),
-    notes, rows, throughput: tp, markdown: md,
+    notes, rows, throughput: tp, backToBack: b2b, markdown: md,
   };
   const outPath = values.out ?? new URL('../../bench/results.json', import.meta.url);
   writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
