@@ -32,9 +32,10 @@ mkdir -p "$OUT/lib"
 cp "$WORK/out/python_xerbla.o" "$WORK/out/libnumpy_wasm.a" "$WORK/out/libnumpy_wasm_tests.a" "$OUT/lib/"
 
 # numpy's xerbla as an object, so that it wins over OpenBLAS's archive member (compile_numpy.py).
-# libc++ for numpy's C++ (sorting, text reading, umath_linalg); long double printf/scanf.
+# long double printf/scanf; numpy's C++ (sorting, text reading, umath_linalg) links against
+# cxxrt's libc++, the runtime's only C++ runtime (listed before numpy in components.list).
 printf '%s\n' lib/python_xerbla.o lib/libnumpy_wasm.a lib/libnumpy_wasm_tests.a \
-  -lc-printscan-long-double -lc++ -lc++abi > "$OUT/link.txt"
+  -lc-printscan-long-double > "$OUT/link.txt"
 # The 4 test-only modules ship as they do in numpy's wheels (numpy's own tests need them).
 cat > "$OUT/inittab.txt" <<'EOF'
 numpy.core._multiarray_umath PyInit__multiarray_umath

@@ -52,8 +52,10 @@ if new != text:
     xf.write_text(new)
     changed.add(xf)
 
-# SRC, and TESTING/MATGEN (the random matrix generators, part of the archive too)
+# SRC, TESTING/MATGEN (the random matrix generators, part of the archive too) and INSTALL's ilaver
 lapack_c = sorted((src / "lapack-netlib/SRC").rglob("*.c")) + sorted((src / "lapack-netlib/TESTING/MATGEN").glob("*.c"))
+# INSTALL's ilaver (a SUBROUTINE: f2py's _flapack.ilaver and scipy's cython_lapack call it as one)
+lapack_c.append(src / "lapack-netlib/INSTALL/ilaver.c")
 texts = {f: f.read_text(errors="surrogateescape") for f in lapack_c}
 subroutines = set(front_ends) | {"xerbla"}
 # the routines of the newer translation are defined `/* Subroutine */ int` and return 0: void
