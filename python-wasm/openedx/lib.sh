@@ -46,13 +46,14 @@ apply_patches() {
 patch_list() { (cd "$COMPONENT_DIR" 2>/dev/null && ls "${1:-}"*.patch 2>/dev/null | LC_ALL=C sort | tr '\n' ' '); }
 
 # check_signatures DIR...: every C callback in DIR's .c files takes the parameters CPython
-# passes it (wasm traps on a mismatch); uses numpy's checker on a copy laid out as it expects.
+# passes it (wasm traps on a mismatch); uses numpy's checker on a copy laid out as it expects,
+# with --all-forms (METH_* flags as numbers or ending the entry, getsets without a setter).
 check_signatures() {
   local tmp=$WORK/signature-check
   rm -rf "$tmp" && mkdir -p "$tmp/a/numpy" "$tmp/b"
   local d
   for d in "$@"; do cp "$d"/*.c "$tmp/a/numpy/"; done
-  /usr/bin/python3 "$REPO/python-wasm/numpy/scripts/check_signatures.py" "$tmp/a" "$tmp/b" >&2 \
+  /usr/bin/python3 "$REPO/python-wasm/numpy/scripts/check_signatures.py" --all-forms "$tmp/a" "$tmp/b" >&2 \
     || die "C callbacks with the wrong number of parameters (see above)"
 }
 
