@@ -72,7 +72,9 @@ component_key() { # name
     sha256sum < "$HERE/components/$name.sh"
     [ -d "$HERE/components/$name" ] && (cd "$HERE/components/$name" && find . -type f | LC_ALL=C sort | xargs -r sha256sum)
     for dep in $needs; do
-      printf '%s\n' "$COMPONENTS" | grep -qx "$dep" || die "component $name needs $dep, which components.list does not list"
+      # (a bash test, not `printf | grep -qx` under pipefail, which once reported a listed
+      # dependency, freetype for pillow, as missing on a loaded machine; the rerun passed)
+      [[ $'\n'"$COMPONENTS"$'\n' == *$'\n'"$dep"$'\n'* ]] || die "component $name needs $dep, which components.list does not list"
       echo "$dep $(cat "$B/components/$dep/stamp")"
     done
   } | sha256sum | cut -c1-64
