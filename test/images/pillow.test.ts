@@ -1,7 +1,7 @@
-// Pillow in the Open edX image (the openedx runtime's "pillow" and "freetype" components): the
-// scripts in test/images/pillow give what Debian's Pillow 9.4.0 gives natively (same source
-// package; natively on Debian's FreeType 2.12.1 and zlib 1.2.13, which the components are built
-// from): pixel data, PNG bytes, FreeType-rendered text.
+// Pillow in the Open edX image (the openedx runtime's "pillow", "freetype" and "jpeg"
+// components): the scripts in test/images/pillow give what Debian's Pillow 9.4.0 gives natively
+// (same source package; natively on Debian's FreeType 2.12.1, libjpeg-turbo 2.1.5 and zlib
+// 1.2.13, which the components are built from): pixel data, PNG and JPEG bytes, FreeType text.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -58,4 +58,10 @@ test('FreeType text (DejaVu Sans through ImageFont.truetype) renders the native 
   const out = await sameAsNative('truetype_text.py');
   assert.match(out, /^freetype 2\.12\.1\n/);
   assert.match(out, /^48 \('DejaVu Sans', 'Book'\) \(0, 0, \d+, \d+\)/m);
+});
+
+test('JPEG encoding and decoding give the native bytes and pixels; libjpeg\'s error exit is an OSError', async () => {
+  const out = await sameAsNative('jpeg.py');
+  assert.match(out, /^jpg True 6\.2\n/);
+  assert.match(out, /^bogus table: OSError broken data stream when reading image file$/m);
 });

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Component "pillow" of the Open edX runtime (python-wasm/openedx/build.sh runs it; the contract
 # is python-wasm/openedx/README.md): Pillow 9.4.0 from Debian bookworm's source package (with
-# Debian's patches: the CVE fixes), built-in modules PIL._imaging (with zlib: PNG read/write),
+# Debian's patches: the CVE fixes), built-in modules PIL._imaging (with zlib: PNG read/write;
+# libjpeg-turbo from the jpeg component: JPEG read/write),
 # PIL._imagingft (FreeType: ImageFont.truetype, basic layout: no libraqm), PIL._imagingmath and
 # PIL._imagingmorph, and PIL's Python part. The sandbox pins pillow 12.1.1 (for matplotlib
 # 3.10.8); 9.4.0 is Debian bookworm's, the version whose source is obtainable here.
-# Not built: JPEG, JPEG 2000, TIFF, WebP, LittleCMS, libimagequant, XCB, Tk (features.check says
-# so; opening or saving those formats raises as in a Pillow built without them).
-# needs: freetype
+# Not built: JPEG 2000, TIFF, WebP, LittleCMS, libimagequant, XCB, Tk (features.check says so;
+# opening or saving those formats raises as in a Pillow built without them).
+# Pillow's JPEG codecs recover from libjpeg's errors by longjmp: cxxrt's setjmp/longjmp.
+# needs: cxxrt freetype jpeg
 set -euo pipefail
 source "$OPENEDX_LIB"
 PILLOW=pillow=9.4.0-1.1+deb12u1
 VERSION=9.4.0
 FREETYPE=$COMPONENTS/freetype/out
-[ -f "$FREETYPE/lib/libfreetype.a" ] || die "missing $FREETYPE/lib/libfreetype.a (build freetype first)"
+JPEG=$COMPONENTS/jpeg/out
+CXXRT=$COMPONENTS/cxxrt/out
+for f in "$FREETYPE/lib/libfreetype.a" "$JPEG/lib/libjpeg.a" "$CXXRT/include/setjmp.h"; do
+  [ -f "$f" ] || die "missing $f (build cxxrt, freetype and jpeg first)"
+done
 
 log "pillow ($PILLOW)"
 deb_source "$PILLOW" "$WORK/src"
@@ -33,12 +39,12 @@ mkdir -p "$WORK/signature-src"
 for u in $IMAGING_UNITS _imagingft _imagingmath _imagingmorph; do cp "$S/src/$u.c" "$WORK/signature-src/"; done
 check_signatures "$WORK/signature-src"
 
-FL=(-O2 -DNDEBUG -fno-strict-aliasing $PREFIX_MAP -I"$S/src" -I"$S/src/libImaging" -I"$PY_SRC/Include"
-  -I"$PY_WASI" -I"$DEPS/include")
+FL=(-O2 -DNDEBUG -fno-strict-aliasing -mllvm -wasm-enable-sjlj -mexception-handling $PREFIX_MAP
+  -isystem "$CXXRT/include" -I"$S/src" -I"$S/src/libImaging" -I"$PY_SRC/Include" -I"$PY_WASI" -I"$DEPS/include")
 mkdir -p "$WORK/obj/imaging" "$WORK/obj/ft" "$WORK/obj/math" "$WORK/obj/morph" "$OUT/lib"
 {
   for u in $IMAGING_UNITS; do
-    echo "$CCW ${FL[*]} -DHAVE_LIBZ -DPILLOW_VERSION='\"$VERSION\"' -c $S/src/$u.c -o $WORK/obj/imaging/${u//\//_}.o"
+    echo "$CCW ${FL[*]} -DHAVE_LIBZ -DHAVE_LIBJPEG -I$JPEG/include -DPILLOW_VERSION='\"$VERSION\"' -c $S/src/$u.c -o $WORK/obj/imaging/${u//\//_}.o"
   done
   echo "$CCW ${FL[*]} -I$FREETYPE/include/freetype2 -c $S/src/_imagingft.c -o $WORK/obj/ft/_imagingft.o"
   echo "$CCW ${FL[*]} -c $S/src/_imagingmath.c -o $WORK/obj/math/_imagingmath.o"
@@ -49,7 +55,7 @@ xargs -P "$JOBS" -d '\n' -I{} sh -c '{}' < "$WORK/compile.cmds" || die "pillow c
 for m in imaging ft math morph; do
   (cd "$WORK/obj/$m" && ls | LC_ALL=C sort | xargs llvm-ar-19 rcsD "$OUT/lib/libpil_$m.a")
 done
-# FreeType comes with the freetype component's link list (wasm-ld, like lld, resolves symbols
+# FreeType and libjpeg come with the freetype and jpeg components' link lists (wasm-ld, like lld, resolves symbols
 # from archives listed before the one that needs them).
 printf '%s\n' lib/libpil_imaging.a lib/libpil_ft.a lib/libpil_math.a lib/libpil_morph.a > "$OUT/link.txt"
 printf '%s\n' "PIL._imaging PyInit__imaging" "PIL._imagingft PyInit__imagingft" \
@@ -64,5 +70,5 @@ printf 'PIL\n' > "$OUT/python/Pillow-$VERSION.dist-info/top_level.txt"
 
 {
   echo "source: Debian $PILLOW (apt-get source, Debian's patches applied), patches: $(patch_list)"
-  echo "cflags: -O2; PIL._imaging with zlib (the base runtime's), PIL._imagingft with the freetype component (no raqm); no jpeg/jpeg2000/tiff/webp/lcms/imagequant/xcb/tk"
+  echo "cflags: -O2, setjmp/longjmp on wasm exception handling (cxxrt); PIL._imaging with zlib (the base runtime's) and libjpeg (the jpeg component), PIL._imagingft with the freetype component (no raqm); no jpeg2000/tiff/webp/lcms/imagequant/xcb/tk"
 } > "$OUT/buildinfo.txt"
