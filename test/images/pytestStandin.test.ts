@@ -1,9 +1,10 @@
 // The pytest stand-in (python-wasm/numpy/testsuite: real pytest is not in the sandbox) against
 // real pytest (Debian's python3-pytest), both run natively on one small test module using what
-// the library suites use: parametrize, raises, approx on plain numbers, skipif, xfail, and a
-// class whose setup_class skips itself (importorskip of a missing module). The counts must be
-// pytest's, and must not depend on numpy being importable: approx once imported numpy, so a
-// pure-Python suite (networkx's TestAverageShortestPathLength) failed wherever numpy was missing.
+// the library suites use: parametrize, raises, warns with a callable (Pillow's), approx on plain
+// numbers, skipif, xfail, and a class whose setup_class skips itself (importorskip of a missing
+// module). The counts must be pytest's, and must not depend on numpy being importable: approx
+// once imported numpy, so a pure-Python suite (networkx's TestAverageShortestPathLength) failed
+// wherever numpy was missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,6 +55,17 @@ class TestNeedsMissing:
 
     def test_b(self):
         pass
+
+def _warn_and_double(x):
+    import warnings
+    warnings.warn("careful", UserWarning)
+    return 2 * x
+
+def test_warns_callable():
+    assert pytest.warns(UserWarning, _warn_and_double, 21) == 42
+
+def test_warns_callable_without_warning():
+    pytest.warns(UserWarning, abs, -1)
 `;
 
 function run(dir: string, code: string): { status: number | null; stdout: string; stderr: string } {
@@ -93,12 +105,12 @@ function realPytest(): Record<string, number> {
 
 test('support_pytest_standin_counts_as_real_pytest_does_with_or_without_numpy', () => {
   const real = realPytest();
-  assert.deepEqual(real, { failed: 2, passed: 8, skipped: 3, xfailed: 1 });
+  assert.deepEqual(real, { failed: 3, passed: 9, skipped: 3, xfailed: 1 });
   for (const blockNumpy of [false, true]) {
     const s = standIn(blockNumpy);
     assert.deepEqual({ passed: s['passed'], failed: s['failed'], skipped: s['skipped'], xfailed: s['xfailed'] },
       { passed: real['passed'], failed: real['failed'], skipped: real['skipped'], xfailed: real['xfailed'] }, `numpy blocked: ${blockNumpy}`);
-    assert.deepEqual(s['failures'], ['test_mod::test_approx[1]', 'test_mod::test_approx[3]']);
+    assert.deepEqual(s['failures'], ['test_mod::test_approx[1]', 'test_mod::test_approx[3]', 'test_mod::test_warns_callable_without_warning']);
     assert.deepEqual(s['skips'], ['test_mod::test_skipped', 'test_mod::TestNeedsMissing::test_a', 'test_mod::TestNeedsMissing::test_b']);
   }
 });

@@ -3,15 +3,16 @@
 // native builds of the same vendored regex and lxml sources (nativeLibs.ts). The sandbox may only
 // fail where the native run fails too, or where a documented platform difference says so.
 //
-// Needs ../shared/vendor (the test files come from the vendored archives); opt-in because it
-// takes minutes: CJW_LIB_SUITES=1 node --test dist/test/images/suites.test.js
+// Needs ../shared/vendor (the test files come from the vendored archives; Pillow's from Debian's
+// source package, `apt-get source`, which needs a deb-src entry); opt-in because it takes
+// minutes: CJW_LIB_SUITES=1 node --test dist/test/images/suites.test.js
 // Each suite prints its counts as a test diagnostic (the README's figures come from this run).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { Jail } from '../../src/jail/jail.js';
 import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
 import { defaultLayerDir } from '../../src/runtime/layers.js';
@@ -34,10 +35,19 @@ interface Summary {
 
 interface Suite {
   name: string;
-  archive: string;
-  /** Paths in the unpacked archive to copy into the run directory (files or directories), as [from, to]. */
+  /** The source: a vendored archive, or (debSource) a Debian source package, `apt-get source` spec. */
+  archive?: string;
+  debSource?: string;
+  /** Paths in the unpacked source to copy into the run directory (files or directories), as
+   * [from, to]; an absolute `from` is a file or directory of this machine. */
   copy: [string, string][];
   runner: 'unittest' | 'pytest';
+  /** The pytest stand-in's options beyond --list-skips (--as-package). */
+  runnerFlags?: string[];
+  /** Directories of test data (run-directory paths) of which the sandbox gets only the files the
+   * native run opened from Python (an audit hook: not what C opens, e.g. FreeType's fonts): a
+   * run takes at most 1,000 files, and Pillow's Tests/images has 961. */
+  onlyOpened?: string[];
   /** Runner arguments: test files (or dotted module names for unittest). */
   args: string[];
   /** Native sys.path entries beyond the layers (native builds of compiled libraries). */
@@ -52,6 +62,12 @@ interface Suite {
    * equal the stand-in's native counts, so the stand-in runs what pytest would. */
   pytestCheck?: boolean;
 }
+
+const PILLOW_TESTS = ['test_image.py', 'test_image_convert.py', 'test_image_filter.py', 'test_image_resample.py',
+  'test_image_resize.py', 'test_image_rotate.py', 'test_image_transform.py', 'test_image_quantize.py', 'test_image_paste.py',
+  'test_image_point.py', 'test_imagedraw.py', 'test_imageops.py', 'test_imagechops.py', 'test_imagemath.py',
+  'test_imagemorph.py', 'test_imagepath.py', 'test_imagestat.py', 'test_imageenhance.py', 'test_file_png.py',
+  'test_file_jpeg.py', 'test_file_gif.py', 'test_file_bmp.py'];
 
 const SUITES: Suite[] = [
   { name: 'regex', archive: 'mrab-regex-2023.12.26.tar.gz', copy: [['regex_3/test_regex.py', 'test_regex.py']],
@@ -114,6 +130,27 @@ const SUITES: Suite[] = [
   { name: 'python-dateutil', archive: 'python-dateutil-2.9.0.post0.tar.gz', runner: 'pytest',
     copy: [['tests/test_easter.py', 'test_easter.py'], ['tests/test_isoparser.py', 'test_isoparser.py']],
     args: ['test_easter.py', 'test_isoparser.py'] },
+  // The image's Pillow (components/pillow.sh) against Debian's native Pillow, built from the same
+  // source package: the core, drawing, filters, resampling, conversions and the PNG/JPEG/GIF/BMP
+  // codecs. The tests import helper.py relatively (--as-package) and it imports packaging
+  // (Debian's, copied into the run directory: not in the image). test_imagefont is left out: it
+  // needs pytest's monkeypatch and marked fixture params, which the stand-in lacks (FreeType text
+  // is compared with native by test/images/pillow.test.ts).
+  { name: 'pillow', debSource: 'pillow=9.4.0-1.1+deb12u1', runner: 'pytest', runnerFlags: ['--as-package'],
+    copy: [...['__init__.py', 'conftest.py', 'helper.py', 'images', 'fonts', ...PILLOW_TESTS].map((f): [string, string] => [`Tests/${f}`, `Tests/${f}`]),
+      ['/usr/lib/python3/dist-packages/packaging', 'packaging']],
+    args: PILLOW_TESTS.map((f) => `Tests/${f}`), onlyOpened: ['Tests/images'], pytestCheck: true,
+    sandboxOnly: {
+      // What components/pillow.sh does not build, natively present in Debian's Pillow.
+      ...Object.fromEntries([0, 1, 2].map((i) => [`Tests.test_image_convert::test_rgb_lab[${i}]`, 'no LittleCMS (PIL._imagingcms not built)'])),
+      'Tests.test_file_png::TestTruncatedPngPLeaks::test_leak_load': 'measures memory with the resource module, which WASI has not',
+    },
+    sandboxOnlySkips: {
+      'Tests.test_image::TestImage::test_exif_webp': 'skip_unless_feature("webp"): not built',
+      'Tests.test_image::TestImage::test_pathlib': 'skips at its JPEG 2000 step: not built',
+      'Tests.test_image_resize::TestImageResize::test_load_first': 'skip_unless_feature("libtiff"): not built',
+      'Tests.test_image_quantize::test_libimagequant_quantize': 'skip_unless_feature("libimagequant"): not built',
+    } },
   { name: 'nltk', archive: 'nltk-3.8.1.tar.gz', runner: 'pytest',
     copy: [['nltk/test/unit/test_tokenize.py', 'test_tokenize.py'], ['nltk/test/unit/test_distance.py', 'test_distance.py'],
       ['nltk/test/unit/test_freqdist.py', 'test_freqdist.py'], ['nltk/test/unit/test_cfg2chomsky.py', 'test_cfg2chomsky.py']],
@@ -130,9 +167,19 @@ function layerZips(): string[] {
   return image.layers.map((l) => join(defaultLayerDir(testRoot()), `${l.name}-${l.version}.zip`));
 }
 
+/** `apt-get source SPEC` into dir (Debian's patches applied): the unpacked tree. */
+function debSourceTree(spec: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('apt-get', ['source', '-q', spec], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `apt-get source ${spec}: ${r.stderr.slice(-2000)}`);
+  const trees = readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory());
+  assert.equal(trees.length, 1, `apt-get source ${spec} unpacked ${trees.join(', ')}`);
+  return join(dir, trees[0]!);
+}
+
 /** The files of a run directory: the suite's test files and the runner. */
 function runFiles(suite: Suite): Map<string, Buffer> {
-  const src = unpackVendored(suite.archive, join(tmp, suite.name));
+  const src = suite.debSource ? debSourceTree(suite.debSource, join(tmp, suite.name)) : unpackVendored(suite.archive!, join(tmp, suite.name));
   const files = new Map<string, Buffer>();
   const add = (from: string, to: string) => {
     if (statSync(from).isDirectory()) {
@@ -144,7 +191,7 @@ function runFiles(suite: Suite): Map<string, Buffer> {
       files.set(to, readFileSync(from));
     }
   };
-  for (const [from, to] of suite.copy) add(join(src, from), to);
+  for (const [from, to] of suite.copy) add(isAbsolute(from) ? from : join(src, from), to);
   if (suite.runner === 'unittest') add(UNITTEST_RUNNER, 'suite_runner.py');
   else for (const f of PYTEST_FILES) add(join(PYTEST_DIR, f), f);
   return files;
@@ -152,7 +199,7 @@ function runFiles(suite: Suite): Map<string, Buffer> {
 
 const runnerScript = (suite: Suite): string => (suite.runner === 'unittest' ? 'suite_runner.py' : 'cj_numpy_tests.py');
 const runnerArgv = (suite: Suite): string[] =>
-  [runnerScript(suite), ...(suite.runner === 'pytest' ? ['--list-skips'] : []), ...suite.args];
+  [runnerScript(suite), ...(suite.runner === 'pytest' ? ['--list-skips', ...(suite.runnerFlags ?? [])] : []), ...suite.args];
 const lastJson = (out: string): Summary => JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Summary;
 /** Every test the runner collected, whatever its outcome. */
 const collected = (s: Summary): number => s.passed + s.failures.length + s.skipped + (s.xfailed ?? 0) + (s.xpassed ?? 0);
@@ -177,12 +224,17 @@ function nativePython(suite: Suite, dir: string, code: string) {
   });
 }
 
-function runNative(suite: Suite, files: Map<string, Buffer>): Summary {
+/** The runner natively: its summary, and the run-directory files it opened (an audit hook). */
+function runNative(suite: Suite, files: Map<string, Buffer>): { summary: Summary; opened: Set<string> } {
   const dir = writeRunDir(suite, files, 'native');
-  const r = nativePython(suite, dir, `import runpy\nsys.argv = ${JSON.stringify(runnerArgv(suite))}\n` +
+  const log = join(tmp, `opened-${suite.name.replace(/\W/g, '_')}.json`);
+  const r = nativePython(suite, dir, 'import atexit, json, os\nopened = set()\n' +
+    'sys.addaudithook(lambda event, args: opened.add(os.path.relpath(os.path.abspath(args[0]))) if event == "open" and isinstance(args[0], str) else None)\n' +
+    `atexit.register(lambda: json.dump(sorted(opened), open(${JSON.stringify(log)}, "w")))\n` +
+    `import runpy\nsys.argv = ${JSON.stringify(runnerArgv(suite))}\n` +
     `runpy.run_path(${JSON.stringify(runnerScript(suite))}, run_name='__main__')\n`);
   assert.equal(r.status, 0, `native ${suite.name}: ${r.stderr.slice(-3000)}`);
-  return lastJson(r.stdout);
+  return { summary: lastJson(r.stdout), opened: new Set(JSON.parse(readFileSync(log, 'utf8')) as string[]) };
 }
 
 /** The suite's files run natively by real pytest (no stand-in in its directory): its counts. */
@@ -212,12 +264,13 @@ describe('the libraries\' own test suites in the sandbox vs natively', { skip: e
   for (const suite of SUITES) {
     test(suite.name, async (t) => {
       const files = runFiles(suite);
-      const native = runNative(suite, files);
+      const { summary: native, opened } = runNative(suite, files);
+      const inSandbox = [...files].filter(([p]) => !(suite.onlyOpened ?? []).some((d) => p.startsWith(`${d}/`)) || opened.has(p));
       const r = await jail.jailCode({
         command: 'python',
         code: `import runpy, sys\nsys.argv = ${JSON.stringify(runnerArgv(suite))}\nsys.path.insert(0, '')\n` +
           `runpy.run_path(${JSON.stringify(runnerScript(suite))}, run_name='__main__')\n`,
-        files: [...files].map(([path, content]) => ({ path, content })),
+        files: inSandbox.map(([path, content]) => ({ path, content })),
         // FSIZE for the tests' temporary files: codejail's default 0 forbids writing any file (natively unlimited here).
         limits: { CPU: 3600, REALTIME: 7200, VMEM: 1 << 30, FSIZE: 1 << 26 },
       });

@@ -1,11 +1,13 @@
 """Run numpy test modules with the pytest stand-in (pytest.py next to this file).
 
-usage: python cj_numpy_tests.py [--list-skips] test_numeric.py [more test files...]
+usage: python cj_numpy_tests.py [--list-skips] [--as-package] test_numeric.py [more test files...]
 Collects module-level test_* functions and Test* classes' test_* methods, expands
 @pytest.mark.parametrize (stacked = cartesian product), honours skipif/skip/xfail marks,
 setup_method/teardown_method/setup_class, and fixtures defined with @pytest.fixture in the
 module or class (plus tmp_path). Prints one line per non-passing test and, last, a JSON summary
-(with --list-skips, it names the skipped tests too: "skips").
+(with --list-skips, it names the skipped tests too: "skips"). With --as-package, a test file in a
+directory with an __init__.py is imported as a module of that package (Pillow's Tests/: its
+relative imports, `from .helper import ...`), as pytest's rootdir-based import does.
 """
 import importlib.util
 import inspect
@@ -86,13 +88,15 @@ def resolve_fixtures(func, kwargs, holder, finalizers):
             continue
         if sig.parameters[name].default is not inspect.Parameter.empty:
             continue
+        # in the temporary directory, as pytest's: $TMPDIR (under codejail, the jail's tmp/; /tmp
+        # is not writable there), else /tmp
         if name == "tmp_path":
             import pathlib
-            d = tempfile.mkdtemp(dir="/tmp")
+            d = tempfile.mkdtemp()
             kwargs[name] = pathlib.Path(d)
             continue
         if name == "tmpdir":
-            kwargs[name] = tempfile.mkdtemp(dir="/tmp")
+            kwargs[name] = tempfile.mkdtemp()
             continue
         fx = getattr(holder, name, None) if holder is not None else None
         fx = fx if getattr(fx, "_cj_fixture", 0) != 0 or name in pytest._FIXTURES else None
@@ -198,8 +202,14 @@ def run_function(qual, func, holder, module_globals, cls_marks=()):
         run_one(name, call, marks, module_globals)
 
 
-def run_file(path):
+def run_file(path, as_package=False):
     modname = os.path.splitext(os.path.basename(path))[0]
+    directory = os.path.dirname(os.path.abspath(path))
+    if as_package and os.path.exists(os.path.join(directory, "__init__.py")):
+        if os.path.dirname(directory) not in sys.path:
+            sys.path.insert(0, os.path.dirname(directory))
+        importlib.import_module(os.path.basename(directory))
+        modname = os.path.basename(directory) + "." + modname
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod
@@ -231,9 +241,10 @@ def main():
     t0 = time.perf_counter()
     args = sys.argv[1:]
     list_skips = "--list-skips" in args
-    for path in [a for a in args if a != "--list-skips"]:
+    as_package = "--as-package" in args
+    for path in [a for a in args if a not in ("--list-skips", "--as-package")]:
         try:
-            run_file(path)
+            run_file(path, as_package)
         except Exception:
             RESULTS["error"] += 1
             FAILURES.append((path, "collection error: " + traceback.format_exc()[-600:]))

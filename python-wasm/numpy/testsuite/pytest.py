@@ -112,8 +112,17 @@ def raises(exc, *args, match=None, **kwargs):
     return ctx
 
 
-@contextlib.contextmanager
 def warns(category=Warning, *args, match=None, **kwargs):
+    """A context manager, or with a callable (pytest.warns(UserWarning, f, *args)): call it,
+    check, and return what it returned."""
+    if args and callable(args[0]):
+        with _warns(category, match):
+            return args[0](*args[1:], **kwargs)
+    return _warns(category, match)
+
+
+@contextlib.contextmanager
+def _warns(category, match):
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         yield rec
