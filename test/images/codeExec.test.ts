@@ -99,6 +99,43 @@ test('a python_lib.zip importing numpy works in the default image without naming
   assert.deepEqual(globals['answer'], [[true, 1e-7], [false, 1]]);
 });
 
+/** mitx-grading-library's shape for scipy: `fact()` is gamma(z + 1) at module level, and an
+ * IntegralGrader-style check integrates real and imaginary parts with quad, infinite limits included. */
+const SCIPY_LIB = zipSync({
+  'calcgrader/__init__.py': strToU8('from .functions import fact\nfrom .integrals import integral_grade\n'),
+  'calcgrader/functions.py': strToU8([
+    'from scipy.special import gamma',
+    'def fact(z):',
+    '    return gamma(z + 1)',
+  ].join('\n') + '\n'),
+  'calcgrader/integrals.py': strToU8([
+    'import numpy as np',
+    'from scipy import integrate',
+    'def integral_grade(f, a, b, expected, rtol=1e-8):',
+    '    re = integrate.quad(lambda x: np.real(f(x)), a, b)[0]',
+    '    im = integrate.quad(lambda x: np.imag(f(x)), a, b)[0]',
+    '    return bool(abs(complex(re, im) - expected) <= rtol * abs(expected)), round(re, 10), round(im, 10)',
+  ].join('\n') + '\n'),
+});
+
+const round12 = (x: number) => Math.round(x * 1e12) / 1e12;
+
+test('a python_lib.zip importing scipy (mitx-grading-library style) works in the default image', async () => {
+  const code = [
+    'import math',
+    'from calcgrader import fact, integral_grade',
+    'answer = [float(fact(4)), round(float(fact(0.5)), 12),',
+    '          integral_grade(lambda x: math.exp(-x * x), -math.inf, math.inf, math.sqrt(math.pi)),',
+    '          integral_grade(lambda x: complex(math.cos(x), math.sin(x)), 0, math.pi / 2, complex(1, 1))]',
+  ].join('\n');
+  const zip = join(tmp, 'python_lib_scipy.zip');
+  writeFileSync(zip, SCIPY_LIB);
+  const globals = await codeExec({ code, python_path: ['python_lib.zip'] }, SCIPY_LIB);
+  // native: Debian's scipy 1.10.1 (gamma and QUADPACK give the same answers as 1.17.1 here)
+  assert.deepEqual(globals['answer'], nativeAnswer(code, imageLayerZips(OPENEDX), [zip]));
+  assert.deepEqual((globals['answer'] as unknown[]).slice(0, 2), [24, round12(Math.sqrt(Math.PI) / 2)]);
+});
+
 test('chem and verifiers problems give the native answers without naming an image', async () => {
   const code = [
     'import json',

@@ -22,7 +22,8 @@ let openedxCold: Jail;
 let openedxWarm: Jail;
 /** What Open edX course code imports, one module per library of openedx-2026.1. */
 const OPENEDX_IMPORTS = ['sympy', 'networkx', 'pyparsing', 'dateutil.parser', 'markupsafe', 'regex', 'nltk',
-  'lxml.etree', 'chem.chemcalc', 'verifiers.draganddrop', 'symmath', 'numpy', 'calc'];
+  'lxml.etree', 'chem.chemcalc', 'verifiers.draganddrop', 'symmath', 'numpy', 'calc',
+  'scipy.special', 'scipy.integrate', 'scipy.optimize', 'scipy.stats', 'scipy.interpolate', 'scipy.linalg'];
 const startup: Record<string, { ms: number; snapshotMiB: number }> = {};
 const LIMITS = { CPU: 60, REALTIME: 120 };
 
