@@ -291,6 +291,43 @@ print(json.dumps(out))
     }, 0, 0);
   });
 
+  test('sparse.linalg.spsolve / splu (SuperLU keeps the GIL without threads: patch 0014)', { skip: sandboxSkip }, async () => {
+    // Before 0014 every SuperLU call trapped in the sandbox (abort, status -6).
+    await compare(`
+import json
+import numpy as np
+from scipy import sparse
+from scipy.sparse import linalg as sla
+n = 6
+A = sparse.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n), format="csc")
+b = np.arange(1.0, n + 1)
+x = sla.spsolve(A, b)
+lu = sla.splu(A)
+y = lu.solve(b)
+print(json.dumps({"x": x.tolist(), "y": y.tolist(), "residual": float(np.abs(A @ x - b).max()), "nnz": int(lu.L.nnz + lu.U.nnz)}))
+`, (v) => {
+      assert.ok(v.residual < 1e-12, `residual ${v.residual}`);
+      v.x.forEach((xi: number, i: number) => near(xi, v.y[i], 1e-12));
+    }, 1e-12, 1e-12);
+  });
+
+  test('fft.set_backend / skip_backend (uarray without native thread ids: patch 0015)', { skip: sandboxSkip }, async () => {
+    await compare(`
+import json
+import numpy as np
+from scipy import fft
+x = np.array([1.0, 2.0, 0.0, -1.0])
+with fft.set_backend("scipy"):
+    a = fft.fft(x)
+with fft.set_backend("scipy", only=True):
+    b = fft.ifft(fft.fft(x))
+print(json.dumps({"re": a.real.tolist(), "im": a.imag.tolist(), "back": b.real.tolist()}))
+`, (v) => {
+      assert.deepEqual(v.back.map((z: number) => Math.round(z * 1e12) / 1e12), [1, 2, 0, -1]);
+      near(v.re[0], 2); near(v.im[1], -3);
+    }, 1e-12, 1e-12);
+  });
+
   test('constants (the SI-defining ones, exact in every CODATA edition) and unit factors', { skip: sandboxSkip }, async () => {
     await compare(`
 import json
