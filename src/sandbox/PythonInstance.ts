@@ -34,6 +34,9 @@ const UNLIMITED_FUEL = 1n << 62n;
 export const MODULE_MEMORY_MAX = 4 * 1024 * 1024 * 1024 - 65536;
 
 const encoder = new TextEncoder();
+/** What a wasm `throw` that no guest frame caught reaches the host as (exception handling;
+ * TypeScript's lib does not declare it yet). */
+const WasmException = (WebAssembly as unknown as { Exception: abstract new (...args: never[]) => object }).Exception;
 
 export class PythonInstance {
   exports!: ReactorExports;
@@ -287,6 +290,12 @@ export class PythonInstance {
         outcome = 'crashed';
         status = /unreachable/.test(String(err)) ? -6 : -11;
         detail = String(err);
+      } else if (err instanceof WasmException) {
+        // The guest threw (a C++ `throw`, with the runtime's -fwasm-exceptions) and no guest
+        // frame caught it. Natively an uncaught C++ exception is std::terminate -> abort()
+        // (SIGABRT), with what the program wrote so far kept, as for an `unreachable` abort.
+        outcome = 'crashed'; status = -6;
+        detail = 'uncaught WebAssembly exception (a C++ throw no guest frame caught: std::terminate)';
       } else {
         this.meter = null;
         throw err;

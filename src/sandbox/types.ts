@@ -73,7 +73,8 @@ export type RunOutcome =
   | 'out_of_fuel'   // CPU budget exhausted (status -24, as SIGXCPU)
   | 'timed_out'     // realtime budget or watchdog (status -9, as SIGKILL)
   | 'out_of_memory' // the engine could not satisfy memory even for the interpreter itself (status -9)
-  | 'crashed';      // a trap other than fuel (stack overflow, unreachable, host error): status -11 (SIGSEGV)
+  | 'crashed';      // a trap other than fuel: status -6 (SIGABRT) for abort()/`unreachable` and an
+                    // uncaught C++ exception, -11 (SIGSEGV) for stack overflow, other traps and host errors
 
 export interface RunResult {
   outcome: RunOutcome;
