@@ -1,5 +1,5 @@
 // Idle memory of the service with its default configuration: starts `node dist/src/server/main.js`
-// (every image, the default worker count), waits until /health/ answers 200 (start-up self-test
+// (every image, the default worker counts), waits until /health/ answers 200 (start-up self-test
 // passed), lets it settle, and reads the process's resident memory from /proc.
 //
 //   npm run bench:rss [-- --settle-ms 3000 --runs 1]
@@ -7,14 +7,16 @@
 // Prints VmRSS (resident now), VmHWM (peak resident, i.e. during start-up) and, from
 // smaps_rollup, how much of the resident memory is anonymous (heaps, wasm memories, snapshots)
 // versus file-backed (the node binary and libraries); then, from /proc/PID/smaps, where it is:
-// wasm linear memories (each worker's instance, and the dirty-chunk marks), large anonymous
-// mappings (shared snapshots and image files, buffers, and the malloc arenas of threads), the
-// main malloc heap, other anonymous memory (the isolates' V8 heaps, stacks), executable code,
-// and files. Then, for each image other than the default (whose workers start on demand), the
-// wall time of a first trivial safe_exec in it (a worker starts: thread, instance, full copy of
-// the snapshot) and of the next one (warm), and the resident memory after. Linux only.
+// wasm linear memories (each worker's instance, and the dirty-chunk marks); malloc'd blocks of
+// 128 KiB or more, told apart by their first bytes (/proc/PID/mem): the compiled modules' wasm
+// bytes, the image files' zips, the snapshots in shared memory, the deflated snapshots of images
+// at rest; the malloc arenas of other threads; the main malloc heap; other anonymous memory (the
+// isolates' V8 heaps, stacks); executable code; files. Then, for each image other than the
+// default (whose workers start on demand), the wall time of a first trivial safe_exec in it (its
+// snapshot is expanded, a worker starts: thread, instance, full copy of the snapshot) and of the
+// next one (warm), and the resident memory after. Linux only.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -59,23 +61,70 @@ function mappings(pid: number): Mapping[] {
   return out;
 }
 
+/** glibc's malloc: a thread's arena grows in heaps aligned to their maximum size (64 MiB on
+ * 64-bit); a block of 128 KiB or more (the service's mmap threshold) is a mapping of its own,
+ * behind a 16-byte header whose size field has the IS_MMAPPED bit. Adjacent such mappings merge
+ * into one mapping in /proc, so the blocks are found by walking the headers. */
+const ARENA_HEAP = 64 * 1024 * 1024;
+const IS_MMAPPED = 2;
+
+/** What a malloc'd block is, from its first bytes. */
+function blockKind(head: Buffer, bytes: number): string {
+  if (head.subarray(0, 4).equals(Buffer.from([0, 0x61, 0x73, 0x6d]))) return 'wasm module bytes (V8\'s copy in each compiled module, and any loaded image\'s)';
+  if (head.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) return 'image files: zips (one shared copy each)';
+  if (head[0] === 0x78 && head[1] === 0x01) return 'resting snapshots (deflated)';
+  return bytes >= 8 * 1024 * 1024 ? 'snapshots in shared memory (and any other buffer of 8 MiB or more)' : 'other malloc\'d blocks of 128 KiB-8 MiB (image files, buffers)';
+}
+
+/** Resident KiB of the malloc'd blocks in one mapping, by kind (null: not a run of blocks). */
+function blocksIn(mem: number, m: Mapping): Map<string, number> | null {
+  const out = new Map<string, number>();
+  const header = Buffer.alloc(32);
+  let at = m.start;
+  while (at < m.end) {
+    if (readSync(mem, header, 0, 32, at) !== 32) return null;
+    const size = Number(header.readBigUInt64LE(8));
+    if ((size & IS_MMAPPED) === 0 || (size & ~7) === 0 || at + (size & ~7) > m.end) return null;
+    const bytes = size & ~7;
+    const kind = blockKind(header.subarray(16), bytes);
+    out.set(kind, (out.get(kind) ?? 0) + bytes / 1024);
+    at += bytes;
+  }
+  // Resident share of the mapping, spread over its blocks (they are written whole, resident whole).
+  const total = (m.end - m.start) / 1024;
+  for (const [k, v] of out) out.set(k, (v / total) * m.rssKib);
+  return out;
+}
+
 /** Resident KiB by kind of mapping. A wasm memory is a read-write mapping followed by the
  * engine's guard region (inaccessible, GiBs); the marks memory of the store barrier counts there. */
 function residentByKind(pid: number): [string, number][] {
   const maps = mappings(pid);
   const kinds = new Map<string, number>();
-  maps.forEach((m, i) => {
-    const next = maps[i + 1];
-    const guarded = !!next && next.start === m.end && next.perm === '---p' && next.end - next.start > 2 ** 30;
-    const kind = m.name === '[heap]' ? 'main malloc heap'
-      : m.name.startsWith('/') ? 'files (node binary, libraries)'
-      : m.name ? `other (${m.name})`
-      : m.perm.includes('x') ? 'executable code (wasm and JIT)'
-      : m.perm.startsWith('rw') && guarded ? 'wasm linear memories'
-      : m.perm.startsWith('rw') && m.rssKib >= 4096 ? 'large anonymous mappings (snapshots, image files, buffers, thread malloc arenas)'
-      : 'other anonymous (V8 heaps, stacks)';
-    kinds.set(kind, (kinds.get(kind) ?? 0) + m.rssKib);
-  });
+  const add = (kind: string, k: number) => kinds.set(kind, (kinds.get(kind) ?? 0) + k);
+  const mem = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    maps.forEach((m, i) => {
+      const next = maps[i + 1];
+      const guarded = !!next && next.start === m.end && next.perm === '---p' && next.end - next.start > 2 ** 30;
+      if (m.name === '[heap]') return add('main malloc heap (main thread\'s arena: small image files, JS engine\'s C++ side)', m.rssKib);
+      if (m.name.startsWith('/')) return add('files (node binary, libraries)', m.rssKib);
+      if (m.name) return add(`other (${m.name})`, m.rssKib);
+      if (m.perm.includes('x')) return add('executable code (wasm and JIT)', m.rssKib);
+      if (m.perm.startsWith('rw') && guarded) return add('wasm linear memories (one per worker)', m.rssKib);
+      if (m.perm.startsWith('rw') && m.start % ARENA_HEAP === 0) return add('malloc arenas of other threads (compiler threads, workers)', m.rssKib);
+      if (m.perm.startsWith('rw') && m.rssKib >= 1024) {
+        const blocks = blocksIn(mem, m);
+        if (blocks) {
+          for (const [kind, k] of blocks) add(kind, k);
+          return;
+        }
+      }
+      add('other anonymous (V8 heaps, stacks)', m.rssKib);
+    });
+  } finally {
+    closeSync(mem);
+  }
   return [...kinds].filter(([, k]) => k >= 1024).sort((a, b) => b[1] - a[1]);
 }
 

@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import * as z from 'zod';
 import { LIMIT_NAMES, limitValueProblem, normalLimitValue } from '../jail/limits.js';
 import { DEFAULT_ANSWER_LIMIT_BYTES } from '../jail/runOutput.js';
-import { DEFAULT_IDLE_WORKER_MS } from '../jail/jailRun.js';
+import { DEFAULT_IDLE_WORKER_MS, DEFAULT_WARM_WORKERS } from '../jail/jailRun.js';
 import type { CodejailLimits, LimitName } from '../jail/types.js';
 
 /** How an environment variable's text becomes a setting's value. */
@@ -79,8 +79,12 @@ export const SettingsSchema = z.strictObject({
   host: fromEnv(text(), { env: 'HOST', kind: 'string' }).default('127.0.0.1'),
   port: envInt('PORT', 0, 65535).default(8550),
   workers: envInt('CODEJAIL_WASM_WORKERS', 1, 1024).default(Math.max(1, availableParallelism()))
-    .meta({ description: "Workers per image (the default image's are kept running; another image's start on demand)" }),
-  /** How long an idle worker of an image other than the default lives, milliseconds (0: until shutdown). */
+    .meta({ description: "Most workers per image (CODEJAIL_WASM_WARM_WORKERS of the default image's are kept running; the others start on demand)" }),
+  /** Workers of the default image kept running while the service is idle (at most `workers`);
+   * the others start when requests wait for one and stop after `idleWorkerMs` idle. */
+  warmWorkers: envInt('CODEJAIL_WASM_WARM_WORKERS', 1, 1024).default(DEFAULT_WARM_WORKERS)
+    .meta({ description: 'Workers of the default image kept running while idle (the rest of CODEJAIL_WASM_WORKERS start on demand)' }),
+  /** How long an idle worker beyond the warm ones lives, milliseconds (0: until shutdown). */
   idleWorkerMs: envInt('CODEJAIL_WASM_IDLE_WORKER_MS', 0, 24 * 3600 * 1000).default(DEFAULT_IDLE_WORKER_MS),
   /** Requests waiting for a worker beyond this are refused with 503 (default: workers x 16). */
   queueLimit: envInt('CODEJAIL_WASM_QUEUE_LIMIT', 0, 1_000_000).optional(),

@@ -5,6 +5,8 @@ import type { RuntimeImage } from '../runtime/image.js';
 import { FUEL_PER_CPU_SECOND } from '../sandbox/fuel.js';
 import { RejectedRunError } from '../sandbox/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
+import { collectGarbage } from '../sandbox/collectGarbage.js';
+import { trimMalloc } from '../sandbox/mallocTrim.js';
 import type { RunRequest } from '../sandbox/types.js';
 import { buildJailRun, DEFAULT_IDLE_WORKER_MS, DEFAULT_RUN_SETTINGS, type RunSettings } from './jailRun.js';
 import { effectiveLimits, defaultPolicy } from './limits.js';
@@ -18,10 +20,13 @@ import {
 
 export interface JailOptions {
   policy: LimitPolicy;
-  /** Workers per image: the default image keeps them running; another image's start on the
-   * requests that wait for them and stop after `idleWorkerMs` idle. */
+  /** Most workers per image: the default image keeps `warmWorkers` of them running; the others,
+   * and every other image's, start on the requests that wait for them and stop after
+   * `idleWorkerMs` idle. */
   workers: number;
-  /** How long an idle worker of an image other than the default lives (0: until shutdown). */
+  /** Workers of the default image kept running while idle (default: all `workers`). */
+  warmWorkers?: number;
+  /** How long an idle worker beyond the warm ones lives (0: until shutdown). */
   idleWorkerMs?: number;
   queueLimit: number;
   outputLimitBytes: number;
@@ -131,6 +136,14 @@ export class Jail implements JailService {
   }
 }
 
+/** Give back what loading and starting left behind once the caller dropped the images: garbage
+ * V8 would not collect soon in an idle process (the images' wasm bytes and boot files; the
+ * jail keeps neither), and freed pages glibc keeps in the threads' malloc arenas (mallocTrim.ts). */
+export function releaseFreedMemory(): void {
+  collectGarbage();
+  trimMalloc();
+}
+
 /** Requests run before the snapshot so that the first real request is already warm. */
 export function warmupRuns(settings: RunSettings): RunRequest[] {
   const policy = defaultPolicy();
@@ -168,7 +181,7 @@ export async function createJail(options: JailOptions): Promise<Jail> {
         // Only the default image's workers wait warm: an instance of every image was most of an
         // idle service's memory (ADR 0012); a snapshot is still made now, so a worker of another
         // image starts by restoring it, without booting.
-        warmWorkers: name === defaultImage ? undefined : 0,
+        warmWorkers: name === defaultImage ? options.warmWorkers : 0,
         idleRetireMs: options.idleWorkerMs ?? DEFAULT_IDLE_WORKER_MS,
         queueLimit: options.queueLimit,
         warmups: warmupRuns(settings),

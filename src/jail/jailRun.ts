@@ -31,6 +31,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 /** How long an idle worker of an image other than the default lives, by default: long enough
  * that a course working in a pinned image keeps its workers between requests, short enough
  * that an image nobody used for a while holds no instance (ADR 0012). */
+/** Workers of the default image the service keeps running while idle: one instance serves
+ * requests that come one at a time; a second starts when a request finds it busy (ADR 0012). */
+export const DEFAULT_WARM_WORKERS = 1;
 export const DEFAULT_IDLE_WORKER_MS = 300_000;
 
 /** tempfile's alphabet: codejail's jail dir is tempfile.mkdtemp(prefix='codejail-'). */

@@ -25,7 +25,6 @@ export interface Sandbox {
   pool: WorkerPool;
   snapshotDigest: string;
   snapshotBytes: number;
-  image: RuntimeImage;
 }
 
 /** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere). */
@@ -68,13 +67,16 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // The interpreter booted for the snapshot is garbage now; its memory (the snapshot's size)
   // would stay resident until V8 collects, which an idle service may not do for long (ADR 0012).
   collectGarbage();
+  // Workers start from the snapshot, never by booting: the files only a boot reads (the stdlib
+  // zip, 12 MiB, hidden from every run's filesystem anyway) stay out of theirs. The sandbox keeps
+  // no reference to the image either: its wasm bytes (V8 holds its own copy in the compiled
+  // module) and its boot files are the caller's to drop (ADR 0012).
   const pool = await WorkerPool.start({
     workers: opts.workers, warmWorkers: opts.warmWorkers, idleRetireMs: opts.idleRetireMs,
-    queueLimit: opts.queueLimit, module, files: imageFiles(opts.image), snapshot,
+    queueLimit: opts.queueLimit, module, files: imageFiles(opts.image).filter((f) => !f.bootOnly), snapshot,
   });
   return {
     pool,
-    image: opts.image,
     snapshotDigest: createHash('sha256').update(snapshot.memory).digest('hex'),
     snapshotBytes: snapshot.memory.length,
   };

@@ -12,6 +12,8 @@ import type { PoolStats, RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 import { testFault } from './testFaults.js';
+import { trimMalloc } from './mallocTrim.js';
+import { RestingSnapshot } from './RestingSnapshot.js';
 
 interface Pending {
   id: number;
@@ -51,6 +53,9 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
  * last value, then stays there for as long as starts keep failing. */
 const RESPAWN_FIRST_MS = 100;
 const RESPAWN_MAX_MS = 10_000;
+/** Requests in a row that found the workers restoring, from which a worker beyond the warm ones
+ * is started for them (back-to-back traffic; ADR 0012). */
+const SUSTAINED_RESTORE_WAITS = 4;
 
 function failedResult(outcome: RunResult['outcome'], status: number, detail: string, wallMs = 0): RunResult {
   return {
@@ -68,8 +73,16 @@ export class WorkerPool {
   private replacements = 0;
   private respawnTimers = new Set<NodeJS.Timeout>();
   private watchdogTerminations = 0;
-  private readonly init: WorkerInit;
+  private readonly init: Omit<WorkerInit, 'snapshot'>;
+  /** The snapshot in shared memory, while workers may need it; null while the pool rests. */
+  private snapshot: Snapshot | null;
+  /** A pool without warm workers keeps its snapshot deflated while no worker runs. */
+  private resting: RestingSnapshot | null = null;
+  /** The expansion under way, and how many starts wait for it. */
+  private expanding: Promise<Snapshot> | null = null;
+  private waitingForSnapshot = 0;
   private idleWaiters: (() => void)[] = [];
+  private restoreWaits = 0;
   /** The reliability suite's switch (testFaults.ts): this many replacement starts fail. */
   private injectStartFailures = Number(testFault('failWorkerStarts') || 0);
   /** Only the sizes: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
@@ -83,31 +96,60 @@ export class WorkerPool {
       idleRetireMs: Math.max(0, opts.idleRetireMs ?? 0),
       queueLimit: opts.queueLimit,
     };
-    this.init = { module: opts.module, files: toShared(opts.files), snapshot: shareSnapshot(opts.snapshot) };
+    this.init = { module: opts.module, files: toShared(opts.files) };
+    this.snapshot = shareSnapshot(opts.snapshot);
   }
 
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
+    if (pool.opts.warmWorkers === 0) {
+      // Nothing runs until a request comes: rest from the start (RestingSnapshot, ADR 0012).
+      pool.resting = await RestingSnapshot.of(pool.snapshot!);
+      pool.snapshot = null;
+    }
     await Promise.all(Array.from({ length: pool.opts.warmWorkers }, () => pool.spawn()));
     return pool;
   }
 
-  /** Workers started (or waiting to be retried) that have not yet reported ready. */
+  /** Workers started (or waiting to be retried, or for the snapshot) that have not yet reported ready. */
   private starting(): number {
-    return this.slots.filter((s) => s.booting).length + this.respawnTimers.size;
+    return this.slots.filter((s) => s.booting).length + this.respawnTimers.size + this.waitingForSnapshot;
+  }
+
+  /** Workers that finished a run and are restoring the snapshot: ready within a fraction of a
+   * millisecond (a dirty-chunk restore), long before a new worker could be. */
+  private restoring(): number {
+    return this.slots.filter((s) => !s.ready && !s.job && !s.booting).length;
   }
 
   /** Workers that can still be started before the pool reaches its size. */
   private startable(): number {
-    return this.opts.workers - this.slots.length - this.respawnTimers.size;
+    return this.opts.workers - this.slots.length - this.respawnTimers.size - this.waitingForSnapshot;
   }
 
-  /** Spawn a worker; resolves when it reports ready. */
+  /** Spawn a worker (once the snapshot is expanded, if the pool was resting); resolves when it reports ready. */
   private spawn(replacement = false): Promise<void> {
+    if (this.snapshot) return this.spawnWith(this.snapshot, replacement);
+    this.waitingForSnapshot++;
+    this.expanding ??= this.resting!.expand().finally(() => { this.expanding = null; });
+    return this.expanding.then((snapshot) => {
+      this.waitingForSnapshot--;
+      // Kept for the workers that follow, until the pool rests again (stop()).
+      this.snapshot ??= snapshot;
+      if (this.closing && this.queue.length === 0) throw new UnavailableError('the sandbox is shutting down');
+      return this.spawnWith(this.snapshot, replacement);
+    }, (err: Error) => {
+      this.waitingForSnapshot--;
+      throw err;
+    });
+  }
+
+  private spawnWith(snapshot: Snapshot, replacement: boolean): Promise<void> {
     const failStart = replacement && this.injectStartFailures > 0;
     if (failStart) this.injectStartFailures--;
+    const init: WorkerInit = { ...this.init, snapshot };
     const worker = new Worker(WORKER_URL, {
-      workerData: failStart ? { ...this.init, failStart } : this.init,
+      workerData: failStart ? { ...init, failStart } : init,
       // Deep recursion in wasm uses the thread's native stack; give it room and a clear limit.
       resourceLimits: { stackSizeMb: 8 },
     });
@@ -155,6 +197,8 @@ export class WorkerPool {
     if (this.closing) return Promise.reject(new UnavailableError('the sandbox is shutting down'));
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const idle = this.slots.some((s) => s.ready && !s.job);
+    // Requests in a row that found no worker idle but one restoring (see dispatch).
+    this.restoreWaits = idle ? 0 : this.restoring() > 0 ? this.restoreWaits + 1 : this.restoreWaits;
     // A request a worker is starting for, or can still be started for, is not waiting in the queue.
     if (!idle && this.startable() <= 0 && this.queue.length - this.starting() >= this.opts.queueLimit) {
       return Promise.reject(new UnavailableError(`all ${this.slots.length} workers are busy and the queue (${this.opts.queueLimit}) is full`));
@@ -188,7 +232,11 @@ export class WorkerPool {
       slot.worker.postMessage({ type: 'run', id: job.id, request: job.request } satisfies ToWorker);
     }
     // Requests still waiting, beyond the workers already starting, start workers up to the limit.
-    let more = Math.min(this.queue.length - this.starting(), this.startable());
+    // A worker that is restoring counts as about to be ready, so that a few requests one after
+    // the other (the start-up self-test, an occasional client) keep one instance, not two; once
+    // requests keep arriving during restores, another worker takes them while the first restores.
+    const soonReady = this.restoreWaits >= SUSTAINED_RESTORE_WAITS ? 0 : this.restoring();
+    let more = Math.min(this.queue.length - this.starting() - soonReady, this.startable());
     for (; more > 0 && !this.closing; more--) this.respawn(0, false);
     if (this.opts.idleRetireMs > 0 && this.slots.length > this.opts.warmWorkers) {
       for (const slot of this.slots) {
@@ -239,21 +287,25 @@ export class WorkerPool {
   private retireIdle(slot: Slot): void {
     slot.idleTimer = null;
     if (!this.slots.includes(slot) || !slot.ready || slot.job || this.slots.length <= this.opts.warmWorkers) return;
-    this.stop(slot);
+    // Once the thread is gone, what it freed sits in its malloc arena: give it back (ADR 0012).
+    void this.stop(slot).then(() => trimMalloc());
   }
 
-  private stop(slot: Slot): void {
+  private stop(slot: Slot): Promise<unknown> {
     this.slots = this.slots.filter((s) => s !== slot);
+    // The last worker of a pool that rests gives the expanded snapshot up (its thread holds
+    // its own reference until it exits); the next start expands it again.
+    if (this.resting && this.slots.length === 0 && this.waitingForSnapshot === 0) this.snapshot = null;
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slot.idleTimer = null;
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('error');
     slot.worker.on('error', () => {}); // a late error from a retired worker changes nothing
-    void slot.worker.terminate();
+    return slot.worker.terminate();
   }
 
   private retire(slot: Slot): void {
-    this.stop(slot);
+    void this.stop(slot);
     // While closing, replace the worker only if queued requests still need one (close() lets
     // them finish); either way dispatch, which also wakes close() once nothing is running and
     // starts workers for waiting requests beyond the warm ones.

@@ -1,9 +1,9 @@
 // Service entry point: configuration, the jail pool, the HTTP server, the startup self-test
 // that gates /health/ and code execution, and graceful shutdown on SIGTERM / SIGINT.
 import { createServer } from 'node:http';
-import { createJail } from '../jail/jail.js';
+import { createJail, releaseFreedMemory, type Jail } from '../jail/jail.js';
 import { loadImageCatalog } from '../runtime/imageCatalog.js';
-import { authEnabled, ConfigError, exposureProblem, loadConfig } from '../config/config.js';
+import { authEnabled, ConfigError, exposureProblem, loadConfig, type Config } from '../config/config.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { HealthState, runSelfTest } from './health.js';
@@ -31,24 +31,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  let images;
-  try {
-    images = loadImageCatalog({ configPath: config.imagesConfig, only: config.images, defaultImage: config.defaultImage });
-  } catch (e) {
-    process.stderr.write(`codejail-wasm: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  const jail = await createJail({
-    policy: config.limits,
-    workers: config.workers,
-    idleWorkerMs: config.idleWorkerMs,
-    queueLimit: config.queueLimit,
-    outputLimitBytes: config.outputLimitBytes,
-    answerLimitBytes: config.answerLimitBytes,
-    images: images.images,
-    defaultImage: images.defaultImage,
-    courseImages: config.courseImages,
-  });
+  const jail = await startJail(config);
   const health = new HealthState();
   const app = createApp({ jail, config, health, images: jail.images, logger });
   const server = createServer(app);
@@ -78,6 +61,10 @@ async function main(): Promise<void> {
   if (selfTest.ok) health.set('ok');
   else health.set('failed', selfTest.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`));
   logger[selfTest.ok ? 'info' : 'error'](`startup self-test ${selfTest.ok ? 'passed' : 'FAILED: refusing to execute code'}`);
+  // Start-up (loading, compiling, booting every image) left garbage V8 would not collect soon in
+  // an idle service (the images' wasm bytes and boot files: the jail keeps neither), and freed
+  // memory that glibc keeps in the threads' arenas: give both back (ADR 0012).
+  releaseFreedMemory();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -104,6 +91,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The images of the configuration, loaded, and the jail started on them. The catalog stays in
+ * this function: once the jail has compiled and snapshotted the images, their loaded bytes are
+ * garbage. */
+async function startJail(config: Config): Promise<Jail> {
+  let images;
+  try {
+    images = loadImageCatalog({ configPath: config.imagesConfig, only: config.images, defaultImage: config.defaultImage });
+  } catch (e) {
+    process.stderr.write(`codejail-wasm: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  return createJail({
+    policy: config.limits,
+    workers: config.workers,
+    warmWorkers: config.warmWorkers,
+    idleWorkerMs: config.idleWorkerMs,
+    queueLimit: config.queueLimit,
+    outputLimitBytes: config.outputLimitBytes,
+    answerLimitBytes: config.answerLimitBytes,
+    images: images.images,
+    defaultImage: images.defaultImage,
+    courseImages: config.courseImages,
+  });
 }
 
 main().catch((e) => {

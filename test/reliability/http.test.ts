@@ -12,7 +12,8 @@ import { startService, type RunningService } from '../support/service.js';
 import { STUCK_HOST_ENV } from '../support/jail.js';
 
 const PHASE_S = Number(process.env.HTTP_LOAD_SECONDS ?? '') || 6;
-const BASE_ENV = { CODEJAIL_WASM_WORKERS: '2', CODEJAIL_WASM_IMAGES: 'py311-base', CODEJAIL_WASM_DEFAULT_IMAGE: 'py311-base' };
+// Two workers, both kept warm: the counts below (workers, replacements) are those of a fixed pool.
+const BASE_ENV = { CODEJAIL_WASM_WORKERS: '2', CODEJAIL_WASM_WARM_WORKERS: '2', CODEJAIL_WASM_IMAGES: 'py311-base', CODEJAIL_WASM_DEFAULT_IMAGE: 'py311-base' };
 
 async function postJson(url: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
   const r = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });

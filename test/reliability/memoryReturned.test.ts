@@ -18,7 +18,9 @@ const FILES_60_MIB = 'chunk = bytes(1 << 20)\nfor i in range(2):\n    with open(
 
 let svc: RunningService;
 before(async () => {
-  svc = await startService({ CODEJAIL_WASM_WORKERS: '2', CODEJAIL_WASM_IMAGES: 'py311-base', CODEJAIL_WASM_DEFAULT_IMAGE: 'py311-base' });
+  // Both workers warm from the start: the idle reading then holds both threads, and what the
+  // runs leave is the files' memory, not a second worker started for the concurrent runs.
+  svc = await startService({ CODEJAIL_WASM_WORKERS: '2', CODEJAIL_WASM_WARM_WORKERS: '2', CODEJAIL_WASM_IMAGES: 'py311-base', CODEJAIL_WASM_DEFAULT_IMAGE: 'py311-base' });
 });
 after(async () => {
   await svc?.stop();

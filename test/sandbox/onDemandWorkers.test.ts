@@ -131,3 +131,18 @@ test('admission: with no queue, a request is taken while a worker can still star
   assert.deepEqual([s.workers, s.idle], [1, 1], 'back to its one warm worker, never below');
   assert.equal((await pool.run(request)).outcome, 'complete');
 });
+
+test('a few requests one after another keep the one warm worker; a sustained run of them, finding it restoring, starts the second', async () => {
+  for (let i = 0; i < 1200 && pool.stats().workers > 1; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(pool.stats().workers, 1);
+  const back = async () => {
+    // Asked for as soon as the previous answer arrives, while that worker restores.
+    const r = await pool.run(request);
+    assert.equal(Buffer.from(r.stdout).toString(), "['jailed_code', 'a']\n");
+  };
+  for (let i = 0; i < 3; i++) await back();
+  assert.equal(pool.stats().workers, 1, 'no second worker for three requests in a row (the self-test makes two)');
+  // Bounded (liveness only): a request that happens to find the worker already restored resets the count.
+  for (let i = 0; i < 200 && pool.stats().workers < 2; i++) await back();
+  assert.equal(pool.stats().workers, 2, 'back-to-back traffic gets the second worker');
+});

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     assert.equal(c.port, 8550);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.workers, Math.max(1, availableParallelism()));
+    assert.equal(c.warmWorkers, 1);
     assert.equal(c.queueLimit, c.workers * 16);
     assert.deepEqual(c.limits.defaults, { CPU: 1, REALTIME: 1, VMEM: 0, FSIZE: 0, NPROC: 15, PROXY: null });
     assert.deepEqual(c.limits.overrides, {});
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       PORT: '9000',
       HOST: '0.0.0.0',
       CODEJAIL_WASM_WORKERS: '3',
+      CODEJAIL_WASM_WARM_WORKERS: '2',
       CODEJAIL_WASM_QUEUE_LIMIT: '7',
       CODEJAIL_WASM_OUTPUT_LIMIT_BYTES: '65536',
       CODEJAIL_WASM_MAX_BODY_BYTES: '1048576',
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
     assert.equal(c.port, 9000);
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.workers, 3);
+    assert.equal(c.warmWorkers, 2);
     assert.equal(c.queueLimit, 7);
     assert.equal(c.outputLimitBytes, 65536);
     assert.equal(c.maxBodyBytes, 1048576);
