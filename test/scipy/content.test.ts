@@ -229,6 +229,80 @@ print(json.dumps({
     }, 1e-10, 1e-12);
   });
 
+  // LAPACK's ?gees (schur, and sqrtm/logm/funm/solve_sylvester through it), ?larfg and ?larf, as
+  // f2py's _flapack calls them: once with arguments OpenBLAS's C LAPACK does not take (hidden
+  // CHARACTER lengths, sizes f2py only checks), a call through a pointer of another signature
+  // that trapped (-11) on wasm (patch 0016, check_lapack_abi.py). Each precision (s, d, c, z);
+  // schur's sort= runs the select callback LAPACK calls back into.
+  const schurProgram = (dtype: 'double' | 'single') => `
+import json
+import numpy as np
+from scipy import linalg
+from scipy.linalg import lapack
+A = np.array([[4., -2., 1., 3.], [1., 1., -1., 2.], [0.5, 3., 2., -1.], [2., 0., 1., -3.]])
+real, cplx, tol = (np.float64, np.complex128, 1e-12) if "${dtype}" == "double" else (np.float32, np.complex64, 1e-5)
+def schur_case(M, output, sort=None):
+    # T, Z with Z T Z^H = M; with sort, the eigenvalues the callback picks come first (sdim of them)
+    T, Z, *rest = linalg.schur(M, output=output, sort=sort)
+    w = linalg.eigvals(T) if output == "real" else np.diag(T)
+    r = {"eig": sorted([[float(e.real), float(e.imag)] for e in w], key=lambda p: (round(p[0], 3), p[1])),
+         "factorization": bool(np.abs(Z @ T @ Z.conj().T - M).max() < 100 * tol * np.abs(M).max()),
+         "unitary": bool(np.abs(Z.conj().T @ Z - np.eye(M.shape[0])).max() < 100 * tol)}
+    if rest:
+        sdim = int(rest[0])
+        pick = {"lhp": lambda z: z.real < 0, "iuc": lambda z: abs(z) <= 1, "ouc": lambda z: abs(z) > 1}[sort]
+        r.update(sdim=sdim, sorted_first=bool(all(pick(z) for z in (linalg.eigvals(T[:sdim, :sdim]) if sdim else []))))
+    return r
+out = {"real": schur_case(A.astype(real), "real"), "real_lhp": schur_case(A.astype(real), "real", "lhp"),
+       "complex": schur_case(A.astype(real), "complex"), "complex_iuc": schur_case(A.astype(cplx), "complex", "iuc"),
+       "complex_ouc": schur_case(A.astype(cplx), "complex", "ouc")}
+if real is np.float64:
+    S = np.array([[5., 1., 0.5], [1., 4., 1.], [0.5, 1., 3.]])  # symmetric positive definite
+    R, L = linalg.sqrtm(S), linalg.logm(S)
+    B, Q = np.array([[2., 1.], [0., 3.]]), np.array([[1., 2.], [3., 4.], [5., 6.]])
+    X = linalg.solve_sylvester(S, B, Q)
+    x = np.array([3., 4., 0.])
+    beta, v, tau = lapack.dlarfg(4, 1.0, x)
+    u = np.concatenate([[1.0], v])
+    H = np.eye(4) - tau * np.outer(u, u)  # the reflector: H [1; x] = [beta; 0]
+    C = np.arange(12.).reshape(4, 3)
+    HC = lapack.dlarf(u, tau, C, np.zeros(3))
+    out.update({
+      "sqrtm": R.ravel().tolist(), "sqrtm_squared_is_S": bool(np.abs(R @ R - S).max() < tol),
+      "logm": L.ravel().tolist(), "expm_logm_is_S": bool(np.abs(linalg.expm(L) - S).max() < tol),
+      "funm_cos": linalg.funm(S, np.cos).ravel().tolist(), "cosm": linalg.cosm(S).ravel().tolist(),
+      "sylvester": X.ravel().tolist(), "sylvester_solves": bool(np.abs(S @ X + X @ B - Q).max() < tol),
+      "larfg": [float(beta), float(tau)] + v.tolist(),
+      "larfg_annihilates": bool(np.abs(H @ np.concatenate([[1.0], x]) - [beta, 0, 0, 0]).max() < tol),
+      "larf": HC.ravel().tolist(), "larf_is_H_C": bool(np.abs(HC - H @ C).max() < tol),
+    })
+print(json.dumps(out))
+`;
+  const checkSchur = (v: any, tol: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const k of ['real', 'real_lhp', 'complex', 'complex_iuc', 'complex_ouc']) {
+      assert.equal(v[k].factorization, true, k); assert.equal(v[k].unitary, true, k);
+      // the eigenvalues sum to trace(A) = 4, a conjugate pair 1.4661 +- 2.1124i between -3.6527 and 4.7205
+      near(v[k].eig.reduce((s: number, e: number[]) => s + e[0], 0), 4, tol);
+      near(v[k].eig[1][1], -v[k].eig[2][1], tol);
+    }
+    // sort: 1 eigenvalue in the left half-plane, none inside the unit circle, all 4 outside
+    assert.deepEqual([v.real_lhp.sdim, v.complex_iuc.sdim, v.complex_ouc.sdim], [1, 0, 4]);
+    for (const k of ['real_lhp', 'complex_iuc', 'complex_ouc']) assert.equal(v[k].sorted_first, true, k);
+  };
+
+  test('linalg.schur / sqrtm / logm / funm / solve_sylvester, lapack ?larfg / ?larf (double precision)', { skip: sandboxSkip }, async () => {
+    await compare(schurProgram('double'), (v) => {
+      checkSchur(v, 1e-9);
+      for (const k of ['sqrtm_squared_is_S', 'expm_logm_is_S', 'sylvester_solves', 'larfg_annihilates', 'larf_is_H_C']) assert.equal(v[k], true, k);
+      assertClose(v.funm_cos, v.cosm, 1e-9, 1e-12); // funm(S, cos) is cosm(S)
+      near(v.larfg[0], -Math.sqrt(26)); // beta = -||[1, 3, 4]||
+    }, 1e-9, 1e-12);
+  });
+
+  test('linalg.schur in single precision (sgees, cgees)', { skip: sandboxSkip }, async () => {
+    await compare(schurProgram('single'), (v) => checkSchur(v, 1e-5), 1e-4, 1e-5);
+  });
+
   test('fft', { skip: sandboxSkip }, async () => {
     await compare(`
 import json

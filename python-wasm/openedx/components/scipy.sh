@@ -197,6 +197,11 @@ SITE=$(ls -d "$WORK"/stage/usr/lib/python3*/*-packages)
   [ "$(printf '%s\n' "$deps" | grep -c .)" = 1 ] && [ -f "$deps" ] || die "no single .so.deps for $so"
   cp "$deps" "$SITE/$so.deps"
 done
+# Every function a module takes from OpenBLAS (or from a static library it links: FITPACK for
+# _dfitpack) is declared with the wasm signature it is defined with. f2py's modules call theirs
+# through function pointers, where a mismatch traps only when called and wasm-ld says nothing.
+/usr/bin/python3 "$COMPONENT_DIR/check_lapack_abi.py" --site "$SITE" "$OPENBLAS/lib/libopenblas.a" >&2 \
+  || die "scipy calls functions with other signatures than they are defined with (see above; patch 0016's kind)"
 /usr/bin/python3 "$COMPONENT_DIR/collect_modules.py" "$SITE" "$OUT" >&2
 
 {
