@@ -7,8 +7,9 @@
 # Usage: python-wasm/openedx/build.sh     (as root on Debian bookworm, after the base build)
 #   FORCE="a b"  rebuild these components even if their stamp is current
 #   JOBS=n       parallel jobs (default: nproc)
-#   CJW_OPENEDX_BUILD_DIR  build directory (default /var/tmp/codejail-wasm-openedx-build; the
-#                output does not depend on it)
+#   CJW_OPENEDX_BUILD_DIR  build directory (default /var/tmp/codejail-wasm-openedx-build). Build
+#                committed artifacts in the default: the module names it in scipy's Cython and
+#                Fortran source paths (string constants, which -ffile-prefix-map does not map)
 #   CJW_OPENEDX_DIST_DIR   output directory (default python-wasm/openedx/dist)
 #   CJW_POSTLINK_LOCK      the lock held while linking and running the post-link passes
 #                (default /var/tmp/cjw-postlink.lock: do not run this script under it)
@@ -58,27 +59,11 @@ PY_SRC=$(ls -d "$BASE"/src-python3.11/python3.11-*/ | head -1); PY_SRC=${PY_SRC%
 CCW="clang-19 --target=wasm32-wasi --sysroot=$SYSROOT"
 CXXW="clang++-19 --target=wasm32-wasi --sysroot=$SYSROOT"
 PREFIX_MAP="-ffile-prefix-map=$B=/build/openedx -ffile-prefix-map=$BASE=/build -ffile-prefix-map=$REPO=/src"
-# Components compile against the headers only: a new libpython needs no component rebuild.
-HEADERS_KEY=$( (cat "$PY_WASI/pyconfig.h"; echo "$PY_SRC") | sha256sum | cut -c1-64)
+HEADERS_KEY=$(headers_key "$PY_WASI" "$PY_SRC")
 
 # 2. Components, in order. A component is rebuilt when its script, its directory, the headers
 #    or a component it names in a "# needs: a b" line changed (or FORCE names it).
 COMPONENTS=$(grep -Ev '^\s*(#|$)' "$HERE/components.list")
-component_key() { # name
-  local name=$1 needs dep
-  needs=$(sed -n 's/^# needs: *//p' "$HERE/components/$name.sh")
-  {
-    echo "$HEADERS_KEY"
-    sha256sum < "$HERE/components/$name.sh"
-    [ -d "$HERE/components/$name" ] && (cd "$HERE/components/$name" && find . -type f | LC_ALL=C sort | xargs -r sha256sum)
-    for dep in $needs; do
-      # (a bash test, not `printf | grep -qx` under pipefail, which once reported a listed
-      # dependency, freetype for pillow, as missing on a loaded machine; the rerun passed)
-      [[ $'\n'"$COMPONENTS"$'\n' == *$'\n'"$dep"$'\n'* ]] || die "component $name needs $dep, which components.list does not list"
-      echo "$dep $(cat "$B/components/$dep/stamp")"
-    done
-  } | sha256sum | cut -c1-64
-}
 for name in $COMPONENTS; do
   [ -f "$HERE/components/$name.sh" ] || die "components.list names $name, but components/$name.sh does not exist"
   dir=$B/components/$name
@@ -86,7 +71,7 @@ for name in $COMPONENTS; do
   # Engineers build in parallel from their own worktrees: one builder per component at a time.
   exec {lock}>"$dir.lock"
   flock "$lock"
-  key=$(component_key "$name")
+  key=$(component_key "$HERE" "$B" "$HEADERS_KEY" "$name")
   if [ "$(cat "$dir/stamp" 2>/dev/null)" != "$key" ] || [[ " ${FORCE:-} " == *" $name "* ]]; then
     log "component $name"
     rm -rf "$dir/out" "$dir/work" "$dir/stamp"

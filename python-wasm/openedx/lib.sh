@@ -17,6 +17,30 @@ need_debs() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing >/dev/null
 }
 
+# headers_key PY_WASI PY_SRC: the part of the base build every component compiles against (its
+# headers only: a new libpython needs no component rebuild).
+headers_key() { (cat "$1/pyconfig.h"; echo "$2") | sha256sum | cut -c1-64; }
+
+# component_key OPENEDX_DIR BUILD_DIR HEADERS_KEY NAME: the stamp of a current build of component
+# NAME. It changes with the component's script, its directory, the headers, or the stamp of a
+# component it names in a "# needs: a b" line. build.sh and components/scipy/continue.sh write it.
+component_key() {
+  local here=$1 b=$2 headers=$3 name=$4 needs dep list
+  list=$(grep -Ev '^\s*(#|$)' "$here/components.list")
+  needs=$(sed -n 's/^# needs: *//p' "$here/components/$name.sh")
+  {
+    echo "$headers"
+    sha256sum < "$here/components/$name.sh"
+    [ -d "$here/components/$name" ] && (cd "$here/components/$name" && find . -type f | LC_ALL=C sort | xargs -r sha256sum)
+    for dep in $needs; do
+      # (a bash test, not `printf | grep -qx` under pipefail, which once reported a listed
+      # dependency, freetype for pillow, as missing on a loaded machine; the rerun passed)
+      [[ $'\n'"$list"$'\n' == *$'\n'"$dep"$'\n'* ]] || die "component $name needs $dep, which components.list does not list"
+      echo "$dep $(cat "$b/components/$dep/stamp")"
+    done
+  } | sha256sum | cut -c1-64
+}
+
 # vendor_unpack ARCHIVE DEST: check ARCHIVE (a file in $VENDOR) against $VENDOR/SHA256SUMS and
 # unpack it into DEST (emptied first). Prints the directory the archive unpacks into.
 vendor_unpack() {

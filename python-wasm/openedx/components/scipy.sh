@@ -189,6 +189,13 @@ $CCW -O2 $PREFIX_MAP -c "$COMPONENT_DIR/fortran_io_stubs.c" -o "$WORK/fortran_io
 llvm-ar-19 rcsD "$OUT/lib/libfortran_io_stubs.a" "$WORK/fortran_io_stubs.o"
 # (Debian's python3 installs into dist-packages)
 SITE=$(ls -d "$WORK"/stage/usr/lib/python3*/*-packages)
+# scipy/__config__.py records the compile commands, which name the checkout the build was
+# configured from (wasm_cc.py's path, -ffile-prefix-map=<checkout>=/src; continue.sh may run from
+# another): written as /src, as the prefix map writes it in the objects, so that the zip does not
+# depend on where the repository is checked out.
+configured=$(sed -n 's|.*, \(/[^,]*\)/python-wasm/openedx/components/scipy/wasm_cc\.py, .*|\1|p' "$SITE/scipy/__config__.py" | sort -u)
+[ "$(printf '%s\n' "$configured" | grep -c .)" = 1 ] || die "scipy/__config__.py names no single checkout: $configured"
+sed -i "s|$configured|/src|g" "$SITE/scipy/__config__.py"
 # meson installs each module's .so (the archive) but not wasm_cc.py's .so.deps beside it: from
 # the build tree, at the same path or (two modules built in a subdirectory) by its unique name
 (cd "$SITE" && find scipy -name '*.so' | LC_ALL=C sort) | while read -r so; do
