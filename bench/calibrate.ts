@@ -6,12 +6,21 @@
 // The constant in src/sandbox/fuel.ts must be at least the largest rate, so that a
 // script that finishes within CPU=N seconds under codejail also finishes here.
 //
-// usage: npm run bench:calibrate
+// usage: npm run bench:calibrate [-- --base-wasm PATH] [-- --image-wasm PATH]
+// (--base-wasm / --image-wasm: measure a candidate fuel module, e.g. a post-link output with other
+// weights, in place of the committed base runtime / the default image's runtime.)
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 import { loadImage } from '../src/runtime/layeredImages.js';
+import { loadBaseImage } from '../src/runtime/baseImage.js';
+
+const option = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 
 export const WORKLOADS: Record<string, string> = {
   'for loop': 's = 0\nfor i in range(3_000_000):\n    s += i',
@@ -45,13 +54,17 @@ function nativeCpuSeconds(code: string, python: string): number {
 async function main(): Promise<void> {
   const python = process.env.CODEJAIL_WASM_NATIVE_PYTHON ?? '/usr/bin/python3';
   const rows: { name: string; native: number; fuel: number; wasmMs: number; rate: number }[] = [];
-  for (const [workloads, image] of [[WORKLOADS, undefined], [LIBRARY_WORKLOADS, loadImage()]] as const) {
+  const baseWasm = option('--base-wasm');
+  const imageWasm = option('--image-wasm');
+  const base = baseWasm ? { ...loadBaseImage({ wasm: readFileSync(baseWasm) }), name: 'py311-base' } : undefined;
+  const library = { ...loadImage(), ...(imageWasm ? { wasmBytes: readFileSync(imageWasm) } : {}) };
+  for (const [workloads, image] of [[WORKLOADS, base], [LIBRARY_WORKLOADS, library]] as const) {
     const jail = await createJail({ policy: defaultPolicy(), image, workers: 1, queueLimit: 4, outputLimitBytes: 1 << 20 });
     for (const [name, code] of Object.entries(workloads)) {
       const native = nativeCpuSeconds(code, python);
       const r = await jail.jailCode({ command: 'python', code, limits: { CPU: 0, REALTIME: 0 } });
       if (r.status !== 0) throw new Error(`${name}: ${Buffer.from(r.stderr).toString()}`);
-      rows.push({ name: image ? `${name} (${image.name})` : name, native, fuel: r.run.fuelUsed, wasmMs: r.run.wallMs, rate: r.run.fuelUsed / native });
+      rows.push({ name: image === library ? `${name} (${image.name})` : name, native, fuel: r.run.fuelUsed, wasmMs: r.run.wallMs, rate: r.run.fuelUsed / native });
     }
     await jail.close();
   }

@@ -1,6 +1,9 @@
 // Runtime speed against native CPython, and the cost of fuel metering — one process, one run.
 //
-//   npm run bench:runtime [-- --rounds N] [-- --fuel-wasm PATH]
+//   npm run bench:runtime [-- --rounds N] [-- --fuel-wasm PATH] [-- --compare-wasm PATH]
+//
+// --compare-wasm PATH: a second fuel module (e.g. another fuel pass on the same reactor) timed in
+// the same rounds, its overhead against the same no-fuel module printed after the table.
 //
 // Native CPython is a persistent `/usr/bin/python3 -E -B` process that times each workload
 // inside itself, as the wasm side does (an in-process PythonInstance restored from a snapshot
@@ -53,6 +56,7 @@ const ROUNDS = arg('--rounds', 15);
 // committed python.wasm, against the same no-fuel module.
 const FUEL_WASM = process.argv.includes('--fuel-wasm') ? process.argv[process.argv.indexOf('--fuel-wasm') + 1] : undefined;
 const WARMUP_ROUNDS = arg('--warmup', 4);
+const COMPARE_WASM = process.argv.includes('--compare-wasm') ? process.argv[process.argv.indexOf('--compare-wasm') + 1] : undefined;
 
 function timedHarness(code: string, fresh: boolean): string {
   // For imports, drop the modules first so the run really imports them (in the sandbox, also the
@@ -97,8 +101,9 @@ async function main(): Promise<void> {
   const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
   const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
   const variants: Record<string, { inst: PythonInstance; snap: Awaited<ReturnType<typeof buildSnapshot>>['snapshot'] }> = {};
-  for (const [name, fuel] of [['fuel', true], ['nofuel', false]] as const) {
-    const wasm = fuel && FUEL_WASM ? readFileSync(FUEL_WASM) : undefined;
+  const modules = [['fuel', true], ['nofuel', false], ...(COMPARE_WASM ? [['compare', true] as const] : [])] as const;
+  for (const [name, fuel] of modules) {
+    const wasm = name === 'compare' ? readFileSync(COMPARE_WASM!) : fuel && FUEL_WASM ? readFileSync(FUEL_WASM) : undefined;
     const image = { ...loadBaseImage({ fuel, wasm }), preloads: [] };
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
     variants[name] = { inst: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snap: snapshot };
@@ -118,8 +123,10 @@ async function main(): Promise<void> {
       await native.time(code, isFresh(name));
       wasm('fuel', code, isFresh(name));
       wasm('nofuel', code, isFresh(name));
+      if (COMPARE_WASM) wasm('compare', code, isFresh(name));
     }
   }
+  const compared: string[] = [];
   console.log(`${ROUNDS} paired rounds after ${WARMUP_ROUNDS} mixed warm-up rounds; medians, (p25-p75) of the per-round ratios; Node ${process.version} (V8 ${process.versions.v8}); load average at start ${loadavg()}`);
   console.log('| workload | native ms | wasm ms (fuel) | wasm ms (no fuel) | wasm/native (fuel) | wasm/native (no fuel) | fuel overhead |');
   console.log('|---|---|---|---|---|---|---|');
@@ -128,19 +135,27 @@ async function main(): Promise<void> {
     const n: number[] = [];
     const f: number[] = [];
     const p: number[] = [];
+    const c: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       if (i % 2 === 0) {
         n.push(await native.time(code, fresh));
         f.push(wasm('fuel', code, fresh));
+        if (COMPARE_WASM) c.push(wasm('compare', code, fresh));
         p.push(wasm('nofuel', code, fresh));
       } else {
         p.push(wasm('nofuel', code, fresh));
+        if (COMPARE_WASM) c.push(wasm('compare', code, fresh));
         f.push(wasm('fuel', code, fresh));
         n.push(await native.time(code, fresh));
       }
     }
     const ratio = (a: number[], b: number[]): number[] => a.map((x, i) => x / b[i]!);
     console.log(`| ${name} | ${med(n).toFixed(1)} | ${med(f).toFixed(1)} | ${med(p).toFixed(1)} | ${spread(ratio(f, n), times)} | ${spread(ratio(p, n), times)} | ${spread(ratio(f, p), percent)} |`);
+    if (COMPARE_WASM) compared.push(`| ${name} | ${med(c).toFixed(1)} | ${spread(ratio(c, p), percent)} | ${spread(ratio(f, c), percent)} |`);
+  }
+  if (COMPARE_WASM) {
+    console.log(`\n--compare-wasm ${COMPARE_WASM}, in the same rounds:\n| workload | wasm ms (compared) | its fuel overhead | fuel module against it |\n|---|---|---|---|`);
+    for (const line of compared) console.log(line);
   }
   native.close();
   // Host costs: a trivial run and a restore, in-process.

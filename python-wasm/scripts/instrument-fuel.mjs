@@ -2,23 +2,33 @@
 //
 // usage: node instrument-fuel.mjs IN.wasm OUT-fuel.wasm OUT-nofuel.wasm
 //
-// Adds an exported mutable i64 global `fuel`, decremented by one at the top of every loop
-// body (once per iteration) and at the entry of every defined function that calls another.
-// When it goes negative the guest calls the host import `codejail.fuel_exhausted`, which
-// grants the next slice of the run's budget after looking at the wall clock (REALTIME), or
-// ends the run by throwing: the guest unwinds and the instance is restored from its snapshot.
-// Fuel used does not depend on the slices. Functions that call nothing get no entry
-// check (their loops still do): any unbounded execution must pass a loop header or a calling
-// function's entry infinitely often. The placement and its cost are discussed in
-// docs/adr/0003-fuel-metering.md. postlink.mjs then marks every check's call as unlikely
-// (branch-hints.mjs), which keeps the slow path out of the interpreter's hot code. Every mutable global of the module is exported as well
-// (`__stack_pointer`), because a snapshot must capture all guest state.
+// Adds an exported mutable i64 global `fuel`, decremented at the top of every loop body (once
+// per iteration) and at the entry of every defined function that calls another. The shipped
+// model (CJW_FUEL_MODEL unset or `flat`) decrements by one. CJW_FUEL_MODEL=weighted (measured,
+// not adopted: docs/adr/0003-fuel-metering.md) decrements by the work the check guards: the
+// expected instructions of the code it owns up to the next check, weighted per class
+// (fuel-costs.mjs, WEIGHTS below), and each memory.grow that succeeds charges the pages it
+// added (GROW_PAGE), without a check. Both models place the same checks.
+// When the counter is below zero at a check the guest calls the host import
+// `codejail.fuel_exhausted`, which grants the next slice of the run's budget after looking at
+// the wall clock (REALTIME), or ends the run by throwing: the guest unwinds and the instance is
+// restored from its snapshot. Fuel used does not depend on the slices. Functions that call
+// nothing get no entry check (their loops still do; weighted, their callers pay for them): any
+// unbounded execution must pass a loop header or a calling function's entry infinitely often.
+// The placement, the weights and their calibration are in docs/adr/0003-fuel-metering.md.
+// postlink.mjs then marks every check's call as unlikely (branch-hints.mjs), which keeps the
+// slow path out of the interpreter's hot code. Every mutable global of the module is exported
+// as well (`__stack_pointer`), because a snapshot must capture all guest state.
 // OUT-nofuel.wasm is the same binaryen round trip without the counter: the fair
 // baseline for measuring the counter's overhead.
+// CJW_FUEL_PROFILE_SITES=OUT.json (calibration only, never for a shipped module) also counts
+// how often each site runs (exported globals fuel_site_N) and writes each site's expected
+// instructions per class to OUT.json, so that weights can be fitted without rebuilding
+// (CJW_FUEL_PROFILE_MODELS: the same under other BRANCH probabilities).
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
-import { children as childrenOf } from './wasm-expressions.mjs';
+import { CLASSES, growsByFunction, planSites, siteCost } from './fuel-costs.mjs';
 
 const B = binaryen;
 /** The host import the guest calls when its counter is below zero at a check. */
@@ -51,59 +61,83 @@ function exportMutableGlobals(m) {
   m.addGlobalExport(mutable[0].name, '__stack_pointer');
 }
 
-// Child expressions (wasm-expressions.mjs): an unknown kind makes the pass fail, so a loop can
-// never be skipped silently.
-const I = B;
-const children = (e) => childrenOf(e, 'instrument-fuel');
-// The loops of a function body, and whether it calls anything (call, call_indirect and
-// their return_ forms, which binaryen represents as the same expression kinds).
-function scan(root) {
-  const loops = [];
-  let calls = false;
-  const stack = [root];
-  while (stack.length) {
-    const e = stack.pop();
-    if (!e) continue;
-    const id = B.getExpressionId(e);
-    if (id === I.LoopId) loops.push(e);
-    else if (id === I.CallId || id === I.CallIndirectId) calls = true;
-    for (const c of children(e)) if (c) stack.push(c);
-  }
-  return { loops, calls };
+/** Fuel units per instruction of each class (fuel-costs.mjs CLASSES): one unit per
+ * instruction; an indirect call also stands for the callee no check charges when it calls
+ * nothing (a direct call's is charged at the call). Calibrated (bench/calibrate.ts, ADR 0003). */
+export const WEIGHTS = { local: 1, alu: 1, muldiv: 1, mem: 1, branch: 1, call: 1, icall: 230, bulk: 1 };
+/** Fuel units per 64 KiB page the guest adds to its memory (memory.grow): fresh memory costs
+ * page faults and cache misses that instruction counts do not see, natively as in wasm. */
+export const GROW_PAGE = 3_100_000;
+/** The metering model: `flat` (1 per check, the shipped runtimes) or `weighted`. */
+export function fuelModel(value = process.env.CJW_FUEL_MODEL) {
+  if (value === undefined || value === '' || value === 'flat') return 'flat';
+  if (value === 'weighted') return 'weighted';
+  throw new Error(`CJW_FUEL_MODEL must be flat or weighted, not ${value}`);
 }
 
-function addFuel(m) {
-  m.addGlobal('fuel', B.i64, true, m.i64.const(0n));
-  const defined = [];
-  for (let i = 0; i < m.getNumFunctions(); i++) {
-    const f = m.getFunctionByIndex(i);
-    if (!B.getFunctionInfo(f).module) defined.push(f);
+// Each memory.grow that succeeds charges GROW_PAGE per page it added, right after growing (a
+// grow that fails, e.g. past VMEM, costs nothing, as a refused allocation costs nothing
+// natively): no check there (the counter may go below zero; the next check calls the host), so
+// the check sites stay the same. The grow's value goes through a local, so the parent (clang's
+// sbrk: a local.tee) gets the same value.
+function chargeGrowth(m, site, tmpDelta, tmpResult) {
+  const { grow, parent } = site;
+  B.MemoryGrow.setDelta(grow, m.local.tee(tmpDelta, B.MemoryGrow.getDelta(grow), B.i32));
+  const charged = m.block(null, [
+    m.local.set(tmpResult, grow),
+    m.if(m.i32.ne(m.local.get(tmpResult, B.i32), m.i32.const(-1)),
+      m.global.set('fuel', m.i64.sub(m.global.get('fuel', B.i64),
+        m.i64.mul(m.i64.extend_u(m.local.get(tmpDelta, B.i32)), m.i64.const(BigInt(GROW_PAGE)))))),
+    m.local.get(tmpResult, B.i32),
+  ], B.i32);
+  if (B.getExpressionId(parent) !== B.LocalSetId || B.LocalSet.getValue(parent) !== grow) {
+    throw new Error('instrument-fuel: a memory.grow whose parent is not a local.set/tee (add its setter here)');
   }
+  B.LocalSet.setValue(parent, charged);
+}
+
+// `profile`: also count, per site, how often it runs (an exported i64 global `fuel_site_N` each),
+// for fitting WEIGHTS (not for a runtime).
+function addFuel(m, { profile = false, model = 'flat' } = {}) {
+  m.addGlobal('fuel', B.i64, true, m.i64.const(0n));
+  const sites = planSites(m);
   m.addFunctionImport(EXHAUSTED.base, EXHAUSTED.module, EXHAUSTED.base, B.none, B.none);
-  // fuel -= 1 through a local, so the global is read once per check.
-  const check = (tmp) => m.block(null, [
-    m.local.set(tmp, m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(1n))),
+  // fuel -= cost through a local, so the global is read once per check.
+  const check = (tmp, cost, index) => m.block(null, [
+    ...(profile ? [m.global.set(`fuel_site_${index}`, m.i64.add(m.global.get(`fuel_site_${index}`, B.i64), m.i64.const(1n)))] : []),
+    m.local.set(tmp, m.i64.sub(m.global.get('fuel', B.i64), m.i64.const(BigInt(cost)))),
     m.global.set('fuel', m.local.get(tmp, B.i64)),
     m.if(m.i64.lt_s(m.local.get(tmp, B.i64), m.i64.const(0n)), m.call(EXHAUSTED.base, [], B.none)),
   ], B.none);
-  let sites = 0;
-  for (const f of defined) {
-    const fi = B.getFunctionInfo(f);
-    const { loops, calls } = scan(fi.body);
-    if (!loops.length && !calls) continue;
-    const tmp = B._BinaryenFunctionAddVar(f, B.i64);
-    for (const loop of loops) {
-      const body = B.Loop.getBody(loop);
-      B.Loop.setBody(loop, m.block(null, [check(tmp), body], B.getExpressionType(body)));
-      sites++;
+  const tmps = new Map();
+  const costs = [];
+  sites.forEach((site, index) => {
+    const f = m.getFunction(site.name);
+    if (!tmps.has(site.name)) tmps.set(site.name, B._BinaryenFunctionAddVar(f, B.i64));
+    const tmp = tmps.get(site.name);
+    const cost = model === 'weighted' ? siteCost(site.counts, WEIGHTS) : 1;
+    costs.push(cost);
+    if (profile) {
+      m.addGlobal(`fuel_site_${index}`, B.i64, true, m.i64.const(0n));
+      m.addGlobalExport(`fuel_site_${index}`, `fuel_site_${index}`);
     }
-    if (calls) {
-      B.Function.setBody(f, m.block(null, [check(tmp), fi.body], B.getExpressionType(fi.body)));
-      sites++;
+    if (site.loop) {
+      const body = B.Loop.getBody(site.loop);
+      B.Loop.setBody(site.loop, m.block(null, [check(tmp, cost, index), body], B.getExpressionType(body)));
+    } else {
+      const body = B.getFunctionInfo(f).body;
+      B.Function.setBody(f, m.block(null, [check(tmp, cost, index), body], B.getExpressionType(body)));
     }
+  });
+  let grows = 0;
+  for (const [name, list] of model === 'weighted' ? growsByFunction(m) : []) {
+    const f = m.getFunction(name);
+    const tmpDelta = B._BinaryenFunctionAddVar(f, B.i32);
+    const tmpResult = B._BinaryenFunctionAddVar(f, B.i32);
+    for (const site of list) { chargeGrowth(m, site, tmpDelta, tmpResult); grows++; }
   }
   m.addGlobalExport('fuel', 'fuel');
-  return sites;
+  return { sites, costs, grows };
 }
 
 function main(input, outFuel, outPlain) {
@@ -119,10 +153,21 @@ function main(input, outFuel, outPlain) {
 
   const fueled = load(input);
   exportMutableGlobals(fueled);
-  const sites = addFuel(fueled);
+  const profileOut = process.env.CJW_FUEL_PROFILE_SITES;
+  // Profiling: the sites' counts under other branch models too (same sites, same order).
+  const models = profileOut ? JSON.parse(process.env.CJW_FUEL_PROFILE_MODELS ?? '[]') : [];
+  const alternatives = models.map((branch) => planSites(fueled, branch).map((s) => [...s.counts]));
+  const model = fuelModel();
+  const { sites, costs, grows } = addFuel(fueled, { profile: Boolean(profileOut), model });
   if (!fueled.validate()) throw new Error('instrumented module does not validate');
   writeFileSync(outFuel, fueled.emitBinary());
-  console.log(`fuel: ${sites} check sites`);
+  if (profileOut) {
+    writeFileSync(profileOut, JSON.stringify({ classes: CLASSES, models, sites: sites.map((s, i) => ({ fn: s.name, loop: s.loop !== null, cost: costs[i], counts: [...s.counts], alt: alternatives.map((a) => a[i]) })) }));
+  }
+  let [total, min, max] = [0, Infinity, 0];
+  for (const c of costs) { total += c; min = Math.min(min, c); max = Math.max(max, c); }
+  console.log(model === 'flat' ? `fuel: ${sites.length} check sites`
+    : `fuel (weighted): ${sites.length} check sites, charging ${min}-${max} units (mean ${(total / costs.length).toFixed(1)}); ${grows} memory.grow charged ${GROW_PAGE} per page`);
 }
 
 // A command (postlink.mjs runs it in its own process); imported, only the constants.
