@@ -33,6 +33,9 @@ import os
 import pathlib
 import sys
 
+from wasm_object import (BINDING_LOCAL, EXPLICIT_NAME, SYM_DATA, SYM_FUNCTION, SYM_GLOBAL, SYM_SECTION,
+                         SYM_TABLE, SYM_TAG, UNDEFINED, WASM_SYMBOL_TABLE, name_at, uleb)
+
 # Declarations that take a function's address under another type and never call it, each with
 # why: (module, symbol) -> reason. f2py exposes a Fortran FUNCTION's address as the routine's
 # `_cpointer` capsule (an opaque void*), declaring it `double f(void)` for that alone; its
@@ -43,26 +46,7 @@ NEVER_CALLED = {
 }
 
 SECTION_CUSTOM, SECTION_TYPE, SECTION_IMPORT, SECTION_FUNCTION = 0, 1, 2, 3
-WASM_SYMBOL_TABLE = 8
-SYM_FUNCTION, SYM_DATA, SYM_GLOBAL, SYM_SECTION, SYM_TAG, SYM_TABLE = 0, 1, 2, 3, 4, 5
-BINDING_LOCAL, UNDEFINED, EXPLICIT_NAME = 0x2, 0x10, 0x40
 VALTYPES = {0x7F: 'i32', 0x7E: 'i64', 0x7D: 'f32', 0x7C: 'f64', 0x7B: 'v128', 0x70: 'funcref', 0x6F: 'externref'}
-
-
-def uleb(b, i):
-    v = shift = 0
-    while True:
-        x = b[i]
-        i += 1
-        v |= (x & 0x7F) << shift
-        shift += 7
-        if x < 0x80:
-            return v, i
-
-
-def name_at(b, i):
-    n, i = uleb(b, i)
-    return b[i:i + n].decode(), i + n
 
 
 def signature(params, results):

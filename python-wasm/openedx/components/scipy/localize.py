@@ -19,20 +19,9 @@ Only the "linking" custom section changes: symbol flags and the names of renamed
 """
 import sys
 
-WASM_SYMBOL_TABLE, WASM_COMDAT_INFO = 8, 7
-SYM_FUNCTION, SYM_DATA, SYM_GLOBAL, SYM_SECTION, SYM_TAG, SYM_TABLE = 0, 1, 2, 3, 4, 5
-BINDING_WEAK, BINDING_LOCAL, UNDEFINED, EXPORTED, EXPLICIT_NAME = 0x1, 0x2, 0x10, 0x20, 0x40
-
-
-def uleb(b, i):
-    v = shift = 0
-    while True:
-        x = b[i]
-        i += 1
-        v |= (x & 0x7F) << shift
-        shift += 7
-        if x < 0x80:
-            return v, i
+from wasm_object import (BINDING_LOCAL, BINDING_WEAK, EXPLICIT_NAME, EXPORTED, SYM_DATA, SYM_FUNCTION,
+                         SYM_GLOBAL, SYM_SECTION, SYM_TABLE, SYM_TAG, UNDEFINED, WASM_COMDAT_INFO,
+                         WASM_SYMBOL_TABLE, name_at, uleb)
 
 
 def enc(v):
@@ -45,11 +34,6 @@ def enc(v):
         else:
             out.append(x)
             return bytes(out)
-
-
-def name_at(b, i):
-    n, i = uleb(b, i)
-    return b[i:i + n].decode(), i + n
 
 
 def rewrite_symtab(p, keep):
