@@ -30,7 +30,7 @@ config = {
         # Sandbox workers per container: keep equal to LIMIT_CPU (whole CPUs).
         "WORKERS": 2,
         "REQUEST_CPU": "500m",
-        "REQUEST_MEMORY": "512Mi",
+        "REQUEST_MEMORY": "768Mi",
         "LIMIT_CPU": "2",
         "LIMIT_MEMORY": "2Gi",
         "ENABLE_HPA": False,
