@@ -4,6 +4,7 @@ import { loadBaseImage } from '../runtime/baseImage.js';
 import type { RuntimeImage } from '../runtime/image.js';
 import { FUEL_PER_CPU_SECOND } from '../sandbox/fuel.js';
 import { RejectedRunError } from '../sandbox/errors.js';
+import { DormantPool } from '../sandbox/DormantPool.js';
 import { startSandbox, type Sandbox } from '../sandbox/Sandbox.js';
 import { collectGarbage } from '../sandbox/collectGarbage.js';
 import { trimMalloc } from '../sandbox/mallocTrim.js';
@@ -42,6 +43,10 @@ export interface JailOptions {
   defaultImage?: string;
   /** limit_overrides_context (course key) -> image name. */
   courseImages?: Record<string, string>;
+  /** Where `images` were loaded from (their image configuration; undefined: the repository's).
+   * Given, every image other than the default that no course is mapped to is dormant: it keeps
+   * nothing in memory until a request names it, and is read from there again (DormantPool). */
+  imageSource?: { configPath?: string };
   settings?: Partial<RunSettings>;
 }
 
@@ -173,11 +178,24 @@ export async function createJail(options: JailOptions): Promise<Jail> {
   }
   const sandboxes = new Map<string, Sandbox>();
   try {
-    // One after the other: building a snapshot is CPU-bound work on this thread.
+    const mapped = new Set(Object.values(options.courseImages ?? {}));
+    const workers = options.workers > 0 ? options.workers : availableParallelism();
+    // One after the other: building a snapshot is CPU-bound work on this thread (or, for a
+    // dormant image, on a thread of its own).
     for (const [name, image] of images) {
+      if (options.imageSource && name !== defaultImage && !mapped.has(name)) {
+        // Built once now (a broken image fails the start), then dropped until a request names it.
+        const pool = await DormantPool.start({
+          image: { name, configPath: options.imageSource.configPath },
+          workers, idleRetireMs: options.idleWorkerMs ?? DEFAULT_IDLE_WORKER_MS, queueLimit: options.queueLimit,
+          warmups: warmupRuns(settings),
+        });
+        sandboxes.set(name, { pool, snapshotDigest: pool.snapshotDigest, snapshotBytes: pool.snapshotBytes });
+        continue;
+      }
       sandboxes.set(name, await startSandbox({
         image,
-        workers: options.workers > 0 ? options.workers : availableParallelism(),
+        workers,
         // Only the default image's workers wait warm: an instance of every image was most of an
         // idle service's memory (ADR 0012); a snapshot is still made now, so a worker of another
         // image starts by restoring it, without booting.

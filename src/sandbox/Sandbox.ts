@@ -8,7 +8,7 @@ import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { refuseTestFaultsOutsideTests } from './testFaults.js';
 import { toShared, WorkerPool } from './WorkerPool.js';
-import type { RunRequest } from './types.js';
+import type { RunPool, RunRequest } from './types.js';
 
 export interface SandboxOptions {
   image: RuntimeImage;
@@ -22,7 +22,7 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  pool: WorkerPool;
+  pool: RunPool;
   snapshotDigest: string;
   snapshotBytes: number;
 }

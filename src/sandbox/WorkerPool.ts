@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, RejectedRunError, UnavailableError } from './errors.js';
 import type { Snapshot } from './PythonInstance.js';
-import type { PoolStats, RunRequest, RunResult } from './types.js';
+import type { PoolStats, RunPool, RunRequest, RunResult } from './types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 import { testFault } from './testFaults.js';
@@ -46,6 +46,10 @@ export interface PoolOptions {
   module: WebAssembly.Module;
   files: ReadOnlyFile[];
   snapshot: Snapshot;
+  /** Called once the pool has no worker left and nothing waits (its last worker retired idle, or
+   * was lost): the owner drops the whole pool (DormantPool). A pool with an owner that drops it
+   * keeps its snapshot as given rather than resting it deflated. */
+  onEmpty?: () => void;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -65,7 +69,7 @@ function failedResult(outcome: RunResult['outcome'], status: number, detail: str
   };
 }
 
-export class WorkerPool {
+export class WorkerPool implements RunPool {
   private slots: Slot[] = [];
   private queue: Pending[] = [];
   private nextId = 1;
@@ -87,6 +91,7 @@ export class WorkerPool {
   private injectStartFailures = Number(testFault('failWorkerStarts') || 0);
   /** Only the sizes: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
   private readonly opts: { workers: number; warmWorkers: number; idleRetireMs: number; queueLimit: number };
+  private readonly onEmpty: (() => void) | undefined;
 
   private constructor(opts: PoolOptions) {
     const workers = Math.max(1, opts.workers);
@@ -96,13 +101,14 @@ export class WorkerPool {
       idleRetireMs: Math.max(0, opts.idleRetireMs ?? 0),
       queueLimit: opts.queueLimit,
     };
+    this.onEmpty = opts.onEmpty;
     this.init = { module: opts.module, files: toShared(opts.files) };
     this.snapshot = shareSnapshot(opts.snapshot);
   }
 
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
-    if (pool.opts.warmWorkers === 0) {
+    if (pool.opts.warmWorkers === 0 && !pool.onEmpty) {
       // Nothing runs until a request comes: rest from the start (RestingSnapshot, ADR 0012).
       pool.resting = await RestingSnapshot.of(pool.snapshot!);
       pool.snapshot = null;
@@ -288,7 +294,17 @@ export class WorkerPool {
     slot.idleTimer = null;
     if (!this.slots.includes(slot) || !slot.ready || slot.job || this.slots.length <= this.opts.warmWorkers) return;
     // Once the thread is gone, what it freed sits in its malloc arena: give it back (ADR 0012).
-    void this.stop(slot).then(() => trimMalloc());
+    this.afterStop(this.stop(slot));
+  }
+
+  /** Once a stopped worker's thread is gone: tell the owner if that emptied the pool (it drops
+   * the pool and gives the memory back itself), else give back what the thread freed. */
+  private afterStop(stopped: Promise<unknown>): void {
+    void stopped.then(() => {
+      const empty = this.slots.length === 0 && this.queue.length === 0 && this.starting() === 0 && !this.closing;
+      if (this.onEmpty && empty) this.onEmpty();
+      else trimMalloc();
+    });
   }
 
   private stop(slot: Slot): Promise<unknown> {
@@ -305,7 +321,7 @@ export class WorkerPool {
   }
 
   private retire(slot: Slot): void {
-    void this.stop(slot);
+    const stopped = this.stop(slot);
     // While closing, replace the worker only if queued requests still need one (close() lets
     // them finish); either way dispatch, which also wakes close() once nothing is running and
     // starts workers for waiting requests beyond the warm ones.
@@ -314,6 +330,7 @@ export class WorkerPool {
       this.respawn(0);
     }
     this.dispatch();
+    if (this.onEmpty) this.afterStop(stopped);
   }
 
   /** Start a worker (a replacement, or one that waiting requests need); if it fails, try again

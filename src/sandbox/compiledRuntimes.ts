@@ -17,3 +17,8 @@ export function compileRuntime(wasm: Uint8Array): Promise<WebAssembly.Module> {
   }
   return compiled;
 }
+
+/** The module compiled in this thread for wasm bytes of this sha256, if any (not compiling). */
+export function compiledRuntimeFor(digest: string): Promise<WebAssembly.Module> | undefined {
+  return byDigest.get(digest);
+}

@@ -67,6 +67,13 @@ export interface PoolStats {
   watchdogTerminations: number;
 }
 
+/** What serves an image's requests: its worker pool (WorkerPool), or a pool made on demand (DormantPool). */
+export interface RunPool {
+  run(request: RunRequest, signal?: AbortSignal): Promise<RunResult>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
 /** How a run ended. */
 export type RunOutcome =
   | 'complete'      // the program exited by itself (any status, including uncaught exceptions)

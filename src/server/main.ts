@@ -115,6 +115,7 @@ async function startJail(config: Config): Promise<Jail> {
     images: images.images,
     defaultImage: images.defaultImage,
     courseImages: config.courseImages,
+    imageSource: { configPath: config.imagesConfig },
   });
 }
 
