@@ -144,6 +144,10 @@ $CCW -mexec-model=reactor -O2 -flto=thin $PREFIX_MAP -I"$PY_SRC/Include" -I"$PY_
   -z stack-size=1048576 -Wl,--stack-first -Wl,--initial-memory="$INITIAL_MEMORY" \
   -Wl,--max-memory=4294967296 -Wl,--export=__heap_base
 llvm-strip-19 -o "$L/reactor.stripped.wasm" "$L/reactor.wasm"
+# One exception tag per kind (C++ throw, longjmp): a module that kept a tag of its own would
+# catch with a tag nothing throws, and its catches would never match (components/scipy/localize.py).
+tags=$(/usr/bin/python3 "$HERE/components/scipy/wasm_object.py" tags "$L/reactor.wasm")
+[ "$tags" -le 2 ] || die "the reactor defines $tags exception tags; expected __cpp_exception and __c_longjmp once each"
 
 # 4. The post-link pipeline (fuel, store barrier), as the base build runs it.
 [ -d "$REPO/node_modules/binaryen" ] || (cd "$REPO" && npm ci --no-audit --no-fund)

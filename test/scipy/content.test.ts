@@ -340,6 +340,75 @@ print(json.dumps({"gh": gh, "gi": gi, "gh_q": gh_q, "gi_q": gi_q}))
     }, 1e-7, 1e-10);
   });
 
+  test('stats.skewnorm far in its tails (Boost\'s owens_t catches its own evaluation_error)', { skip: sandboxSkip }, async () => {
+    // scipy's TestSkewNorm::test_cdf_large_x. Boost's owens_t computes in long double (its
+    // default policy promotes double): 64-bit x87 natively, 113-bit on wasm32, where it takes
+    // the arbitrary-precision route, which tries series that throw boost::math::evaluation_error
+    // and catches it. Those catches missed while localize.py made each module's exception tag
+    // its own: the exception left the module (status -6, then -11 before abc7b51).
+    // The mathematics: cdf = Phi(x) - 2 T(x, a); for x, a > 0 far out T(x, a) = Q(x)/2 (Q = norm.sf)
+    // to far below double precision, so sf(x, a) = 2 Q(x), cdf(x, a) rounds to 1 and cdf(-x, a) to 0;
+    // and skewnorm(-a) is skewnorm(a) mirrored: cdf(-x, -a) = sf(x, a).
+    await compare(`
+import json
+from scipy import stats
+print(json.dumps({
+  "cdf": [float(stats.skewnorm.cdf(x, 2.5)) for x in (25, 15, -15, 0.5)],
+  "sf": [float(stats.skewnorm.sf(x, 2.5)) for x in (25, 15)],
+  "mirror": [float(stats.skewnorm.cdf(x, -2.5)) for x in (25, -15)],
+  "q": [float(stats.norm.sf(x)) for x in (25, 15)],
+}))
+`, (v) => {
+      assert.deepEqual(v.cdf.slice(0, 3), [1, 1, 0]);
+      near(v.sf[0], 2 * v.q[0], 1e-12); near(v.sf[1], 2 * v.q[1], 1e-12);
+      assert.ok(v.sf[0] > 0 && v.sf[0] < 1e-100, `sf(25) = ${v.sf[0]}`);
+      assert.equal(v.mirror[0], 1); near(v.mirror[1], v.sf[1], 1e-12);
+    }, 1e-12, 0);
+  });
+
+  test('error exits inside scipy\'s compiled modules raise (C++ catch, setjmp/longjmp): qhull, QUADPACK, brentq, f2py callbacks, pybind11', { skip: sandboxSkip }, async () => {
+    // Each error below is raised through a C++ throw that a catch in the same module stops
+    // (pybind11's dispatcher: _distance_pybind) or a longjmp to a setjmp there (qhull's error
+    // exit, QUADPACK's and brentq's callbacks, f2py's callback into Python). Each crashed the
+    // sandbox (-6) while localize.py made the modules' exception tags their own. After them
+    // each module still computes: a square has 2 triangles, the hull of a square's corners and
+    // centre is the corners, integral of x^2 over [0, 1] is 1/3, the root of x^2 - 2 is sqrt 2,
+    // and A's eigenvalues (trace 5, determinant 6: 2 and 3) both lie in the right half-plane.
+    await compare(`
+import json
+import numpy as np
+from scipy import integrate, linalg, optimize
+from scipy.spatial import ConvexHull, Delaunay
+from scipy.spatial.distance import pdist
+def outcome(f):
+    try:
+        f()
+        return "returned"
+    except Exception as e:
+        return type(e).__name__
+line = [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+A = np.array([[4.0, -2.0], [1.0, 1.0]])
+print(json.dumps({
+  "delaunay_collinear": outcome(lambda: Delaunay(line)),
+  "convexhull_collinear": outcome(lambda: ConvexHull(line)),
+  "quad_raising": outcome(lambda: integrate.quad(lambda x: 1 / 0, 0, 1)),
+  "brentq_raising": outcome(lambda: optimize.brentq(lambda x: 1 / 0, 0, 1)),
+  "schur_sort_raising": outcome(lambda: linalg.schur(A, sort=lambda re, im: 1 / 0)),
+  "pdist_weights": outcome(lambda: pdist(np.ones((3, 3)), "minkowski", w=np.ones(2))),
+  "square_triangles": len(Delaunay([[0, 0], [1, 0], [0, 1], [1, 1]]).simplices),
+  "hull_vertices": sorted(ConvexHull([[0, 0], [2, 0], [0, 2], [2, 2], [1, 1]]).vertices.tolist()),
+  "quad_x2": integrate.quad(lambda x: x * x, 0, 1)[0],
+  "brentq_root": optimize.brentq(lambda x: x * x - 2, 0, 2),
+  "schur_sdim": int(linalg.schur(A, sort="rhp")[2]),
+}))
+`, (v) => {
+      assert.deepEqual([v.delaunay_collinear, v.convexhull_collinear, v.quad_raising, v.brentq_raising, v.schur_sort_raising, v.pdist_weights],
+        ['QhullError', 'QhullError', 'ZeroDivisionError', 'ZeroDivisionError', 'ZeroDivisionError', 'ValueError']);
+      assert.equal(v.square_triangles, 2); assert.deepEqual(v.hull_vertices, [0, 1, 2, 3]);
+      near(v.quad_x2, 1 / 3, 1e-14); near(v.brentq_root, Math.SQRT2, 1e-11); assert.equal(v.schur_sdim, 2);
+    }, 1e-12, 0);
+  });
+
   test('io.netcdf_file writes and reads back in memory (no mmap in the sandbox: patch 0013)', { skip: sandboxSkip }, async () => {
     await compare(`
 import io, json

@@ -708,12 +708,15 @@ export const CASES: SecurityCase[] = [
     // A C++ exception that no frame catches leaves the module (C++ built with -fwasm-exceptions)
     // as a WebAssembly.Exception. Natively it is std::terminate -> abort(): SIGABRT, -6, with what
     // was written before kept; the worker used to report a host error (-11) and drop the output.
-    // The throw is the one scipy's own tests met (stats' TestSkewNorm::test_cdf_large_x): Boost's
-    // skew-normal CDF at x = 25 throws in the sandbox's scipy and natively returns 1.0 (an open
-    // defect of #24). Should it stop throwing, this case fails: it then needs another thrower.
+    // The throw is one scipy 1.17.1 makes natively too: invgauss's quantile with a subnormal mu
+    // hands Boost's normal cdf a NaN, whose default policy throws std::domain_error, and nothing
+    // catches it (scipy 1.17.1 built natively from the same sources: "terminate called after
+    // throwing an instance of 'std::domain_error'", SIGABRT). Until 2026-12-07 the case used
+    // stats.skewnorm.cdf(25, 2.5), which threw only in the sandbox (the modules' exception tags
+    // were their own, so Boost's own catch missed: fixed in localize.py); it returns 1.0 now.
     name: 'deny_host_uncaught_cpp_exception_is_contained', category: 'host', libraries: true,
-    nativeSkip: 'no native analogue: natively this scipy call returns 1.0; only the sandbox\'s scipy throws there',
-    code: () => 'print("before", flush=True)\nfrom scipy import stats\nprint(stats.skewnorm.cdf(25, 2.5))\nprint("after")',
+    nativeSkip: 'the native reference is Debian\'s scipy 1.10.1, whose older Boost returns NaN there (scipy then falls back to its generic quantile: 8.9e-15); scipy 1.17.1 built natively from the sandbox\'s sources aborts there, as the sandbox must',
+    code: () => 'print("before", flush=True)\nfrom scipy import stats\nprint(stats.invgauss.ppf(0.5, 1e-310))\nprint("after")',
     expect: (r) => {
       contained(r, [-6]);
       assert.equal(r.outcome, 'crashed', dump(r));

@@ -9,10 +9,19 @@ modules are linked into one interpreter, where two modules defining the same nam
 headers define non-inline functions). So a module's objects and the static libraries it names
 are first merged into one relocatable object (wasm-ld -r), then this script gives every symbol
 it defines local binding (as hidden symbols of a shared object are), except its PyInit_
-function, and removes the COMDAT groups (a module's copies of inline functions are its own now;
-left in a group, the linker would keep one module's copy and discard the others' code that
-their local symbols point to). Undefined symbols (CPython, numpy, OpenBLAS, libc, libc++) stay
-global and are resolved by the interpreter's link.
+function and its exception tags, and removes the COMDAT groups (a module's copies of inline
+functions are its own now; left in a group, the linker would keep one module's copy and discard
+the others' code that their local symbols point to). Undefined symbols (CPython, numpy,
+OpenBLAS, libc, libc++) stay global and are resolved by the interpreter's link.
+
+Exception tags stay global: `__cpp_exception` (C++ with -fwasm-exceptions) and `__c_longjmp`
+(the setjmp/longjmp lowering) are the wasm exception ABI's, one per program, weakly defined in
+every object that throws or catches. A `catch` matches only its own tag, and every C++ throw
+(libunwind's _Unwind_RaiseException) and longjmp (cxxrt's sjlj.c) uses the program's. Made
+local, a module's catches had a tag of their own that nothing throws: every typed C++ catch
+and every setjmp in that module missed, and the exception left the module (Boost's owens_t
+catching its own evaluation_error: stats.skewnorm.cdf(25, 2.5); qhull's and QUADPACK's error
+exits: Delaunay of collinear points, quad of an integrand that raises).
 
 Only the "linking" custom section changes: symbol flags and the names of renamed kept symbols
 (same indices, so relocations stay valid) and the COMDAT subsection.
@@ -60,7 +69,7 @@ def rewrite_symtab(p, keep):
             sys.exit(f"localize: unknown symbol kind {kind}")
         defined = not flags & UNDEFINED
         rest = p[rest_start:j]
-        if defined and kind != SYM_SECTION and not flags & BINDING_LOCAL:
+        if defined and kind not in (SYM_SECTION, SYM_TAG) and not flags & BINDING_LOCAL:
             if name in keep:
                 kept += 1
                 if keep[name] != name:  # a function: its name is the entry's last field
