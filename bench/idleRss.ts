@@ -15,7 +15,7 @@
 // default, the wall time of a first trivial safe_exec in it and of the next one (warm), and the
 // resident memory after. No course is mapped to those images in the default configuration, so
 // they are dormant (DormantPool): the first request reads the image's artifacts, compiles its
-// runtime, boots, preloads and warms an interpreter for its snapshot on a thread of its own, and
+// runtime and expands the snapshot kept deflated since start-up on a thread of its own, and
 // starts a worker (thread, instance, full copy of the snapshot). Linux only.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -188,7 +188,7 @@ for (let i = 0; i < runs; i++) {
     `healthy after ${(r.startMs / 1000).toFixed(1)} s, measured ${settleMs} ms later; Node ${process.version}`);
   for (const [kind, k] of r.kinds) console.log(`  ${mib(k).padStart(5)} MiB  ${kind}`);
   for (const d of r.onDemand) {
-    console.log(`first safe_exec in ${d.image} (dormant: loads, compiles, boots, snapshots the image; starts a worker): ${d.firstMs.toFixed(0)} ms; the next: ${d.nextMs.toFixed(1)} ms`);
+    console.log(`first safe_exec in ${d.image} (dormant: reads and compiles the image, expands its snapshot; starts a worker): ${d.firstMs.toFixed(0)} ms; the next: ${d.nextMs.toFixed(1)} ms`);
   }
   if (r.onDemand.length > 0) console.log(`RSS with those workers started: ${mib(r.rssAfter)} MiB`);
   console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);

@@ -1,16 +1,20 @@
-// The pool of an image that keeps nothing in memory while nobody uses it: an image no course is
-// mapped to (a request can still name it) holds neither its compiled module, nor its files,
-// nor its snapshot between uses. The first request reads the image from its artifacts and
-// builds all three on a thread of its own (buildOffThread.ts), a worker pool starts on them,
-// and once the pool's last worker has retired idle the whole pool is dropped again (ADR 0012).
-// Start-up builds every such image once, so a broken image still fails the start, and keeps
-// the sha256 of its snapshot: every later build must give the same bytes (snapshots are
-// deterministic), so a request never runs on an image other than the one the service started with.
-import { buildImageOffThread, type ImageBuildRequest } from './buildOffThread.js';
+// The pool of an image that keeps almost nothing in memory while nobody uses it: an image no
+// course is mapped to (a request can still name it) holds neither its compiled module, nor its
+// files between uses, and its snapshot only deflated. Start-up builds the image once on a
+// thread of its own (buildOffThread.ts), so a broken image still fails the start, and keeps the
+// deflated snapshot and the sha256 of the runtime's wasm, of the files and of the snapshot. The
+// first request reloads the image on a thread (reloadOffThread.ts: artifacts read and compiled,
+// snapshot expanded; no boot), a worker pool starts on it, and once the pool's last worker has
+// retired idle the pool is dropped again. A reload must reproduce all three digests, so a
+// request never runs on an image other than the one the service started with (ADR 0012).
 import { collectGarbage } from './collectGarbage.js';
+import { buildImageOffThread } from './buildOffThread.js';
 import { compiledRuntimeFor } from './compiledRuntimes.js';
 import { CancelledError, UnavailableError } from './errors.js';
+import { digestChanges, type ServedDigests } from './imageForWorkers.js';
 import { trimMalloc } from './mallocTrim.js';
+import { reloadImageOffThread } from './reloadOffThread.js';
+import type { DeflatedSnapshot } from './RestingSnapshot.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { PoolStats, RunPool, RunRequest, RunResult } from './types.js';
 
@@ -33,24 +37,40 @@ export class DormantPool implements RunPool {
 
   private constructor(
     private readonly opts: DormantPoolOptions,
-    /** sha256 of the image's snapshot (every build must reproduce it) and its size. */
-    readonly snapshotDigest: string,
-    readonly snapshotBytes: number,
-    private readonly wasmDigest: string,
+    /** What every reload must reproduce. */
+    private readonly started: ServedDigests,
+    /** The snapshot start-up made, deflated, in shared memory (the reload thread reads it in place). */
+    private readonly resting: DeflatedSnapshot,
   ) {}
 
-  /** Build the image once (it must build: a broken image fails the start), keep only its digests. */
+  /** Build the image once (it must build: a broken image fails the start), keep its snapshot deflated. */
   static async start(opts: DormantPoolOptions): Promise<DormantPool> {
-    const built = await buildImageOffThread(buildRequest(opts));
-    return new DormantPool(opts, built.snapshotDigest, built.snapshot.memory.length, built.wasmDigest);
+    const { name, configPath } = opts.image;
+    const built = await buildImageOffThread({ name, configPath, warmups: opts.warmups });
+    return new DormantPool(opts, built.digests, built.snapshot);
   }
 
-  /** Whether the image's module, files and snapshot are in memory now. */
+  /** sha256 of the image's snapshot (of its memory: the same wherever the image is built). */
+  get snapshotDigest(): string {
+    return this.started.snapshot;
+  }
+
+  /** Bytes of the snapshot's memory. */
+  get snapshotBytes(): number {
+    return this.resting.length;
+  }
+
+  /** Bytes the deflated snapshot holds between uses. */
+  get restingBytes(): number {
+    return this.resting.deflated.length;
+  }
+
+  /** Whether the image's module, files and expanded snapshot are in memory now. */
   get loaded(): boolean {
     return this.pool !== null || this.loading !== null;
   }
 
-  /** Builds since start (start-up's excluded). */
+  /** Reloads since start. */
   get timesLoaded(): number {
     return this.loads;
   }
@@ -77,14 +97,14 @@ export class DormantPool implements RunPool {
   private async load(): Promise<WorkerPool> {
     try {
       this.loads++;
-      const module = await compiledRuntimeFor(this.wasmDigest)?.catch(() => undefined);
-      const built = await buildImageOffThread({ ...buildRequest(this.opts), module, wasmDigest: this.wasmDigest, lowPriority: true });
-      if (built.snapshotDigest !== this.snapshotDigest) {
-        throw new Error(`image ${this.opts.image.name} changed since the service started (snapshot sha256 ${built.snapshotDigest}, started with ${this.snapshotDigest})`);
-      }
+      const { name, configPath } = this.opts.image;
+      const module = await compiledRuntimeFor(this.started.wasm)?.catch(() => undefined);
+      const loaded = await reloadImageOffThread({ name, configPath, snapshot: this.resting, module, wasmDigest: this.started.wasm });
+      const changes = digestChanges(this.started, loaded.digests);
+      if (changes) throw new Error(`image ${name} changed since the service started (${changes})`);
       const pool: WorkerPool = await WorkerPool.start({
         workers: this.opts.workers, warmWorkers: 0, idleRetireMs: this.opts.idleRetireMs, queueLimit: this.opts.queueLimit,
-        module: built.module, files: built.files, snapshot: built.snapshot,
+        module: loaded.module, files: loaded.files, snapshot: loaded.snapshot,
         onEmpty: () => this.drop(pool),
       });
       if (this.closing) {
@@ -98,13 +118,14 @@ export class DormantPool implements RunPool {
     }
   }
 
-  /** The pool's last worker is gone: drop the pool, and with it the module, files and snapshot. */
+  /** The pool's last worker is gone: drop the pool, and with it the module, files and expanded snapshot. */
   private drop(pool: WorkerPool): void {
     if (this.pool !== pool) return;
     this.pool = null;
     void pool.close().then(() => {
-      // The module, the files and the snapshot are garbage now, but V8 would not collect them
-      // soon in an idle process; what the compiled module held natively goes with the collection.
+      // The module, the files and the expanded snapshot are garbage now, but V8 would not
+      // collect them soon in an idle process; what the compiled module held natively goes
+      // with the collection.
       collectGarbage();
       trimMalloc();
     });
@@ -120,8 +141,4 @@ export class DormantPool implements RunPool {
     await this.loading?.catch(() => undefined);
     await this.pool?.close();
   }
-}
-
-function buildRequest(opts: DormantPoolOptions): ImageBuildRequest {
-  return { name: opts.image.name, configPath: opts.image.configPath, warmups: opts.warmups };
 }
