@@ -1,7 +1,9 @@
 // Runtime speed against native CPython, and the cost of fuel metering — one process, one run.
 //
-//   npm run bench:runtime [-- --rounds N] [-- --fuel-wasm PATH] [-- --compare-wasm PATH]
+//   npm run bench:runtime [-- --rounds N] [-- --fuel-wasm PATH] [-- --compare-wasm PATH] [-- --nofuel-wasm PATH]
 //
+// --nofuel-wasm PATH: the baseline without fuel (default the committed python-nofuel.wasm), e.g.
+// the no-fuel module of another reactor whose fuel modules --fuel-wasm/--compare-wasm time.
 // --compare-wasm PATH: a second fuel module (e.g. another fuel pass on the same reactor) timed in
 // the same rounds, its overhead against the same no-fuel module printed after the table.
 //
@@ -57,6 +59,7 @@ const ROUNDS = arg('--rounds', 15);
 const FUEL_WASM = process.argv.includes('--fuel-wasm') ? process.argv[process.argv.indexOf('--fuel-wasm') + 1] : undefined;
 const WARMUP_ROUNDS = arg('--warmup', 4);
 const COMPARE_WASM = process.argv.includes('--compare-wasm') ? process.argv[process.argv.indexOf('--compare-wasm') + 1] : undefined;
+const NOFUEL_WASM = process.argv.includes('--nofuel-wasm') ? process.argv[process.argv.indexOf('--nofuel-wasm') + 1] : undefined;
 
 function timedHarness(code: string, fresh: boolean): string {
   // For imports, drop the modules first so the run really imports them (in the sandbox, also the
@@ -103,7 +106,8 @@ async function main(): Promise<void> {
   const variants: Record<string, { inst: PythonInstance; snap: Awaited<ReturnType<typeof buildSnapshot>>['snapshot'] }> = {};
   const modules = [['fuel', true], ['nofuel', false], ...(COMPARE_WASM ? [['compare', true] as const] : [])] as const;
   for (const [name, fuel] of modules) {
-    const wasm = name === 'compare' ? readFileSync(COMPARE_WASM!) : fuel && FUEL_WASM ? readFileSync(FUEL_WASM) : undefined;
+    const wasm = name === 'compare' ? readFileSync(COMPARE_WASM!) : fuel && FUEL_WASM ? readFileSync(FUEL_WASM)
+      : !fuel && NOFUEL_WASM ? readFileSync(NOFUEL_WASM) : undefined;
     const image = { ...loadBaseImage({ fuel, wasm }), preloads: [] };
     const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
     variants[name] = { inst: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snap: snapshot };

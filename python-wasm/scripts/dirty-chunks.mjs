@@ -27,6 +27,16 @@
 // therefore always restores (the same holds for addresses that wrap around 2^32).
 // memory.fill / memory.copy / memory.init mark their whole destination range (cj_mark_range).
 //
+// Touched memory (option `touch`, the weighted fuel model: docs/adr/0003): the host charges a
+// run's fuel for each chunk it marks above the memory size it started with (chunks grown during
+// the run), counting the marks when it grants a slice of fuel. The module then only makes sure
+// that every chunk a grow adds starts unmarked: a successful memory.grow clears the marks of the
+// chunks it added. (A mark may lie past the memory's end, where no store can go: the window's
+// second chunk, or a mark at the definition of a local that holds no address. Such marks outlive
+// the run, as a restore clears only the memory's own; without the clearing, an earlier run's
+// would make a later run's touch of that chunk free.) The section records the charge per chunk
+// (`touchChunkFuel`) for the host.
+//
 // The pass refuses what it does not understand (atomics, SIMD, a second memory, unknown
 // expression kinds), so a store can never go unmarked silently.
 import binaryen from 'binaryen';
@@ -83,7 +93,9 @@ function join(a, b) {
   return out;
 }
 
-export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {}) {
+/** `touch`: null, or { perChunk: fuel units per chunk a run touches above its starting memory }
+ * (see above). */
+export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT, touch = null } = {}) {
   const CHUNK = 2 ** chunkShift;
   if (chunkShift < 8 || chunkShift > 16) throw new Error('dirty-chunks: chunkShift must be 8..16');
   if (!m.hasMemory() || m.getMemoryInfo('0').module || m.getMemoryInfo('0').shared || m.getMemoryInfo('0').is64) {
@@ -96,10 +108,12 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
   const main = m.getMemoryInfo('0');
   m.addMemoryImport('0', DIRTY_IMPORTS.module, DIRTY_IMPORTS.memory, false);
   m.addMemoryImport(MARKS, DIRTY_IMPORTS.module, DIRTY_IMPORTS.marks, false);
-  const layout = { chunkShift, memory: { initial: main.initial, maximum: main.max ?? 65536 }, alwaysRestoreChunks: 1 };
+  const layout = { chunkShift, memory: { initial: main.initial, maximum: main.max ?? 65536 }, alwaysRestoreChunks: 1,
+    ...(touch ? { touchChunkFuel: touch.perChunk } : {}) };
+  if (touch && !(Number.isSafeInteger(touch.perChunk) && touch.perChunk > 0)) throw new Error('dirty-chunks: touch.perChunk must be a positive integer');
   m.addCustomSection(DIRTY_SECTION, new TextEncoder().encode(JSON.stringify(layout)));
   const mark = (addr) => m.i32.store16(0, 1, m.i32.shr_u(addr, m.i32.const(chunkShift)), m.i32.const(0x0101), MARKS);
-  const stats = { stores: 0, storeMarks: 0, defMarks: 0, entryMarks: 0, rangeMarks: 0, functions: 0 };
+  const stats = { stores: 0, storeMarks: 0, defMarks: 0, entryMarks: 0, rangeMarks: 0, functions: 0, grows: 0, growsCleared: 0 };
 
   // mark every chunk of [dest, dest + size) (size 0: nothing).
   m.addFunction(MARK_RANGE, B.createType([B.i32, B.i32]), B.none, [B.i32], m.block(null, [
@@ -120,6 +134,9 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
     if (fi.module || fi.name === MARK_RANGE) continue;
     instrumentFunction(f, fi);
     stats.functions++;
+  }
+  if (touch && stats.grows !== stats.growsCleared) {
+    throw new Error(`dirty-chunks: ${stats.grows} memory.grow, ${stats.growsCleared} of them kept in a local (the touch charge needs each)`);
   }
   return stats;
 
@@ -266,8 +283,13 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
         }
         case I.LocalSetId: {
           const x = B.LocalSet.getIndex(e);
-          const value = B.LocalSet.getValue(e);
+          let value = B.LocalSet.getValue(e);
           const s = visit(value, S);
+          if (touch && B.getExpressionId(value) === I.MemoryGrowId) {
+            // (clang's sbrk keeps the grow's result in a local: the only shape handled)
+            value = clearGrownMarks(value);
+            B.LocalSet.setValue(e, value);
+          }
           if (atDef.has(x)) {
             // Mark the new value before it is assigned: nothing runs in between.
             const t = tempLocal();
@@ -321,11 +343,26 @@ export function addDirtyChunkMarks(m, { chunkShift = DEFAULT_CHUNK_SHIFT } = {})
           return s;
         }
         default: {
+          if (id === I.MemoryGrowId) stats.grows++;
           let s = S;
           for (const c of children(e)) s = visit(c, s);
           return s;
         }
       }
+    };
+    // With `touch`: the chunks a successful grow adds start unmarked (see above).
+    const clearGrownMarks = (grow) => {
+      const delta = B._BinaryenFunctionAddVar(f, B.i32);
+      const old = B._BinaryenFunctionAddVar(f, B.i32);
+      const toChunks = (x) => m.i32.shl(x, m.i32.const(16 - chunkShift));
+      B.MemoryGrow.setDelta(grow, m.local.tee(delta, B.MemoryGrow.getDelta(grow), B.i32));
+      stats.growsCleared++;
+      return m.block(null, [
+        m.local.set(old, grow),
+        m.if(m.i32.ne(m.local.get(old, B.i32), m.i32.const(-1)),
+          m.memory.fill(toChunks(m.local.get(old, B.i32)), m.i32.const(0), toChunks(m.local.get(delta, B.i32)), MARKS)),
+        m.local.get(old, B.i32),
+      ], B.i32);
     };
     visit(fi.body, new Map());
     // Parameters marked at definition: marked on entry.

@@ -4,11 +4,13 @@
 //
 // Adds an exported mutable i64 global `fuel`, decremented at the top of every loop body (once
 // per iteration) and at the entry of every defined function that calls another. The shipped
-// model (CJW_FUEL_MODEL unset or `flat`) decrements by one. CJW_FUEL_MODEL=weighted (measured,
-// not adopted: docs/adr/0003-fuel-metering.md) decrements by the work the check guards: the
-// expected instructions of the code it owns up to the next check, weighted per class
-// (fuel-costs.mjs, WEIGHTS below), and each memory.grow that succeeds charges the pages it
-// added (GROW_PAGE), without a check. Both models place the same checks.
+// model (weighted: CJW_FUEL_MODEL unset or `weighted`; docs/adr/0003-fuel-metering.md)
+// decrements by the work the check guards: the expected instructions of the code it owns up to
+// the next check, weighted per class (fuel-costs.mjs, WEIGHTS below); memory a run touches
+// above its starting size is charged by the host from the store barrier's marks (TOUCH_CHUNK
+// per 4 KiB chunk; dirty-chunks.mjs, which postlink.mjs runs next). CJW_FUEL_MODEL=flat, the model
+// before it (one unit per check, no memory charge), is kept to measure against. Both models
+// place the same checks.
 // When the counter is below zero at a check the guest calls the host import
 // `codejail.fuel_exhausted`, which grants the next slice of the run's budget after looking at
 // the wall clock (REALTIME), or ends the run by throwing: the guest unwinds and the instance is
@@ -28,7 +30,7 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
-import { CLASSES, growsByFunction, planSites, siteCost } from './fuel-costs.mjs';
+import { CLASSES, planSites, siteCost } from './fuel-costs.mjs';
 
 const B = binaryen;
 /** The host import the guest calls when its counter is below zero at a check. */
@@ -65,35 +67,17 @@ function exportMutableGlobals(m) {
  * instruction; an indirect call also stands for the callee no check charges when it calls
  * nothing (a direct call's is charged at the call). Calibrated (bench/calibrate.ts, ADR 0003). */
 export const WEIGHTS = { local: 1, alu: 1, muldiv: 1, mem: 1, branch: 1, call: 1, icall: 230, bulk: 1 };
-/** Fuel units per 64 KiB page the guest adds to its memory (memory.grow): fresh memory costs
- * page faults and cache misses that instruction counts do not see, natively as in wasm. */
-export const GROW_PAGE = 3_100_000;
-/** The metering model: `flat` (1 per check, the shipped runtimes) or `weighted`. */
+/** Fuel units per 4 KiB chunk of memory a run touches above the size it started with (weighted
+ * model; the host counts the store barrier's marks, dirty-chunks.mjs `touch`): fresh memory
+ * costs page faults, zeroing and cache misses that instruction counts do not see, natively as in
+ * wasm, when it is first written, not when it is reserved. Calibrated (ADR 0003). */
+export const TOUCH_CHUNK = 193_750;
+/** The metering model: `weighted` (the shipped runtimes) or `flat` (1 per check, no memory
+ * charge: the model before weighted fuel, kept to measure against). */
 export function fuelModel(value = process.env.CJW_FUEL_MODEL) {
-  if (value === undefined || value === '' || value === 'flat') return 'flat';
-  if (value === 'weighted') return 'weighted';
+  if (value === undefined || value === '' || value === 'weighted') return 'weighted';
+  if (value === 'flat') return 'flat';
   throw new Error(`CJW_FUEL_MODEL must be flat or weighted, not ${value}`);
-}
-
-// Each memory.grow that succeeds charges GROW_PAGE per page it added, right after growing (a
-// grow that fails, e.g. past VMEM, costs nothing, as a refused allocation costs nothing
-// natively): no check there (the counter may go below zero; the next check calls the host), so
-// the check sites stay the same. The grow's value goes through a local, so the parent (clang's
-// sbrk: a local.tee) gets the same value.
-function chargeGrowth(m, site, tmpDelta, tmpResult) {
-  const { grow, parent } = site;
-  B.MemoryGrow.setDelta(grow, m.local.tee(tmpDelta, B.MemoryGrow.getDelta(grow), B.i32));
-  const charged = m.block(null, [
-    m.local.set(tmpResult, grow),
-    m.if(m.i32.ne(m.local.get(tmpResult, B.i32), m.i32.const(-1)),
-      m.global.set('fuel', m.i64.sub(m.global.get('fuel', B.i64),
-        m.i64.mul(m.i64.extend_u(m.local.get(tmpDelta, B.i32)), m.i64.const(BigInt(GROW_PAGE)))))),
-    m.local.get(tmpResult, B.i32),
-  ], B.i32);
-  if (B.getExpressionId(parent) !== B.LocalSetId || B.LocalSet.getValue(parent) !== grow) {
-    throw new Error('instrument-fuel: a memory.grow whose parent is not a local.set/tee (add its setter here)');
-  }
-  B.LocalSet.setValue(parent, charged);
 }
 
 // `profile`: also count, per site, how often it runs (an exported i64 global `fuel_site_N` each),
@@ -129,15 +113,8 @@ function addFuel(m, { profile = false, model = 'flat' } = {}) {
       B.Function.setBody(f, m.block(null, [check(tmp, cost, index), body], B.getExpressionType(body)));
     }
   });
-  let grows = 0;
-  for (const [name, list] of model === 'weighted' ? growsByFunction(m) : []) {
-    const f = m.getFunction(name);
-    const tmpDelta = B._BinaryenFunctionAddVar(f, B.i32);
-    const tmpResult = B._BinaryenFunctionAddVar(f, B.i32);
-    for (const site of list) { chargeGrowth(m, site, tmpDelta, tmpResult); grows++; }
-  }
   m.addGlobalExport('fuel', 'fuel');
-  return { sites, costs, grows };
+  return { sites, costs };
 }
 
 function main(input, outFuel, outPlain) {
@@ -158,7 +135,7 @@ function main(input, outFuel, outPlain) {
   const models = profileOut ? JSON.parse(process.env.CJW_FUEL_PROFILE_MODELS ?? '[]') : [];
   const alternatives = models.map((branch) => planSites(fueled, branch).map((s) => [...s.counts]));
   const model = fuelModel();
-  const { sites, costs, grows } = addFuel(fueled, { profile: Boolean(profileOut), model });
+  const { sites, costs } = addFuel(fueled, { profile: Boolean(profileOut), model });
   if (!fueled.validate()) throw new Error('instrumented module does not validate');
   writeFileSync(outFuel, fueled.emitBinary());
   if (profileOut) {
@@ -167,7 +144,7 @@ function main(input, outFuel, outPlain) {
   let [total, min, max] = [0, Infinity, 0];
   for (const c of costs) { total += c; min = Math.min(min, c); max = Math.max(max, c); }
   console.log(model === 'flat' ? `fuel: ${sites.length} check sites`
-    : `fuel (weighted): ${sites.length} check sites, charging ${min}-${max} units (mean ${(total / costs.length).toFixed(1)}); ${grows} memory.grow charged ${GROW_PAGE} per page`);
+    : `fuel (weighted): ${sites.length} check sites, charging ${min}-${max} units (mean ${(total / costs.length).toFixed(1)}); touched memory ${TOUCH_CHUNK} per 4 KiB chunk (host, from the store barrier's marks)`);
 }
 
 // A command (postlink.mjs runs it in its own process); imported, only the constants.

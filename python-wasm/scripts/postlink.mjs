@@ -7,7 +7,8 @@
 //    (OUT-nofuel, the baseline for measuring fuel's cost); exports the mutable globals.
 // 2. dirty-chunks.mjs on both: the store barrier that lets a worker restore only the memory a
 //    run changed (docs/adr/0004). It runs after fuel so that fuel never counts the barrier's
-//    own stores: fuel figures do not depend on it.
+//    own stores. In the weighted fuel model the barrier of OUT-fuel also keeps the marks the
+//    host counts to charge memory a run touches above its starting size (TOUCH_CHUNK).
 // 3. branch-hints.mjs on OUT-fuel: every fuel check's host call marked unlikely, so that the
 //    engine compiles it out of line (docs/adr/0003); it changes no instruction. It fails the
 //    build if any call of the slow path is not such a guarded check.
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
 import { addDirtyChunkMarks, BARRIER_FEATURES, DEFAULT_CHUNK_SHIFT } from './dirty-chunks.mjs';
 import { hintUnlikelyCalls } from './branch-hints.mjs';
-import { EXHAUSTED } from './instrument-fuel.mjs';
+import { EXHAUSTED, fuelModel, TOUCH_CHUNK } from './instrument-fuel.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [input, outFuel, outPlain] = process.argv.slice(2);
@@ -38,7 +39,8 @@ try {
     const m = binaryen.readBinary(readFileSync(from));
     // (exception handling kept where the module declares it, as instrument-fuel.mjs does)
     m.setFeatures(BARRIER_FEATURES | (m.getFeatures() & binaryen.Features.ExceptionHandling));
-    const stats = addDirtyChunkMarks(m, { chunkShift: DEFAULT_CHUNK_SHIFT });
+    const touch = to === outFuel && fuelModel() === 'weighted' ? { perChunk: TOUCH_CHUNK } : null;
+    const stats = addDirtyChunkMarks(m, { chunkShift: DEFAULT_CHUNK_SHIFT, touch });
     if (!m.validate()) throw new Error(`${to}: the module with the store barrier does not validate`);
     let bytes = m.emitBinary();
     m.dispose();

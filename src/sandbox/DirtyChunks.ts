@@ -21,6 +21,9 @@ export interface DirtyLayout {
   /** Chunks [0, n) are restored after every run, marked or not: the barrier leaves stores
    * through a local still holding its initial zero unmarked (dirty-chunks.mjs). */
   alwaysRestoreChunks: number;
+  /** Weighted fuel: fuel per chunk a run marks above the memory size it started with (the
+   * module clears the marks of the chunks a grow adds); absent: no such charge. */
+  touchChunkFuel?: number;
 }
 
 /** The barrier's layout as the module records it, or null for a module without a barrier. */
@@ -34,13 +37,14 @@ export function dirtyLayout(module: WebAssembly.Module): DirtyLayout | null {
     throw new Error(`malformed store barrier: ${sections.length} ${DIRTY_SECTION} sections, memory imports ${memories.map((m) => `${m.module}.${m.name}`).join(', ')}`);
   }
   const layout = JSON.parse(Buffer.from(sections[0]!).toString('utf8')) as Partial<DirtyLayout>;
-  const { chunkShift, memory, alwaysRestoreChunks } = layout;
+  const { chunkShift, memory, alwaysRestoreChunks, touchChunkFuel } = layout;
   const int = (n: unknown, lo: number, hi: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= hi;
   if (!int(chunkShift, 8, 16) || !memory || !int(memory.initial, 0, 65536) || !int(memory.maximum, memory.initial, 65536) ||
-      !int(alwaysRestoreChunks, 0, 1 << 20)) {
+      !int(alwaysRestoreChunks, 0, 1 << 20) || (touchChunkFuel !== undefined && !int(touchChunkFuel, 1, Number.MAX_SAFE_INTEGER))) {
     throw new Error(`malformed ${DIRTY_SECTION} section: ${Buffer.from(sections[0]!).toString('utf8')}`);
   }
-  return { chunkShift: chunkShift!, memory: { initial: memory.initial, maximum: memory.maximum }, alwaysRestoreChunks: alwaysRestoreChunks! };
+  return { chunkShift: chunkShift!, memory: { initial: memory.initial, maximum: memory.maximum }, alwaysRestoreChunks: alwaysRestoreChunks!,
+    ...(touchChunkFuel !== undefined ? { touchChunkFuel } : {}) };
 }
 
 export class DirtyChunks {
@@ -66,6 +70,21 @@ export class DirtyChunks {
     const first = Math.floor(ptr / this.chunkBytes);
     const last = Math.floor((ptr + len - 1) / this.chunkBytes);
     this.marks.fill(1, first, last + 1);
+  }
+
+  /** How many chunks of [from, to) are marked. */
+  countMarked(from: number, to: number): number {
+    const { marks, words } = this;
+    let n = 0;
+    let c = from;
+    for (; c < to && (c & 3) !== 0; c++) if (marks[c] !== 0) n++;
+    // Whole words, most of them zero in a run's fresh memory.
+    for (; c + 4 <= to; c += 4) {
+      if (words[c >> 2] === 0) continue;
+      n += (marks[c] !== 0 ? 1 : 0) + (marks[c + 1] !== 0 ? 1 : 0) + (marks[c + 2] !== 0 ? 1 : 0) + (marks[c + 3] !== 0 ? 1 : 0);
+    }
+    for (; c < to; c++) if (marks[c] !== 0) n++;
+    return n;
   }
 
   /** Forget every mark (after a full copy of the snapshot). */

@@ -101,6 +101,18 @@ export class PythonInstance {
       .map(([k]) => k);
   }
 
+  /** Weighted fuel (a module whose barrier section gives touchChunkFuel): the fuel owed for the
+   * chunks marked above `floor`, the memory the run started with, i.e. memory it grew and
+   * touched (its stores, and the host's writes into it). Pages the run grows and never touches
+   * cost nothing, as natively. */
+  private touchedFuel(floor: number): (() => bigint) | undefined {
+    const perChunk = this.layout?.touchChunkFuel;
+    const marks = this.marks;
+    if (!perChunk || !marks || !this.slicedFuel) return undefined;
+    const shift = marks.chunkShift;
+    return () => BigInt(marks.countMarked(floor, this.memoryBytes() >>> shift)) * BigInt(perChunk);
+  }
+
   private fuelExhausted(): void {
     if (this.meter) this.meter.exhausted();
     else if (this.exports.fuel) this.exports.fuel.value = UNLIMITED_FUEL;
@@ -250,6 +262,8 @@ export class PythonInstance {
     const memoryLimit = lim.memoryBytes > 0
       ? Math.min(this.memoryBytes() + lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
     e.cj_set_memory_limit(memoryLimit >>> 0);
+    // The chunk from which the run's own memory begins (weighted fuel: touchedFuel).
+    const floor = this.memoryBytes() >>> (this.layout?.chunkShift ?? 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
     this.guest.write(ptr, payload);
@@ -258,6 +272,7 @@ export class PythonInstance {
       budget: lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : null,
       deadline: realtimeMs > 0 && this.slicedFuel ? started + realtimeMs : null,
       slice: fuelSlice(lim.fuelPerSecond),
+      touched: this.touchedFuel(floor),
     }) : null;
     this.meter = meter;
 
@@ -268,6 +283,7 @@ export class PythonInstance {
     let thrown: { err: unknown } | null = null;
     try {
       status = e.cj_run(ptr, payload.length);
+      meter?.settle();
     } catch (err) {
       thrown = { err };
     }

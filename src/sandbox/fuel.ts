@@ -1,13 +1,14 @@
 // CPU seconds -> fuel, and the host side of the guest's fuel counter.
 //
-// Fuel counts loop iterations and calls (of functions that call others), so it measures work,
-// not time: the same script uses the same fuel on any machine under any load. One CPU second
-// of codejail (native CPython on a typical server) is worth FUEL_PER_CPU_SECOND units; see
+// Fuel counts the module's instructions (each check charges the expected, weighted instructions
+// of the code it guards; fresh memory pages are charged too), so it measures work, not time: the
+// same script uses the same fuel on any machine under any load. One CPU second of codejail
+// (native CPython on a typical server) is worth FUEL_PER_CPU_SECOND units; see
 // docs/adr/0003-fuel-metering.md for the measurements behind it and bench/calibrate.ts for the
 // script that produces them.
 import { type HostFuelExhausted, type ProcExit, RealtimeExceeded } from './wasi/WasiHost.js';
 
-export const FUEL_PER_CPU_SECOND = 1_200_000_000;
+export const FUEL_PER_CPU_SECOND = 51_000_000_000;
 
 /** Fuel budget for a codejail CPU limit in seconds (0 = unlimited -> 0 here, meaning no budget). */
 export function fuelForCpuSeconds(seconds: number, perSecond = FUEL_PER_CPU_SECOND): number {
@@ -22,7 +23,8 @@ export class FuelExhausted {}
 export type RunEnd = FuelExhausted | HostFuelExhausted | RealtimeExceeded | ProcExit;
 
 /** Slices per codejail CPU second: the guest's counter is topped up, and the clock read, after
- * each thousandth of a CPU second's fuel (a few ms of work in wasm, ~10 ms at most), so a run
+ * each thousandth of a CPU second's fuel (1-2 ms of native-equivalent work, a few ms in wasm;
+ * one memory.grow can take several slices at once), so a run
  * notices REALTIME within milliseconds; the host call costs ~1 us per slice, nothing measurable. */
 export const SLICES_PER_CPU_SECOND = 1000;
 
@@ -33,6 +35,10 @@ export interface MeterOptions {
   deadline: number | null;
   /** Fuel granted per slice. */
   slice: bigint;
+  /** Weighted fuel: the fuel owed so far for memory the run touched above its starting size
+   * (the store barrier's marks, counted by the caller), taken from the counter whenever a slice
+   * runs out. Given, every run is sliced, with or without a deadline. */
+  touched?: () => bigint;
 }
 
 /** The run's fuel account. The guest's exported `fuel` global holds what is left of the
@@ -49,13 +55,16 @@ export interface MeterOptions {
  * at the end. */
 export class FuelMeter {
   private granted = 0n;
-  /** Without a deadline there is no clock to read: one slice holds the whole budget. */
+  /** Without a deadline there is no clock to read: one slice holds the whole budget (unless
+   * touched memory is charged, at the end of each slice). */
   private readonly slice: bigint;
+  /** Fuel taken for touched memory so far. */
+  private touchCharged = 0n;
   /** How the run ended (the first end only), and the fuel it had used then. */
   private ending: { reason: RunEnd; used: bigint } | null = null;
 
   constructor(private readonly counter: WebAssembly.Global, private readonly opts: MeterOptions) {
-    this.slice = opts.deadline === null ? 1n << 62n : opts.slice;
+    this.slice = opts.deadline === null && !opts.touched ? 1n << 62n : opts.slice;
     counter.value = 0n;
     this.topUp();
   }
@@ -74,6 +83,7 @@ export class FuelMeter {
    * guest: the first end, whatever ends it again. */
   end(reason: RunEnd): RunEnd {
     if (!this.ending) {
+      this.chargeTouched();
       this.ending = { reason, used: this.used() };
       // Every check from now on calls the host (the guest only ever lowers the counter).
       this.counter.value = -1n;
@@ -112,8 +122,28 @@ export class FuelMeter {
   /** The guest's counter was below zero at a check. */
   exhausted(): void {
     if (this.ending) throw this.ending.reason;
+    this.chargeTouched();
     if (this.pastDeadline()) throw this.end(new RealtimeExceeded());
     while ((this.counter.value as bigint) < 0n) this.topUp();
+  }
+
+  /** The run returned: what its last slice touched counts in the fuel it used (as at any other
+   * end, end()), though it can no longer end the run. */
+  settle(): void {
+    if (!this.ending) this.chargeTouched();
+  }
+
+  /** Take what touched memory costs beyond what was taken already. Only where the guest's
+   * counter ran out, and when the run returns (settle): slices are a fixed size and the marks are
+   * the guest's deterministic state, so the same run is charged at the same points (fuel used
+   * depends on the slice size, not on the clock). */
+  private chargeTouched(): void {
+    if (!this.opts.touched) return;
+    const owed = this.opts.touched();
+    if (owed > this.touchCharged) {
+      this.counter.value = (this.counter.value as bigint) - (owed - this.touchCharged);
+      this.touchCharged = owed;
+    }
   }
 
   private pastDeadline(): boolean {

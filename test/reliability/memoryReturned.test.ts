@@ -15,7 +15,18 @@ import { startService, type RunningService } from '../support/service.js';
 const MiB = 1 << 20;
 const rssBytes = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const FILES_60_MIB = 'chunk = bytes(1 << 20)\nfor i in range(2):\n    with open("tmp/f%d" % i, "wb") as f:\n        for _ in range(30):\n            f.write(chunk)\nprint("written")\n';
-
+/** The lowest RSS over `ms` (a reading every 250 ms). A single reading is not the process's
+ * idle state: the engine's background compilation and collections hold tens of MiB for seconds
+ * and then free them (single readings swung by -108 to +47 MiB between runs of this test with the
+ * profile-guided interpreter as rebuilt on 2026-12-07); what an arena keeps stays in every reading. */
+async function lowestRss(pid: number, ms = 5000): Promise<number> {
+  let low = rssBytes(pid);
+  for (let t = 0; t < ms; t += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    low = Math.min(low, rssBytes(pid));
+  }
+  return low;
+}
 let svc: RunningService;
 before(async () => {
   // Both workers warm from the start: the idle reading then holds both threads, and what the
@@ -26,10 +37,10 @@ after(async () => {
   await svc?.stop();
 });
 
-async function writeFiles(): Promise<void> {
+async function writeFiles(code = FILES_60_MIB): Promise<void> {
   const r = await fetch(`${svc.url}/api/v1/jail_code`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: FILES_60_MIB, limits: { FSIZE: 60 * MiB, CPU: 10, REALTIME: 30 } }),
+    body: JSON.stringify({ code, limits: { FSIZE: 60 * MiB, CPU: 10, REALTIME: 30 } }),
   });
   const body = await r.json() as { status: number; stdout_b64: string };
   assert.equal(r.status, 200);
@@ -39,12 +50,17 @@ async function writeFiles(): Promise<void> {
 
 test('deny_memory_of_ended_runs_files_stays_with_idle_workers', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
   await (await fetch(`${svc.url}/health/`)).text();
-  await new Promise((r) => setTimeout(r, 500));
-  const idle = rssBytes(svc.child.pid!);
+  // The same program on 1 KiB chunks first, twice on both workers: what running it costs the
+  // process besides the files' pages (compiled code, the workers' heaps) is then in the idle
+  // reading, and what the 60 MiB runs add is their files' memory.
+  const small = FILES_60_MIB.replace('bytes(1 << 20)', 'bytes(1 << 10)');
+  for (let i = 0; i < 2; i++) await Promise.all([writeFiles(small), writeFiles(small)]);
+  const idle = await lowestRss(svc.child.pid!);
   // Two at a time, so that both workers run some; four rounds.
   for (let i = 0; i < 4; i++) await Promise.all([writeFiles(), writeFiles()]);
-  await new Promise((r) => setTimeout(r, 1000));
-  const kept = rssBytes(svc.child.pid!) - idle;
+  let kept = await lowestRss(svc.child.pid!) - idle;
+  // What an arena keeps it keeps for good; a transient outlasting the first window is gone later.
+  if (kept >= 24 * MiB) kept = await lowestRss(svc.child.pid!, 15_000) - idle;
   t.diagnostic(`kept +${(kept / MiB).toFixed(0)} MiB over idle ${(idle / MiB).toFixed(0)} MiB`);
   // One run's files are 60 MiB; what stays must be well under one run's worth.
   assert.ok(kept < 24 * MiB, `the service kept +${(kept / MiB).toFixed(0)} MiB after its runs ended (idle ${(idle / MiB).toFixed(0)} MiB)`);

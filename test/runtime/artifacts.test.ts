@@ -74,3 +74,17 @@ test('every committed fuel module has its fuel checks\' host call hinted unlikel
     }
   }
 });
+
+test('every committed fuel module is post-linked with weighted fuel: its store barrier records the touched-memory charge that FUEL_PER_CPU_SECOND is calibrated with (ADR 0003)', async () => {
+  // A module of the flat pass (one unit per check) under the weighted constant would get ~40x
+  // the CPU a limit allows; this catches a runtime re-post-linked by an older tree.
+  const { TOUCH_CHUNK } = await import(pathToFileURL(join(repoRoot(), 'python-wasm', 'scripts', 'instrument-fuel.mjs')).href) as { TOUCH_CHUNK: number };
+  const { dirtyLayout } = await import('../../src/sandbox/DirtyChunks.js');
+  const variants = [['dist', 'python'], ['numpy/dist', 'python-numpy'], ['openedx/dist', 'python-openedx']] as const;
+  for (const [dir, name] of variants) {
+    for (const [file, charge] of [[`${name}.wasm`, TOUCH_CHUNK], [`${name}-nofuel.wasm`, undefined]] as const) {
+      const mod = new WebAssembly.Module(readFileSync(join(repoRoot(), 'python-wasm', dir, file)));
+      assert.equal(dirtyLayout(mod)?.touchChunkFuel, charge, `${dir}/${file}`);
+    }
+  }
+});

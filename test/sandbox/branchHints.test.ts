@@ -11,7 +11,10 @@ import { instantiatePostlinked, postlink } from '../support/postlink.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const binaryen = (await import('binaryen')).default as any;
 const scripts = join(repoRoot(), 'python-wasm', 'scripts');
-const { EXHAUSTED } = await import(pathToFileURL(join(scripts, 'instrument-fuel.mjs')).href) as { EXHAUSTED: { module: string; base: string } };
+const { EXHAUSTED, WEIGHTS } = await import(pathToFileURL(join(scripts, 'instrument-fuel.mjs')).href) as {
+  EXHAUSTED: { module: string; base: string }; WEIGHTS: Record<string, number>;
+};
+const { BRANCH } = await import(pathToFileURL(join(scripts, 'fuel-costs.mjs')).href) as { BRANCH: { brIf: number } };
 const { hintUnlikelyCalls, BRANCH_HINT_SECTION } = await import(pathToFileURL(join(scripts, 'branch-hints.mjs')).href) as {
   hintUnlikelyCalls(b: Uint8Array, f: { module: string; base: string }): { bytes: Uint8Array; marked: number }; BRANCH_HINT_SECTION: string;
 };
@@ -58,15 +61,23 @@ test('support_branch_hints: every fuel check\'s host call is hinted unlikely; th
   assert.equal(WebAssembly.Module.customSections(new WebAssembly.Module(plain as Uint8Array<ArrayBuffer>), BRANCH_HINT_SECTION).length, 0);
 });
 
-test('support_branch_hints: the hinted module computes and charges what the unhinted one does (one unit per loop iteration and calling entry)', () => {
+test('support_branch_hints: the hinted module computes what the unhinted one does and charges what the sites say', () => {
   const { exports } = instantiatePostlinked(fueled, () => {});
   const { exports: ref } = instantiatePostlinked(plain, () => {});
+  // What the check sites charge (fuel-costs.mjs), counted by hand: leaf's loop body is the br_if
+  // and its operands, then, when not taken (BRANCH.brIf), two local.sets of an add/sub and the br
+  // back; run's entry is its add, two calls and their operands, and each call also pays for
+  // leaf's own code outside the loop (leaf calls nothing: no check of its own), one local.get.
+  const q = BRANCH.brIf;
+  const w = WEIGHTS;
+  const loop = BigInt(Math.max(1, Math.round(w.local * (2 + 6 * (1 - q)) + w.alu * (1 + 2 * (1 - q)) + w.branch * (1 + (1 - q)))));
+  const entry = BigInt(Math.round(w.alu + 2 * w.call + 2 * w.local + 2 * w.local));
   for (const n of [0, 1, 9, 100]) {
     exports.fuel.value = 1_000_000n;
     assert.equal(exports.run(n), ref.run(n));
     assert.equal(exports.run(n), n * (n + 1) / 2 + 1);
     // Per run(n): its entry, leaf(n)'s loop body entered n + 1 times, leaf(1)'s twice.
-    assert.equal(1_000_000n - exports.fuel.value, 2n * BigInt(1 + (n + 1) + 2), `n=${n}`);
+    assert.equal(1_000_000n - exports.fuel.value, 2n * (entry + BigInt(n + 1 + 2) * loop), `n=${n}`);
   }
   // Below zero at a check, the hinted call is still made (and ends the run here).
   let signals = 0;

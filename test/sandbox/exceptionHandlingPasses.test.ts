@@ -6,10 +6,16 @@
 // fuel signal leave a catch_all that swallows guest exceptions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { emitWithExceptionHandling, instantiatePostlinked, postlink } from '../support/postlink.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const binaryen = (await import('binaryen')).default as any;
+const scripts = join(repoRoot(), 'python-wasm', 'scripts');
+const { WEIGHTS } = await import(pathToFileURL(join(scripts, 'instrument-fuel.mjs')).href) as { WEIGHTS: Record<string, number> };
+const { BRANCH } = await import(pathToFileURL(join(scripts, 'fuel-costs.mjs')).href) as { BRANCH: { brIf: number } };
 const I32 = binaryen.i32;
 const NONE = binaryen.none;
 const CHUNK = 4096; // postlink.mjs's chunks
@@ -105,14 +111,23 @@ test('support_exception_handling: postlink instruments try/catch/throw and the m
 });
 
 test('support_exception_handling: fuel counts loop iterations and calls in try bodies, on the thrown path too', () => {
-  for (const n of [6, 7]) {
+  // Each iteration of the loop in the try charges its body (fuel-costs.mjs): the br_if and its
+  // operands, then, when it is not taken (BRANCH.brIf), the store8 and its operands, two
+  // local.sets and the br back. run's entry (it calls thrower) charges a constant.
+  const q = BRANCH.brIf;
+  const w = WEIGHTS;
+  const perIteration = BigInt(Math.max(1, Math.round(w.local * (2 + 8 * (1 - q)) + w.alu * (1 + 2 * (1 - q)) +
+    w.branch * (1 + (1 - q)) + w.mem * (1 - q))));
+  const charge = (n: number): bigint => {
     const { exports } = instantiate(fueled, () => {}, () => { throw new Exhausted(); });
     exports.fuel.value = 1_000_000n;
     exports.run(n, 0, CHUNK);
-    // run's entry (it calls thrower) + one per entry of the loop body (n iterations and the
-    // one that leaves); thrower has no loop and no call.
-    assert.equal(1_000_000n - exports.fuel.value, BigInt(1 + n + 1), `n=${n}`);
-  }
+    return 1_000_000n - exports.fuel.value;
+  };
+  // The loop body is entered n + 1 times (n iterations and the one that leaves); odd n throws.
+  const entry = charge(0) - perIteration;
+  assert.ok(entry > 0n, 'run\'s entry check charged nothing');
+  for (const n of [1, 6, 7]) assert.equal(charge(n), entry + BigInt(n + 1) * perIteration, `n=${n}`);
 });
 
 test('support_exception_handling: a catch body entered from the middle of its try marks the chunk it writes', () => {

@@ -141,34 +141,94 @@ test('support_fuel_costs: a function that calls nothing has no site; its callers
   m.dispose();
 });
 
-test('support_fuel_costs: a memory.grow that succeeds charges the pages it added; one that fails charges nothing', async () => {
-  const { postlink, instantiatePostlinked } = await import('../support/postlink.js');
-  const { GROW_PAGE } = await import(pathToFileURL(join(repoRoot(), 'python-wasm', 'scripts', 'instrument-fuel.mjs')).href) as { GROW_PAGE: number };
-  // grow(n) -> i32: clang's sbrk keeps the old size with a local.tee of the grow; no call, no loop: no check.
+/** postlink.mjs on `bytes` with CJW_FUEL_MODEL set as given (its child process inherits it). */
+async function postlinkModel(bytes: Uint8Array, model: string | undefined): Promise<Uint8Array> {
+  const { postlink } = await import('../support/postlink.js');
+  const saved = process.env.CJW_FUEL_MODEL;
+  if (model === undefined) delete process.env.CJW_FUEL_MODEL; else process.env.CJW_FUEL_MODEL = model;
+  try { return postlink(bytes).fuel; } finally {
+    if (saved === undefined) delete process.env.CJW_FUEL_MODEL; else process.env.CJW_FUEL_MODEL = saved;
+  }
+}
+
+test('support_fuel_costs: the weighted module records the charge per touched chunk, and a grow clears the marks of the chunks it adds', async () => {
+  const { instantiatePostlinked } = await import('../support/postlink.js');
+  const { TOUCH_CHUNK } = await import(pathToFileURL(join(repoRoot(), 'python-wasm', 'scripts', 'instrument-fuel.mjs')).href) as { TOUCH_CHUNK: number };
+  // grow(n) (clang's sbrk: a local.tee of the grow) and put(addr, v) (an i32 store): no call, no
+  // loop, so no fuel check.
   const m = new binaryen.Module();
   m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals);
-  m.setMemory(1, 8, 'mem', [], false, false, 'mem');
+  m.setMemory(1, 16, 'mem', [], false, false, 'mem');
   m.addGlobal('sp', I32, true, m.i32.const(1024));
   m.addFunction('grow', binaryen.createType([I32]), I32, [I32], m.local.tee(1, m.memory.grow(get(m, 0)), I32));
-  m.addFunctionExport('grow', 'grow');
+  m.addFunction('put', binaryen.createType([I32, I32]), NONE, [], m.i32.store(0, 4, get(m, 0), get(m, 1)));
+  for (const f of ['grow', 'put']) m.addFunctionExport(f, f);
   assert.ok(m.validate());
   const bytes = m.emitBinary() as Uint8Array;
   m.dispose();
-  const saved = process.env.CJW_FUEL_MODEL;
-  process.env.CJW_FUEL_MODEL = 'weighted'; // (postlink.mjs's child process inherits it)
-  let weighted: Uint8Array;
-  try { weighted = postlink(bytes).fuel; } finally {
-    if (saved === undefined) delete process.env.CJW_FUEL_MODEL; else process.env.CJW_FUEL_MODEL = saved;
-  }
-  const { exports } = instantiatePostlinked(weighted, () => {});
+
+  const weighted = instantiatePostlinked(await postlinkModel(bytes, 'weighted'), () => {});
+  assert.equal(weighted.layout.touchChunkFuel, TOUCH_CHUNK);
+  const CHUNK = 1 << weighted.layout.chunkShift;
+  const { exports, marks } = weighted;
   exports.fuel.value = 1n << 40n;
+  // A store in the memory's last chunk marks it and the next one, past the end (a store may
+  // straddle the two): that mark outlives a restore, which clears the memory's own marks only.
+  exports.put(65536 - 4, 1);
+  const last = 65536 / CHUNK - 1;
+  assert.deepEqual([marks[last], marks[last + 1]], [1, 1]);
+  // The grow clears the marks of every chunk it adds, so that the host charges a run for what
+  // it touches there, not for what an earlier run marked.
   assert.equal(exports.grow(2), 1);
-  assert.equal((1n << 40n) - exports.fuel.value, 2n * BigInt(GROW_PAGE));
-  assert.equal(exports.grow(100), -1, 'a grow past the maximum must fail');
-  assert.equal((1n << 40n) - exports.fuel.value, 2n * BigInt(GROW_PAGE), 'the failed grow was charged');
-  // The shipped (flat) model charges no pages.
-  const flat = instantiatePostlinked(postlink(bytes).fuel, () => {}).exports;
-  flat.fuel.value = 1n << 40n;
-  assert.equal(flat.grow(2), 1);
-  assert.equal(flat.fuel.value, 1n << 40n);
+  assert.equal(marks[last], 1, 'a chunk of the old memory lost its mark');
+  assert.deepEqual([...marks.subarray(last + 1, last + 1 + 2 * 65536 / CHUNK)].filter((b) => b !== 0), []);
+  // The grow itself charges no fuel (no check, no charge of its own).
+  assert.equal(exports.fuel.value, 1n << 40n);
+  // A grow that fails clears nothing.
+  exports.put(3 * 65536 - 4, 1);
+  assert.equal(exports.grow(100), -1);
+  assert.equal(marks[3 * 65536 / CHUNK], 1);
+
+  // The flat model records no charge and clears no marks.
+  const flat = instantiatePostlinked(await postlinkModel(bytes, 'flat'), () => {});
+  assert.equal(flat.layout.touchChunkFuel, undefined);
+  flat.exports.put(65536 - 4, 1);
+  flat.exports.grow(1);
+  assert.equal(flat.marks[65536 / CHUNK], 1);
+});
+
+test('support_fuel_costs: touched memory is taken from the counter when a slice runs out, deterministically', async () => {
+  const { FuelMeter, FuelExhausted } = await import('../../src/sandbox/fuel.js');
+  // A guest that uses 100 fuel per check and touches a chunk (worth 1,000) every `every` checks (0: never);
+  // the host counts its touches as PythonInstance counts the marks.
+  const play = (budget: bigint | null, checks: number, every: number) => {
+    const counter = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+    let touched = 0;
+    const meter = new FuelMeter(counter, { budget, deadline: null, slice: 10_000n, touched: () => BigInt(touched) * 1_000n });
+    let slices = 0;
+    let done = 0;
+    let end: unknown = null;
+    try {
+      for (let i = 0; i < checks; i++, done++) {
+        if (every > 0 && i % every === 0) touched++;
+        counter.value = (counter.value as bigint) - 100n;
+        if ((counter.value as bigint) < 0n) { slices++; meter.exhausted(); }
+      }
+    } catch (e) { end = e; }
+    return { used: meter.used(), slices, end, done };
+  };
+  // Without a deadline the run is still sliced (10,000 per slice): 1,000 checks of 100 and 143
+  // touches of 1,000, taken where slices ran out (the last slice's touches not yet).
+  const a = play(null, 1_000, 7);
+  assert.ok(a.slices >= 10, `only ${a.slices} slices`);
+  assert.ok(a.used > 200_000n && a.used <= 243_000n, `used ${a.used}`);
+  assert.deepEqual(play(null, 1_000, 7), a);
+  // A budget ends the run on CPU sooner with touches than without, at the same point every time.
+  const b = play(150_000n, 10_000, 7);
+  assert.ok(b.end instanceof FuelExhausted);
+  assert.deepEqual(play(150_000n, 10_000, 7), b);
+  const c = play(150_000n, 10_000, 0);
+  assert.ok(c.end instanceof FuelExhausted);
+  assert.equal(c.done, 1_500);
+  assert.ok(b.done < 1_000, `${b.done} checks before the end with touches`);
 });

@@ -7,10 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FuelExhausted, FuelMeter } from '../../src/sandbox/fuel.js';
 import { HostFuelExhausted, RealtimeExceeded } from '../../src/sandbox/wasi/WasiHost.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../../src/runtime/artifacts.js';
 import { emitWithExceptionHandling, instantiatePostlinked, postlink } from '../support/postlink.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const binaryen = (await import('binaryen')).default as any;
+const { WEIGHTS } = await import(pathToFileURL(join(repoRoot(), 'python-wasm', 'scripts', 'instrument-fuel.mjs')).href) as { WEIGHTS: Record<string, number> };
 const I32 = binaryen.i32;
 const NONE = binaryen.none;
 const HOST_CALL_FUEL = 10;
@@ -89,7 +93,7 @@ test('an end the host throws from a host call (a sleep past REALTIME) is rethrow
 });
 
 test('after the CPU budget ends a run, the fuel used stays what it was, every later check and host call ends it again, and the first end is kept', () => {
-  // The host call that the budget cannot pay for ends the run (budget + 1 used, as a check's end).
+  // The host call that the budget cannot pay for ends the run (budget + 1 used: the host takes no more than is left).
   const { g, meter, caught } = guest({ budget: 5_000n, deadline: null });
   assert.throws(() => g.exports.spin(20, 0), HostFuelExhausted);
   assert.equal(caught(), 1);
@@ -108,6 +112,14 @@ test('a guest whose own check ends the run on CPU, and that catches it, never ge
   const { g, meter, caught } = guest({ budget: 5_000n, deadline: null });
   assert.throws(() => g.exports.spin(20, 2), FuelExhausted);
   assert.equal(caught(), 1);
-  assert.equal(meter.used(), 5_001n);
+  // A check charges the code it guards (fuel-costs.mjs): the run ends past the budget by less
+  // than the largest charge, the inner loop body's (6 locals, 2 alu, a call, a br_if).
+  const w = WEIGHTS;
+  const largest = BigInt(6 * w.local + 2 * w.alu + w.call + w.branch);
+  const used = meter.used();
+  assert.ok(used > 5_000n && used <= 5_000n + largest, `used ${used}`);
   assert.ok(meter.endedBy() instanceof FuelExhausted);
+  const again = guest({ budget: 5_000n, deadline: null });
+  assert.throws(() => again.g.exports.spin(20, 2), FuelExhausted);
+  assert.equal(again.meter.used(), used, 'the same run used other fuel');
 });

@@ -17,6 +17,10 @@ after(async () => {
   await jail.close();
 });
 
+/** Above the largest charge of one check in the shipped runtimes (the post-link logs print it:
+ * a few thousand units, against FUEL_PER_CPU_SECOND in the tens of billions). */
+const MAX_CHECK_CHARGE = 100_000;
+
 async function assertHealthy(): Promise<void> {
   for (let i = 0; i < 2; i++) {
     const r = await runCode(jail, 'print(sum(range(10)))');
@@ -33,7 +37,9 @@ test('an infinite loop exhausts the CPU fuel budget and ends as SIGXCPU (-24)', 
   assert.equal(a.status, -24);
   assert.equal(a.run.outcome, 'out_of_fuel');
   assert.equal(a.run.limitHit, 'CPU');
-  assert.equal(a.run.fuelUsed, budget + 1, 'fuel stops exactly one unit past the budget');
+  // The check that finds the counter below zero ends the run: past the budget by less than that
+  // check's charge (the code it guards, python-wasm/scripts/fuel-costs.mjs).
+  assert.ok(a.run.fuelUsed > budget && a.run.fuelUsed <= budget + MAX_CHECK_CHARGE, `fuel used ${a.run.fuelUsed}, budget ${budget}`);
   assert.equal(b.run.fuelUsed, a.run.fuelUsed, 'the same code and seed stop at the same instruction every time');
   await assertHealthy();
 });
@@ -55,13 +61,14 @@ test('REALTIME ends a CPU-bound loop from inside the run (-9): no worker termina
   await assertHealthy();
 });
 
-test('the numpy variant ends at its CPU budget too (-24, one unit past it), whichever fuel pass built it', async () => {
+test('the numpy variant ends at its CPU budget too (-24, just past it), whichever fuel pass built it', async () => {
   // python-numpy.wasm may predate the pass that calls the host below zero (it traps instead).
   const numpy = await startNumpyJail(1);
   try {
     const budget = Math.round(0.05 * FUEL_PER_CPU_SECOND);
     const r = await runCode(numpy, 'while True:\n    pass\n', { CPU: 0.05, REALTIME: 30 });
-    assert.deepEqual([r.status, r.run.outcome, r.run.limitHit, r.run.fuelUsed], [-24, 'out_of_fuel', 'CPU', budget + 1]);
+    assert.deepEqual([r.status, r.run.outcome, r.run.limitHit], [-24, 'out_of_fuel', 'CPU']);
+    assert.ok(r.run.fuelUsed > budget && r.run.fuelUsed <= budget + MAX_CHECK_CHARGE, `fuel used ${r.run.fuelUsed}, budget ${budget}`);
     const ok = await runCode(numpy, 'import numpy\nprint(int(numpy.arange(10).sum()))', { REALTIME: 30 });
     assert.equal(text(ok.stdout), '45\n');
   } finally {
