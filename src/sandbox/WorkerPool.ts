@@ -60,6 +60,12 @@ const RESPAWN_MAX_MS = 10_000;
 /** Requests in a row that found the workers restoring, from which a worker beyond the warm ones
  * is started for them (back-to-back traffic; ADR 0012). */
 const SUSTAINED_RESTORE_WAITS = 4;
+/** Once the pool has been idle this long, and again at the second mark, glibc's arenas are
+ * trimmed (mallocTrim.ts): runs make V8 tier their hot code up on its compiler threads, whose
+ * freed zone memory stays resident in those threads' arenas (tens of MiB per burst of new code,
+ * more on a loaded machine, where compile jobs overlap), as at start-up (ADR 0012). Twice, as a
+ * compile job the runs queued may still be running at the first. */
+const IDLE_TRIM_MS = [2_000, 10_000];
 
 function failedResult(outcome: RunResult['outcome'], status: number, detail: string, wallMs = 0): RunResult {
   return {
@@ -86,6 +92,8 @@ export class WorkerPool implements RunPool {
   private expanding: Promise<Snapshot> | null = null;
   private waitingForSnapshot = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Trims scheduled since the pool last became idle (IDLE_TRIM_MS). */
+  private idleTrims: NodeJS.Timeout[] = [];
   private restoreWaits = 0;
   /** The reliability suite's switch (testFaults.ts): this many replacement starts fail. */
   private injectStartFailures = Number(testFault('failWorkerStarts') || 0);
@@ -230,6 +238,7 @@ export class WorkerPool implements RunPool {
       const job = this.queue.shift()!;
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       slot.idleTimer = null;
+      for (const t of this.idleTrims.splice(0)) clearTimeout(t);
       slot.job = job;
       slot.ready = false;
       slot.startedAt = performance.now();
@@ -254,6 +263,13 @@ export class WorkerPool implements RunPool {
     }
     if (this.queue.length === 0 && this.slots.every((s) => !s.job)) {
       for (const w of this.idleWaiters.splice(0)) w();
+      if (this.idleTrims.length === 0 && !this.closing) {
+        this.idleTrims = IDLE_TRIM_MS.map((ms) => {
+          const t = setTimeout(() => trimMalloc(), ms);
+          t.unref(); // an idle pool never keeps the process alive
+          return t;
+        });
+      }
     }
   }
 
@@ -371,6 +387,7 @@ export class WorkerPool implements RunPool {
     }
     for (const t of this.respawnTimers) clearTimeout(t);
     this.respawnTimers.clear();
+    for (const t of this.idleTrims.splice(0)) clearTimeout(t);
     const slots = this.slots.splice(0);
     for (const s of slots) {
       if (s.idleTimer) clearTimeout(s.idleTimer);

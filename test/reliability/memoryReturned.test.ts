@@ -5,7 +5,9 @@
 // runs of this measurement, before src/server/mallocTuning.ts; +1 to +2 MiB with it), so idle
 // workers held the most their runs had ever written (issue #19: six workers held +373-380 MiB
 // where four concurrent runs hold 256 MiB). Unless the caller set one, the service sets a fixed
-// threshold (glibc.malloc.mmap_threshold, mallocTuning.ts).
+// threshold (glibc.malloc.mmap_threshold, mallocTuning.ts); and an idle pool trims the arenas
+// (WorkerPool's idle trim, mallocTrim.ts), which also gives back what V8's compiler threads freed
+// there after tiering up the code the runs made hot.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
