@@ -54,8 +54,8 @@ const SUBPACKAGES: Subpackage[] = [
   // A slice: the distributions (norm, t, binom, ... as course content uses them). The whole of
   // scipy.stats' tests had not finished natively after 6 minutes (7,865 tests, 17 of its 39
   // test files; OPT=0 build, load 5): too long for one run here.
-  // test_distributions.py (the continuous ones) is left out for now: in the sandbox a C++
-  // exception escapes the module there and ends the run without its output (ADR 0008, State).
+  // test_distributions.py (the continuous ones) was left out while a C++ exception escaped the
+  // module there (fixed by b628804, ADR 0008); it has not yet run to the end here since.
   { name: 'stats', paths: ['test_discrete_distns', 'test_stats', 'test_morestats', 'test_contingency', 'test_entropy'].map((f) => `scipy/stats/tests/${f}.py`) },
   ...['interpolate', 'linalg'].map((name) => ({ name })),
   // scipy.fft's real-transform tests load scipy/fftpack/tests' reference data.
@@ -66,17 +66,19 @@ const SUBPACKAGES: Subpackage[] = [
 interface Summary {
   passed: number; failed: number; error: number; skipped: number; xfailed: number; xpassed: number; exit: number;
   /** Tests that did not pass (failed, error, crashed), those skipped, those that ended the run in a trap. */
-  failures: string[]; skips: string[]; crashed: string[]; seconds: number;
+  failures: string[]; skips: string[]; crashed: string[]; passes: string[]; xfails: string[]; seconds: number;
 }
 
 /** Why tests fail in the sandbox and not natively, as far as known (diagnostics only: the goal
  * assertion counts every such failure). */
 const CAUSES: [RegExp, string][] = [
-  [/concurrency|ThreadSafe|test_multithreading/, 'no threads: threading.Thread.start raises RuntimeError (CPython for wasm32-wasi)'],
-  [/multiprocess|_pool/, 'no processes: multiprocessing cannot start one (its Pool, workers=)'],
-  [/fft\/tests\/test_backend\.py::test_backend_(call|plan)|TestBSpline::test_memmap/, 'no threading.get_native_id (wasm32-wasi)'],
+  [/concurrency|ThreadSafe|threadsafe|multithreading|parallel_threads|test_threads|TestThreading|ckdtree_parallel|medfilt2d_parallel/, 'no threads: threading.Thread.start raises RuntimeError (CPython for wasm32-wasi)'],
+  [/multiprocess|_pool|workers|parallel|TestApproxDerivativeSparse::test_all$|TestApproxDerivativesDense::test_(scalar|vector)_vector$|test_immediate_updating/, 'no processes: multiprocessing cannot start one (its Pool, workers=)'],
+  [/fft\/tests\/test_backend\.py::test_backend_(call|plan)|TestBSpline::test_memmap|io\/tests\/test_mmio\.py::TestMMIO/, 'no threading.get_native_id (wasm32-wasi)'],
+  [/test_wavfile\.py::test_write_roundtrip\[(True|False)-True-|test_netcdf\.py::(test_read_write_files|test_mmaps_segfault|test_itemset_no_segfault_on_readonly)$/,
+    'no mmap module (wasm32-wasi): mmap=True, numpy.memmap'],
   [/test_minpack\.py$|test_nonlin\.py$/, 'the module imports multiprocessing.pool (no _multiprocessing on wasm32-wasi)'],
-  [/TestSplder::test_kink/, 'no floating-point exception flags: np.errstate(divide="raise") never raises'],
+  [/TestSplder::test_kink|test_check_overflow_message|test_sparse_dense_divide/, 'no floating-point exception flags: np.errstate/special.errstate(... "raise") never raise, no RuntimeWarning'],
   [/integrate\/tests\/test_quadpack\.py$/, 'the module imports ctypes (no _ctypes on wasm32-wasi)'],
 ];
 const causeOf = (id: string): string => CAUSES.find(([re]) => re.test(id))?.[1] ?? 'cause not yet classified';
@@ -187,6 +189,7 @@ async function runToEnd(side: string, run: (deselect: string[]) => Promise<{ sta
   const n = (o: string) => ids([o]).length;
   return { passed: n('passed'), failed: n('failed') + n('crashed'), error: n('error'), skipped: n('skipped'), xfailed: n('xfailed'),
     xpassed: n('xpassed'), crashed: ids(['crashed']), exit, failures: ids(['failed', 'error', 'crashed']), skips: ids(['skipped']),
+    passes: ids(['passed']), xfails: ids(['xfailed']),
     seconds: Math.round(seconds) };
 }
 
@@ -262,6 +265,16 @@ describe(`scipy ${SCIPY}'s own tests per subpackage, in the sandbox vs natively`
       }
       const wasm = await runSandbox(sub, files);
       t.diagnostic(`scipy.${sub.name} sandbox: ${counts(wasm)}`);
+      // scipy's conftest xfails tests marked xfail_on_32bit (and some test files do on
+      // sys.maxsize < 2**32) before they run: on wasm32 they count as xfailed, not passed.
+      const xfailedHere = new Set(wasm.xfails);
+      const passesXfailed = native.passes.filter((id) => xfailedHere.has(id));
+      if (passesXfailed.length) {
+        const byFile = new Map<string, number>();
+        for (const file of passesXfailed.map((id) => id.split('::')[0]!)) byFile.set(file, (byFile.get(file) ?? 0) + 1);
+        t.diagnostic(`  ${passesXfailed.length} native passes are xfailed in the sandbox (scipy's 32-bit marks, as far as known): ` +
+          [...byFile].map(([f, n]) => `${f} ${n}`).join(', '));
+      }
       for (const f of wasm.failures.filter((f) => !native.failures.includes(f))) {
         t.diagnostic(`  sandbox-only ${wasm.crashed.includes(f) ? 'crash' : 'failure'} ${f}: ${causeOf(f)}`);
       }
