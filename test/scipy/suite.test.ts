@@ -54,9 +54,7 @@ const SUBPACKAGES: Subpackage[] = [
   // A slice: the distributions (norm, t, binom, ... as course content uses them). The whole of
   // scipy.stats' tests had not finished natively after 6 minutes (7,865 tests, 17 of its 39
   // test files; OPT=0 build, load 5): too long for one run here.
-  // test_distributions.py (the continuous ones) was left out while a C++ exception escaped the
-  // module there (fixed by b628804, ADR 0008); it has not yet run to the end here since.
-  { name: 'stats', paths: ['test_discrete_distns', 'test_stats', 'test_morestats', 'test_contingency', 'test_entropy'].map((f) => `scipy/stats/tests/${f}.py`) },
+  { name: 'stats', paths: ['test_distributions', 'test_discrete_distns', 'test_stats', 'test_morestats', 'test_contingency', 'test_entropy'].map((f) => `scipy/stats/tests/${f}.py`) },
   ...['interpolate', 'linalg'].map((name) => ({ name })),
   // scipy.fft's real-transform tests load scipy/fftpack/tests' reference data.
   { name: 'fft', data: ['scipy/fftpack/tests'] },
