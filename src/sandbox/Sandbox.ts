@@ -1,9 +1,9 @@
 // Start-up of the sandbox: compile the runtime once, boot one interpreter, warm the request
 // path, take the snapshot every worker restores from, and start the pool.
-import { createHash } from 'node:crypto';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
 import { collectGarbage } from './collectGarbage.js';
 import { compileRuntime } from './compiledRuntimes.js';
+import { filesForWorkers, snapshotDigest } from './imageForWorkers.js';
 import { imageTree } from './imageTree.js';
 import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { refuseTestFaultsOutsideTests } from './testFaults.js';
@@ -73,11 +73,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // module) and its boot files are the caller's to drop (ADR 0012).
   const pool = await WorkerPool.start({
     workers: opts.workers, warmWorkers: opts.warmWorkers, idleRetireMs: opts.idleRetireMs,
-    queueLimit: opts.queueLimit, module, files: imageFiles(opts.image).filter((f) => !f.bootOnly), snapshot,
+    queueLimit: opts.queueLimit, module, files: filesForWorkers(opts.image), snapshot,
   });
   return {
     pool,
-    snapshotDigest: createHash('sha256').update(snapshot.memory).digest('hex'),
+    snapshotDigest: snapshotDigest(snapshot),
     snapshotBytes: snapshot.memory.length,
   };
 }

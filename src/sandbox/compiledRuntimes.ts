@@ -2,13 +2,16 @@
 // (py311-base and every layered image on it) share its machine code, and so do all their
 // workers (a Module posted to a worker thread is not compiled again). V8 does not notice that
 // two compilations have the same bytes: each kept its own tens of MiB of code.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../runtime/artifacts.js';
 
 const byDigest = new Map<string, Promise<WebAssembly.Module>>();
 
+/** What the compiled modules are kept by: sha256 of the wasm bytes (DormantPool compares it too). */
+export const runtimeDigest = (wasm: Uint8Array): string => sha256Hex(wasm);
+
 /** The compiled module for these wasm bytes, compiled on first use. */
 export function compileRuntime(wasm: Uint8Array): Promise<WebAssembly.Module> {
-  const digest = createHash('sha256').update(wasm).digest('hex');
+  const digest = runtimeDigest(wasm);
   let compiled = byDigest.get(digest);
   if (!compiled) {
     compiled = WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);

@@ -4,8 +4,10 @@
 // of those files and of the snapshot. Equal digests at start-up and at a reload mean the
 // workers get what the service started with (DormantPool, ADR 0012).
 import { createHash } from 'node:crypto';
+import { sha256Hex } from '../runtime/artifacts.js';
 import { imageFiles, type RuntimeImage } from '../runtime/image.js';
 import { loadImages } from '../runtime/layeredImages.js';
+import { runtimeDigest } from './compiledRuntimes.js';
 import type { Snapshot } from './PythonInstance.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 
@@ -30,11 +32,16 @@ export interface ImageForWorkers {
 export function readImageForWorkers(name: string, configPath: string | undefined): ImageForWorkers {
   const image = loadImages(configPath, { only: [name] }).get(name);
   if (!image) throw new Error(`image ${name} is not in the image configuration`);
-  return { image, files: imageFiles(image).filter((f) => !f.bootOnly) };
+  return { image, files: filesForWorkers(image) };
+}
+
+/** The files a run sees: the image's, without those only a boot reads. */
+export function filesForWorkers(image: RuntimeImage): ReadOnlyFile[] {
+  return imageFiles(image).filter((f) => !f.bootOnly);
 }
 
 export function wasmDigest(image: RuntimeImage): string {
-  return createHash('sha256').update(image.wasmBytes).digest('hex');
+  return runtimeDigest(image.wasmBytes);
 }
 
 export function filesDigest(files: ReadOnlyFile[]): string {
@@ -51,7 +58,7 @@ export function filesDigest(files: ReadOnlyFile[]): string {
 }
 
 export function snapshotDigest(snapshot: Snapshot): string {
-  return createHash('sha256').update(snapshot.memory).digest('hex');
+  return sha256Hex(snapshot.memory);
 }
 
 /** What differs between two images' digests, in words (empty: nothing). */
