@@ -9,7 +9,7 @@
 //                         [--duration S] [--python PATH] [--out FILE])
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createJail, type Jail } from '../src/jail/jail.js';
@@ -82,18 +82,45 @@ function codeExecBody(code: string, globalsJson: string, image?: string): string
   return `payload=${encodeURIComponent(payload)}`;
 }
 
-function httpRunner(base: string): Runner {
+type HttpClient = 'node:http' | 'fetch';
+
+/** A POST through node:http on keep-alive connections (`agent`): status and body text. */
+function postForm(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST', agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** codejail-service's endpoint over HTTP. The client is node:http by default: undici's fetch,
+ * which shares this process's thread with the server, added 0.1-0.3 ms of its own to every
+ * round trip (bench/README.md); `fetch` is kept for comparison with earlier runs. */
+function httpRunner(base: string, client: HttpClient = 'node:http'): Runner & { close(): void } {
+  const url = new URL('/api/v0/code-exec', base);
+  const agent = new Agent({ keepAlive: true });
+  const post = async (body: string): Promise<{ status: number; text: string }> => {
+    if (client === 'node:http') return postForm(agent, url, body);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    return { status: res.status, text: await res.text() };
+  };
   return {
     name: 'http',
     async exec(code, globalsJson, _seed, image) {
-      const res = await fetch(`${base}/api/v0/code-exec`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: codeExecBody(code, globalsJson, image),
-      });
-      const text = await res.text();
-      if (res.status !== 200) return { ok: false, error: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+      const { status, text } = await post(codeExecBody(code, globalsJson, image));
+      if (status !== 200) return { ok: false, error: `HTTP ${status}: ${text.slice(0, 200)}` };
       const j = JSON.parse(text) as { emsg?: string };
       return j.emsg === undefined ? { ok: true } : { ok: false, error: j.emsg };
     },
+    close: () => agent.destroy(),
   };
 }
 
@@ -197,7 +224,7 @@ async function throughput(base: string, connections: number, seconds: number): P
   };
 }
 
-interface BackToBack { image: string; requests: number; p50Ms: number; p99Ms: number }
+interface BackToBack { image: string; client: HttpClient; requests: number; p50Ms: number; p99Ms: number }
 
 /** Issue #22's latency goal: trivial safe_exec over code-exec, one request after another on
  * one keep-alive connection (no other runner in between), after unmeasured warm-ups. The images
@@ -205,24 +232,26 @@ interface BackToBack { image: string; requests: number; p50Ms: number; p99Ms: nu
  * one after the other, each image's 200 requests saw the machine's load of a different moment,
  * and the load of the moment decided their ratio (bench/README.md). */
 const BACK_TO_BACK_BLOCK = 20;
-async function backToBack(base: string, images: string[], requests: number): Promise<BackToBack[]> {
-  const runner = httpRunner(base);
-  const lat = new Map(images.map((image) => [image, [] as number[]]));
-  const one = async (image: string, measured: boolean): Promise<void> => {
+/** `series`: an image and the client to reach it with; each series has its own connection. */
+async function backToBack(base: string, series: { image: string; client: HttpClient }[], requests: number): Promise<BackToBack[]> {
+  const lat = series.map(() => [] as number[]);
+  const runners = series.map((s) => httpRunner(base, s.client));
+  const one = async (k: number, measured: boolean): Promise<void> => {
     const t = performance.now();
-    const r = await runner.exec('x = 1', '{}', 0, image);
-    if (!r.ok) throw new Error(`back-to-back ${image}: ${r.error}`);
-    if (measured) lat.get(image)!.push(performance.now() - t);
+    const r = await runners[k]!.exec('x = 1', '{}', 0, series[k]!.image);
+    if (!r.ok) throw new Error(`back-to-back ${series[k]!.image}: ${r.error}`);
+    if (measured) lat[k]!.push(performance.now() - t);
   };
-  for (const image of images) for (let i = 0; i < 20; i++) await one(image, false);
+  for (let k = 0; k < series.length; k++) for (let i = 0; i < 20; i++) await one(k, false);
   for (let done = 0; done < requests; done += BACK_TO_BACK_BLOCK) {
-    for (const image of images) {
-      for (let i = done; i < Math.min(requests, done + BACK_TO_BACK_BLOCK); i++) await one(image, true);
+    for (let k = 0; k < series.length; k++) {
+      for (let i = done; i < Math.min(requests, done + BACK_TO_BACK_BLOCK); i++) await one(k, true);
     }
   }
-  return images.map((image) => {
-    const sorted = lat.get(image)!.sort((a, b) => a - b);
-    return { image, requests, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  for (const r of runners) r.close();
+  return series.map((s, k) => {
+    const sorted = lat[k]!.sort((a, b) => a - b);
+    return { ...s, requests, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
   });
 }
 
@@ -240,8 +269,8 @@ function markdown(rows: Row[], tp: Throughput | null, b2b: BackToBack[], notes: 
       `${tp.wrong} wrong, ${tp.errors} errors, ${tp.non200} not 200, latency p50 ${tp.p50Ms} ms, p99 ${tp.p99Ms} ms.`);
   }
   if (b2b.length > 0) {
-    out.push('', `Back to back (trivial safe_exec over /api/v0/code-exec, one connection, ${b2b[0]!.requests} requests per image after 20 unmeasured, the images taking turns in blocks of ${BACK_TO_BACK_BLOCK}): `
-      + b2b.map((b) => `\`${b.image}\` p50 ${fmt(b.p50Ms, 2)} ms, p99 ${fmt(b.p99Ms, 2)} ms`).join('; ') + '.');
+    out.push('', `Back to back (trivial safe_exec over /api/v0/code-exec, one connection each, ${b2b[0]!.requests} requests per series after 20 unmeasured, the series taking turns in blocks of ${BACK_TO_BACK_BLOCK}; client node:http unless named): `
+      + b2b.map((b) => `\`${b.image}\`${b.client === 'node:http' ? '' : ` (${b.client})`} p50 ${fmt(b.p50Ms, 2)} ms, p99 ${fmt(b.p99Ms, 2)} ms`).join('; ') + '.');
   }
   for (const n of notes) out.push('', n);
   return out.join('\n');
@@ -293,11 +322,15 @@ async function main(): Promise<void> {
   }
   runners.push(nativeRunner(python), wasmRunner(jail));
   let http: Awaited<ReturnType<typeof startHttp>> | null = null;
+  let httpScenarios: ReturnType<typeof httpRunner> | null = null;
   if (values['no-http']) notes.push('http: not measured (--no-http).');
   else {
     http = await startHttp(jail);
     if ('unavailable' in http) notes.push(`http: not measured — ${http.unavailable}.`);
-    else runners.push(httpRunner(http.base));
+    else {
+      httpScenarios = httpRunner(http.base);
+      runners.push(httpScenarios);
+    }
   }
 
   const rows: Row[] = [];
@@ -311,9 +344,14 @@ async function main(): Promise<void> {
   const b2b: BackToBack[] = [];
   if (http && 'base' in http) {
     process.stderr.write('bench: back to back over HTTP...\n');
-    b2b.push(...await backToBack(http.base, [images.defaultImage, ...(images.images.has('py311-base') ? ['py311-base'] : [])], Math.round(200 * scale)));
+    b2b.push(...await backToBack(http.base, [
+      { image: images.defaultImage, client: 'node:http' },
+      ...(images.images.has('py311-base') ? [{ image: 'py311-base', client: 'node:http' as const }] : []),
+      { image: images.defaultImage, client: 'fetch' },
+    ], Math.round(200 * scale)));
     process.stderr.write(`bench: throughput (autocannon, ${duration} s)...\n`);
     tp = await throughput(http.base, workers * 4, duration);
+    httpScenarios?.close();
     await new Promise<void>((resolve) => http.server.close(() => resolve()));
   }
   real?.close();

@@ -14,6 +14,7 @@ import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 import { testFault } from './testFaults.js';
 import { trimMalloc } from './mallocTrim.js';
 import { RestingSnapshot } from './RestingSnapshot.js';
+import { ReplyHandover } from './replyHandover.js';
 
 interface Pending {
   id: number;
@@ -25,6 +26,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Set when this side has taken the worker's reply (ReplyHandover). */
+  handover: Int32Array;
   ready: boolean;
   job: Pending | null;
   timer: NodeJS.Timeout | null;
@@ -83,7 +86,10 @@ export class WorkerPool implements RunPool {
   private replacements = 0;
   private respawnTimers = new Set<NodeJS.Timeout>();
   private watchdogTerminations = 0;
-  private readonly init: Omit<WorkerInit, 'snapshot'>;
+  private readonly init: Omit<WorkerInit, 'snapshot' | 'handover'>;
+  /** Workers ready and idle beyond the queued requests, for the workers (ReplyHandover): set at
+   * the end of every dispatch. */
+  private readonly spare = ReplyHandover.newFlag();
   /** The snapshot in shared memory, while workers may need it; null while the pool rests. */
   private snapshot: Snapshot | null;
   /** A pool without warm workers keeps its snapshot deflated while no worker runs. */
@@ -110,7 +116,7 @@ export class WorkerPool implements RunPool {
       queueLimit: opts.queueLimit,
     };
     this.onEmpty = opts.onEmpty;
-    this.init = { module: opts.module, files: toShared(opts.files) };
+    this.init = { module: opts.module, files: toShared(opts.files), spare: this.spare };
     this.snapshot = shareSnapshot(opts.snapshot);
   }
 
@@ -161,13 +167,14 @@ export class WorkerPool implements RunPool {
   private spawnWith(snapshot: Snapshot, replacement: boolean): Promise<void> {
     const failStart = replacement && this.injectStartFailures > 0;
     if (failStart) this.injectStartFailures--;
-    const init: WorkerInit = { ...this.init, snapshot };
+    const handover = ReplyHandover.newFlag();
+    const init: WorkerInit = { ...this.init, snapshot, handover };
     const worker = new Worker(WORKER_URL, {
       workerData: failStart ? { ...init, failStart } : init,
       // Deep recursion in wasm uses the thread's native stack; give it room and a clear limit.
       resourceLimits: { stackSizeMb: 8 },
     });
-    const slot: Slot = { worker, ready: false, job: null, timer: null, startedAt: 0, booting: true, idleTimer: null };
+    const slot: Slot = { worker, handover, ready: false, job: null, timer: null, startedAt: 0, booting: true, idleTimer: null };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       let started = false;
@@ -178,8 +185,10 @@ export class WorkerPool implements RunPool {
           if (!started) { started = true; resolve(); }
           this.dispatch();
         } else if (msg.type === 'result') {
+          ReplyHandover.taken(slot.handover);
           this.finish(slot, (job) => job.resolve(msg.result));
         } else if (msg.type === 'rejected') {
+          ReplyHandover.taken(slot.handover);
           this.finish(slot, (job) => job.reject(new RejectedRunError('files', msg.message)));
         } else if (msg.type === 'broken') {
           process.emitWarning(`codejail-wasm: replacing a worker whose restore failed: ${msg.detail.split('\n')[0]}`);
@@ -261,6 +270,7 @@ export class WorkerPool implements RunPool {
         }
       }
     }
+    Atomics.store(this.spare, 0, this.slots.filter((s) => s.ready && !s.job).length - this.queue.length);
     if (this.queue.length === 0 && this.slots.every((s) => !s.job)) {
       for (const w of this.idleWaiters.splice(0)) w();
       if (this.idleTrims.length === 0 && !this.closing) {

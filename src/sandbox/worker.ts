@@ -8,6 +8,7 @@ import { PythonInstance, type Snapshot } from './PythonInstance.js';
 import { imageTree } from './imageTree.js';
 import { testFault } from './testFaults.js';
 import { lowerThisThreadPriority } from './threadPriority.js';
+import { ReplyHandover } from './replyHandover.js';
 import { PlacementError, type ReadOnlyFile } from './wasi/InMemoryFs.js';
 import type { RunRequest, RunResult } from './types.js';
 
@@ -15,6 +16,10 @@ export interface WorkerInit {
   module: WebAssembly.Module;
   files: ReadOnlyFile[];
   snapshot: Snapshot;
+  /** One Int32 the pool sets (and notifies) when it has taken a reply, and one shared by the
+   * pool's workers holding how many of them wait ready beyond the queued requests: ReplyHandover. */
+  handover: Int32Array;
+  spare: Int32Array;
   /** Reliability suite only: fail at start, as a worker that cannot get memory would. */
   failStart?: boolean;
 }
@@ -36,6 +41,7 @@ const failRestoreEvery = Number(testFault('failRestoreEvery') || 0);
 const stuckHost = testFault('stuckHost') === '1';
 let runs = 0;
 const port = parentPort!;
+const handover = new ReplyHandover(init.handover, init.spare);
 const tree = imageTree(init.files);
 const instance = PythonInstance.fromSnapshot(init.module, tree, init.snapshot);
 
@@ -59,7 +65,7 @@ port.on('message', (msg: ToWorker) => {
   }
   // The output buffers are handed over, not copied (each owns its ArrayBuffer).
   const transfer = reply.type === 'result' ? [reply.result.stdout.buffer, reply.result.stderr.buffer] as ArrayBuffer[] : [];
-  port.postMessage(reply, transfer);
+  handover.post(() => port.postMessage(reply, transfer));
   try {
     runs++;
     if (failRestoreEvery > 0 && runs % failRestoreEvery === 0) throw new Error('injected snapshot restore failure');

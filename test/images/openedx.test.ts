@@ -106,3 +106,19 @@ test('a restored run\'s garbage collection is silent: nothing the snapshot held 
   assert.equal(text(r.stderr), '');
   assert.equal(text(r.stdout), '3.6.1\n');
 });
+
+test('top-level names are found in the layers as natively, after the layers\' name index: present ones import, absent ones fail', async () => {
+  // isympy is a single-file module of sympy's layer that no preload holds (the layer finder
+  // looks it up); simplejson is in no layer (codejail's safe_exec program asks for it first);
+  // a dotted name under a layer's package. (File names without suffix: the native side's
+  // layers are unpacked pycs, the sandbox names the .py Debian installs.)
+  await sameAsNative([
+    'import sys',
+    'for name in ("simplejson", "sympy_nonexistent", "isympy", "mpmath.libmp.libintmath", "calc.preview"):',
+    '    try:',
+    '        m = __import__(name)',
+    '        print(name, "ok", sys.modules[name].__name__, sys.modules[name].__file__.rsplit("/", 1)[-1].split(".")[0])',
+    '    except ImportError as e:',
+    '        print(name, type(e).__name__, e.name)',
+  ].join('\n'));
+});

@@ -1,7 +1,9 @@
 // What the driver skips on the request path (compat/_cj_driver.py) must not change what a
 // program sees: the environment is the request's whether or not it equals the snapshot's, and
 // the base path's library finders, which answer names their listing lacks at once, find and
-// miss exactly what a FileFinder finds and misses, also after importlib.invalidate_caches().
+// miss exactly what a FileFinder finds and misses, also after importlib.invalidate_caches(); and
+// a warm import whose closure the snapshot keeps brings in what the walk at run time brings in,
+// in the same order.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
@@ -84,4 +86,23 @@ test('support_import: the library finders find and miss as FileFinder does, also
     '/usr/lib/python3.11/colorsys.py',
     '',
   ].join('\n'));
+});
+
+test('support_import: a warm import brings into sys.modules what the run-time walk of the import graph brings, in the same order', () => {
+  // json's and six's closures are kept in the snapshot (end_warmup); dropping a kept one makes the
+  // import walk the graph as every import did before.
+  const shown = (walk: boolean) => run([
+    'import sys',
+    // The driver's globals without importing it (that would hand over json with it).
+    ...(walk ? ['kept = sys.meta_path[0].find_spec.__globals__["_BROUGHT_IN"]', 'assert kept.pop("json") and kept.pop("six")'] : []),
+    'before = set(sys.modules)',
+    'import json, six',
+    'print([m for m in sys.modules if m not in before and not m.startswith("_cj_")])',
+  ].join('\n'));
+  const kept = shown(false);
+  const walked = shown(true);
+  assert.equal(kept.status, 0, kept.err);
+  assert.equal(walked.status, 0, walked.err);
+  assert.match(kept.out, /'json.decoder'.*'six'/s);
+  assert.equal(kept.out, walked.out);
 });
