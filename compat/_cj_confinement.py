@@ -315,11 +315,28 @@ def _no_pipes(self, stdin, stdout, stderr):
     return (-1, -1, -1, -1, -1, -1)
 
 
+# -- threads ------------------------------------------------------------------------------
+
+def get_native_id():
+    """The calling thread's id in the kernel. A confined program here has only its main thread,
+    whose id natively is the process id."""
+    return os.getpid()
+
+
+get_native_id.__module__ = "_thread"
+
+
 def install():
     """Install everything above (once, before the snapshot)."""
     import _socket as real_socket
+    import _thread
     if "socket" in sys.modules:
         raise RuntimeError("_cj_confinement must be installed before socket is imported")
+    # Before threading is imported: it exports get_native_id and gives threads their native_id
+    # only where _thread has it (WASI's has not).
+    if "threading" in sys.modules:
+        raise RuntimeError("_cj_confinement must be installed before threading is imported")
+    _thread.get_native_id = get_native_id
     sys.modules["_socket"] = _make_socket_module(real_socket)
     # os.fork exists natively, and so does os.register_at_fork, which modules call whenever fork
     # exists (random at import: a fresh `import random` needs it). Hooks run as a failing
@@ -340,6 +357,12 @@ def install():
     subprocess.Popen._get_handles = _no_pipes  # pylint: disable=protected-access
 
 
+# The Python stand-ins for C modules (compat/lib-dynload): natively that directory holds only
+# shared objects, so no Python frame comes from there.
+_C_MODULE_DIR = "/usr/lib/python3.11/lib-dynload/"
+
+
 def hidden(code):
-    """Whether a frame running `code` belongs here (the driver leaves it out of tracebacks)."""
-    return code.co_filename == __file__
+    """Whether a frame running `code` belongs here or to a stand-in for a C module (the driver
+    leaves both out of tracebacks)."""
+    return code.co_filename == __file__ or code.co_filename.startswith(_C_MODULE_DIR)

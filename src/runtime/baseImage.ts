@@ -33,15 +33,19 @@ export function loadBaseImage(opts: { root?: string; dist?: string; wasm?: Uint8
   if (opts.verify !== false) requireVerified(dist, 'runtime', 'python-wasm/dist/SHA256SUMS');
   const wasmBytes = opts.wasm ?? readFileSync(join(dist, opts.fuel === false ? 'python-nofuel.wasm' : 'python.wasm'));
   const stdlibZip = readFileSync(join(dist, 'python311.zip'));
-  // compat/: the driver's own modules (_cj_*) in our directory, the packages in dist-packages.
+  // compat/: the driver's own modules (_cj_*) in our directory, the stand-ins for C modules
+  // (lib-dynload/) where Debian keeps those, the packages in dist-packages.
   const compat = readTree(resolve(root, 'compat'), '');
+  const placed = (path: string): string => {
+    if (path.startsWith('/_cj_')) return SANDBOX_LAYOUT.compatDir + path;
+    if (path.startsWith('/lib-dynload/')) return SANDBOX_LAYOUT.stdlibSourceDir + path;
+    return SANDBOX_LAYOUT.distPackagesDir + path;
+  };
   const files: ImageFile[] = [
     { path: SANDBOX_LAYOUT.stdlibZip, data: stdlibZip, bootOnly: true },
     ...zipSources(stdlibZip, SANDBOX_LAYOUT.stdlibSourceDir),
     ...zipBytecode(stdlibZip, SANDBOX_LAYOUT.stdlibSourceDir),
-    ...compat.map((f) => ({
-      ...f, path: (f.path.startsWith('/_cj_') ? SANDBOX_LAYOUT.compatDir : SANDBOX_LAYOUT.distPackagesDir) + f.path,
-    })),
+    ...compat.map((f) => ({ ...f, path: placed(f.path) })),
   ];
   return {
     name: 'py311-base',

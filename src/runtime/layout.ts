@@ -13,6 +13,7 @@ export const SANDBOX_LAYOUT = {
    * python3-six and python3-random2 install them; layer zips' code objects carry these file names. */
   distPackagesDir: '/usr/lib/python3/dist-packages',
   /** Directories that exist in every sandbox FS besides the images' own files (lib-dynload: on a
-   * native interpreter's sys.path; its extension modules are built into the runtime here). */
+   * native interpreter's sys.path; its extension modules are built into the runtime here, but for
+   * the Python stand-ins of compat/lib-dynload: mmap, _multiprocessing). */
   emptyDirs: ['/tmp', '/usr/bin', '/usr/lib/python3.11/lib-dynload'] as readonly string[],
 } as const;

@@ -141,6 +141,35 @@ attempt("os.popen", lambda: os.popen("ls").read())
 attempt("os.execv", lambda: os.execv("/bin/ls", ["ls"]))
 attempt("os.posix_spawn", lambda: os.posix_spawn("/bin/ls", ["ls"], {}))
 `,
+  // One thread, the main one, whose kernel id is the process id.
+  threads: `import os, threading, _thread
+attempt("get_native_id is the pid", lambda: threading.get_native_id() == os.getpid())
+attempt("_thread.get_native_id", lambda: _thread.get_native_id() == threading.get_native_id())
+attempt("main thread native_id", lambda: threading.main_thread().native_id == os.getpid())
+attempt("current thread native_id", lambda: threading.current_thread().native_id == threading.get_native_id())
+attempt("exported", lambda: ("get_native_id" in threading.__all__, type(threading.get_native_id()).__name__))
+`,
+  // The semaphores multiprocessing's locks are made of live in /dev/shm, which the profile closes.
+  multiprocessing: `import multiprocessing, multiprocessing.pool, multiprocessing.queues, multiprocessing.synchronize
+import multiprocessing.managers, concurrent.futures.process, _multiprocessing
+attempt("flags", lambda: _multiprocessing.flags)
+attempt("SEM_VALUE_MAX", lambda: _multiprocessing.SemLock.SEM_VALUE_MAX)
+attempt("names", lambda: sorted(n for n in dir(_multiprocessing) if not n.startswith("_")))
+attempt("doc", lambda: _multiprocessing.__doc__)
+attempt("Lock", lambda: multiprocessing.Lock())
+attempt("RLock", lambda: multiprocessing.RLock())
+attempt("Semaphore", lambda: multiprocessing.Semaphore(2))
+attempt("Event", lambda: multiprocessing.Event())
+attempt("SemLock", lambda: _multiprocessing.SemLock(1, 1, 1, "/mp-probe", True))
+attempt("SemLock by keyword", lambda: _multiprocessing.SemLock(kind=0, value=1, maxvalue=1, name="/mp-probe", unlink=False))
+attempt("SemLock bad kind", lambda: _multiprocessing.SemLock(5, 1, 1, "/mp-probe", True))
+attempt("SemLock bad value", lambda: _multiprocessing.SemLock(1, "1", 1, "/mp-probe", True))
+attempt("SemLock bad name", lambda: _multiprocessing.SemLock(1, 1, 1, 5, True))
+attempt("_rebuild by name", lambda: _multiprocessing.SemLock._rebuild(0, 1, 1, "/mp-probe"))
+attempt("sem_unlink", lambda: _multiprocessing.sem_unlink("/mp-probe"))
+attempt("sem_unlink bad name", lambda: _multiprocessing.sem_unlink(1))
+attempt("start method", lambda: multiprocessing.get_start_method())
+`,
   // Course error texts quote module file names; codejail-service's test_allow_python_path reads
   // the first byte of each sys.path entry.
   // Left out of the native search path: site's entries that depend on the machine rather than
@@ -174,6 +203,7 @@ const UNCAUGHT: Record<string, string> = {
   'urlopen': "import urllib.request\nurllib.request.urlopen('http://www.example.org/')\n",
   'subprocess.run': 'import subprocess, sys\nsubprocess.run("/usr/bin/true")\n',
   'os.popen': 'import os\nos.popen("ls")\n',
+  'multiprocessing.Lock': 'import multiprocessing\nlock = multiprocessing.Lock()\n',
   'AF_UNIX bind elsewhere': 'import socket\ns = socket.socket(socket.AF_UNIX, socket.SOCK_RAW)\ns.bind("/tmp/test-socket.0.0")\n',
 };
 

@@ -349,6 +349,18 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "['g'] x\n[]\n"); },
   },
   {
+    // mmap (compat/lib-dynload/mmap.py) maps only a descriptor the program has open, so it reaches
+    // no file open() could not: the host's canary stays out of reach, read or written.
+    name: 'deny_files_mmap_host_canary', category: 'files',
+    code: (c) => `import mmap, os\nfd = os.open(${py(c.canaryFile)}, os.O_RDWR)\nm = mmap.mmap(fd, 0)\nprint(m[:])\nm[:6] = b"pwned!"\nm.close()`,
+    expect: (r, c) => { uncaught(r, EACCES(c.canaryFile)); assert.ok(!r.stdout.includes(c.secret)); },
+  },
+  {
+    name: 'allow_files_mmap_inside_tmp', category: 'files', limits: { FSIZE: 100 },
+    code: () => 'import mmap\nwith open("tmp/m.bin", "wb") as f:\n    f.write(b"hello world")\nwith open("tmp/m.bin", "r+b") as f:\n    m = mmap.mmap(f.fileno(), 0)\nm[:5] = b"HELLO"\nmemoryview(m)[6:11] = b"WORLD"\nm.close()\nprint(open("tmp/m.bin", "rb").read())',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "b'HELLO WORLD'\n"); },
+  },
+  {
     name: 'support_files_tempfile_uses_jail_tmp', category: 'files', limits: { FSIZE: 100 },
     code: () => 'import os, tempfile\nprint(tempfile.gettempdir() == os.path.join(os.getcwd(), "tmp"))\nwith tempfile.NamedTemporaryFile("w", delete=False) as f:\n    f.write("t")\nprint(os.path.dirname(f.name) == tempfile.gettempdir(), open(f.name).read())',
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\nTrue t\n'); },
@@ -514,9 +526,10 @@ export const CASES: SecurityCase[] = [
   },
   {
     name: 'deny_ffi_native_os_modules_absent', category: 'ffi',
-    code: () => `${ATTEMPT}for m in ["_posixsubprocess", "fcntl", "mmap", "resource", "termios", "_multiprocessing", "grp", "pwd", "_ssl", "readline", "_curses", "_posixshmem", "_testcapi", "_xxsubinterpreters"]:\n    attempt(m, lambda: __import__(m))\nreport()`,
+    // (mmap and _multiprocessing are Python stand-ins here: compat/lib-dynload, deny_files_mmap_*.)
+    code: () => `${ATTEMPT}for m in ["_posixsubprocess", "fcntl", "resource", "termios", "grp", "pwd", "_ssl", "readline", "_curses", "_posixshmem", "_testcapi", "_xxsubinterpreters"]:\n    attempt(m, lambda: __import__(m))\nreport()`,
     expect: (r) => {
-      const mods = ['_posixsubprocess', 'fcntl', 'mmap', 'resource', 'termios', '_multiprocessing', 'grp', 'pwd', '_ssl', 'readline', '_curses', '_posixshmem', '_testcapi', '_xxsubinterpreters'];
+      const mods = ['_posixsubprocess', 'fcntl', 'resource', 'termios', 'grp', 'pwd', '_ssl', 'readline', '_curses', '_posixshmem', '_testcapi', '_xxsubinterpreters'];
       assert.deepEqual(jsonOut(r), Object.fromEntries(mods.map((m) => [m, `ModuleNotFoundError: No module named '${m}'`])));
     },
   },
