@@ -105,6 +105,7 @@ export class DormantPool implements RunPool {
       const pool: WorkerPool = await WorkerPool.start({
         workers: this.opts.workers, warmWorkers: 0, idleRetireMs: this.opts.idleRetireMs, queueLimit: this.opts.queueLimit,
         module: loaded.module, files: loaded.files, snapshot: loaded.snapshot,
+        deflateAtRest: false,
         onEmpty: () => this.drop(pool),
       });
       if (this.closing) {

@@ -110,7 +110,8 @@ export class PythonInstance {
     const marks = this.marks;
     if (!perChunk || !marks || !this.slicedFuel) return undefined;
     const shift = marks.chunkShift;
-    return () => BigInt(marks.countMarked(floor, this.memoryBytes() >>> shift)) * BigInt(perChunk);
+    const touched = marks.touchedFrom(floor);
+    return () => BigInt(touched.count(this.memoryBytes() >>> shift)) * BigInt(perChunk);
   }
 
   private fuelExhausted(): void {
