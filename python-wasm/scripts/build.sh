@@ -243,7 +243,15 @@ llvm-strip-19 -o "$PGO/reactor.stripped.wasm" "$PGO/reactor.wasm"
 node "$HERE/scripts/instrument-fuel.mjs" "$PGO/reactor.stripped.wasm" "$PGO/instrumented-fuel.wasm" "$PGO/instrumented.wasm" >/dev/null
 stdlib_zip "$GEN/$SYSCONFIGDATA" "$PGO/python311.zip"
 (cd "$REPO" && npx tsc -p .)
-node "$HERE/scripts/pgo-train.mjs" "$PGO/instrumented.wasm" "$PGO" "$HERE/pgo/train.py" "$PGO/train.profraw"
+# The training boots the driver's Python (compat/) as a request does, so the profile, and with it
+# every runtime built on this libpython, would change with each edit of compat/: the committed
+# runtimes would stop being what the tree builds. It runs compat/ as of the commit
+# pgo/compat-commit names instead (from git: a clone, not an archive). Move that commit only
+# together with rebuilt runtimes.
+PGO_ROOT=$PGO/compat-root
+rm -rf "$PGO_ROOT" && mkdir -p "$PGO_ROOT"
+git -C "$REPO" archive "$(cat "$HERE/pgo/compat-commit")" compat | tar -x -C "$PGO_ROOT"
+node "$HERE/scripts/pgo-train.mjs" "$PGO/instrumented.wasm" "$PGO" "$HERE/pgo/train.py" "$PGO/train.profraw" "$PGO_ROOT"
 llvm-profdata-19 merge -o "$PGO/cpython.profdata" "$PGO/train.profraw"
 PROFILE_SHA=$(sha256sum "$PGO/cpython.profdata" | cut -c1-16)
 

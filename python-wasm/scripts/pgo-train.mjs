@@ -3,8 +3,9 @@
 // seeded randomness, so the same module gives the same profile bytes), and writes the raw
 // profile for llvm-profdata.
 //
-// usage: node pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw
-// (DIST-DIR holds the python311.zip of this build; the host comes from the compiled dist/.)
+// usage: node pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw [ROOT]
+// (DIST-DIR holds the python311.zip of this build; the host comes from the compiled dist/; the
+// compat/ modules from ROOT/compat, by default the repository's: build.sh pins them.)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadBaseImage } from '../../dist/src/runtime/baseImage.js';
 import { imageFiles } from '../../dist/src/runtime/image.js';
@@ -14,12 +15,12 @@ import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../dist/src/jail/jailRun.
 import { checkJailCodeRequest } from '../../dist/src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../../dist/src/jail/limits.js';
 
-const [wasm, dist, train, out] = process.argv.slice(2);
+const [wasm, dist, train, out, root] = process.argv.slice(2);
 if (!wasm || !dist || !train || !out) {
-  console.error('usage: pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw');
+  console.error('usage: pgo-train.mjs INSTRUMENTED.wasm DIST-DIR TRAIN.py OUT.profraw [ROOT]');
   process.exit(2);
 }
-const image = loadBaseImage({ dist, wasm: readFileSync(wasm), verify: false });
+const image = loadBaseImage({ root, dist, wasm: readFileSync(wasm), verify: false });
 const inst = PythonInstance.cold(new WebAssembly.Module(image.wasmBytes), imageTree(imageFiles(image)));
 const limits = effectiveLimits(defaultPolicy(), null, { CPU: 0, REALTIME: 0 });
 const run = buildJailRun(checkJailCodeRequest({ command: 'python', code: readFileSync(train, 'utf8') }), limits, DEFAULT_RUN_SETTINGS, 1);
