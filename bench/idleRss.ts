@@ -9,13 +9,13 @@
 // versus file-backed (the node binary and libraries); then, from /proc/PID/smaps, where it is:
 // wasm linear memories (each worker's instance, and the dirty-chunk marks); malloc'd blocks of
 // 128 KiB or more, told apart by their first bytes (/proc/PID/mem): the compiled modules' wasm
-// bytes, the image files' zips, the snapshots in shared memory, the deflated snapshots of images
+// bytes, the image files' zips, the snapshots in shared memory, the compressed snapshots of images
 // at rest; the malloc arenas of other threads; the main malloc heap; other anonymous memory (the
 // isolates' V8 heaps, stacks); executable code; files. Then, for each image other than the
 // default, the wall time of a first trivial safe_exec in it and of the next one (warm), and the
 // resident memory after. No course is mapped to those images in the default configuration, so
 // they are dormant (DormantPool): the first request reads the image's artifacts, compiles its
-// runtime and expands the snapshot kept deflated since start-up on a thread of its own, and
+// runtime and expands the snapshot kept compressed since start-up on a thread of its own, and
 // starts a worker (thread, instance, full copy of the snapshot). Linux only.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -74,7 +74,8 @@ const IS_MMAPPED = 2;
 function blockKind(head: Buffer, bytes: number): string {
   if (head.subarray(0, 4).equals(Buffer.from([0, 0x61, 0x73, 0x6d]))) return 'wasm module bytes (V8\'s copy in each compiled module, and any loaded image\'s)';
   if (head.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) return 'image files: zips (one shared copy each)';
-  if (head[0] === 0x78 && head[1] === 0x01) return 'resting snapshots (deflated)';
+  // A zstd frame (its magic number), or a zlib stream at level 1 (where node lacks zstd).
+  if (head.readUInt32LE(0) === 0xfd2fb528 || (head[0] === 0x78 && head[1] === 0x01)) return 'resting snapshots (compressed)';
   return bytes >= 8 * 1024 * 1024 ? 'snapshots in shared memory (and any other buffer of 8 MiB or more)' : 'other malloc\'d blocks of 128 KiB-8 MiB (image files, buffers)';
 }
 

@@ -45,7 +45,7 @@ export interface JailOptions {
   courseImages?: Record<string, string>;
   /** Where `images` were loaded from (their image configuration; undefined: the repository's).
    * Given, every image other than the default that no course is mapped to is dormant: it keeps
-   * only its snapshot, deflated, until a request names it, and is read from there again (DormantPool). */
+   * only its snapshot, compressed, until a request names it, and is read from there again (DormantPool). */
   imageSource?: { configPath?: string };
   settings?: Partial<RunSettings>;
 }
@@ -184,7 +184,7 @@ export async function createJail(options: JailOptions): Promise<Jail> {
     // dormant image, on a thread of its own).
     for (const [name, image] of images) {
       if (options.imageSource && name !== defaultImage && !mapped.has(name)) {
-        // Built once now (a broken image fails the start), then only its snapshot kept, deflated,
+        // Built once now (a broken image fails the start), then only its snapshot kept, compressed,
         // until a request names it.
         const pool = await DormantPool.start({
           image: { name, configPath: options.imageSource.configPath },

@@ -1,8 +1,8 @@
 // The pool of an image that keeps almost nothing in memory while nobody uses it: an image no
 // course is mapped to (a request can still name it) holds neither its compiled module, nor its
-// files between uses, and its snapshot only deflated. Start-up builds the image once on a
+// files between uses, and its snapshot only compressed. Start-up builds the image once on a
 // thread of its own (buildOffThread.ts), so a broken image still fails the start, and keeps the
-// deflated snapshot and the sha256 of the runtime's wasm, of the files and of the snapshot. The
+// compressed snapshot and the sha256 of the runtime's wasm, of the files and of the snapshot. The
 // first request reloads the image on a thread (reloadOffThread.ts: artifacts read and compiled,
 // snapshot expanded; no boot), a worker pool starts on it, and once the pool's last worker has
 // retired idle the pool is dropped again. A reload must reproduce all three digests, so a
@@ -14,7 +14,7 @@ import { CancelledError, UnavailableError } from './errors.js';
 import { digestChanges, type ServedDigests } from './imageForWorkers.js';
 import { trimMalloc } from './mallocTrim.js';
 import { reloadImageOffThread } from './reloadOffThread.js';
-import type { DeflatedSnapshot } from './RestingSnapshot.js';
+import type { CompressedSnapshot } from './RestingSnapshot.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { PoolStats, RunPool, RunRequest, RunResult } from './types.js';
 
@@ -39,11 +39,11 @@ export class DormantPool implements RunPool {
     private readonly opts: DormantPoolOptions,
     /** What every reload must reproduce. */
     private readonly started: ServedDigests,
-    /** The snapshot start-up made, deflated, in shared memory (the reload thread reads it in place). */
-    private readonly resting: DeflatedSnapshot,
+    /** The snapshot start-up made, compressed, in shared memory (the reload thread reads it in place). */
+    private readonly resting: CompressedSnapshot,
   ) {}
 
-  /** Build the image once (it must build: a broken image fails the start), keep its snapshot deflated. */
+  /** Build the image once (it must build: a broken image fails the start), keep its snapshot compressed. */
   static async start(opts: DormantPoolOptions): Promise<DormantPool> {
     const { name, configPath } = opts.image;
     const built = await buildImageOffThread({ name, configPath, warmups: opts.warmups });
@@ -60,9 +60,9 @@ export class DormantPool implements RunPool {
     return this.resting.length;
   }
 
-  /** Bytes the deflated snapshot holds between uses. */
+  /** Bytes the compressed snapshot holds between uses. */
   get restingBytes(): number {
-    return this.resting.deflated.length;
+    return this.resting.compressed.length;
   }
 
   /** Whether the image's module, files and expanded snapshot are in memory now. */
@@ -105,7 +105,7 @@ export class DormantPool implements RunPool {
       const pool: WorkerPool = await WorkerPool.start({
         workers: this.opts.workers, warmWorkers: 0, idleRetireMs: this.opts.idleRetireMs, queueLimit: this.opts.queueLimit,
         module: loaded.module, files: loaded.files, snapshot: loaded.snapshot,
-        deflateAtRest: false,
+        compressAtRest: false,
         onEmpty: () => this.drop(pool),
       });
       if (this.closing) {

@@ -49,10 +49,10 @@ export interface PoolOptions {
   module: WebAssembly.Module;
   files: ReadOnlyFile[];
   snapshot: Snapshot;
-  /** A pool without warm workers keeps its snapshot deflated while no worker runs
+  /** A pool without warm workers keeps its snapshot compressed while no worker runs
    * (RestingSnapshot; default true). False: kept as given, for a pool whose owner drops it
-   * whole once it empties (DormantPool), which deflating would only delay. */
-  deflateAtRest?: boolean;
+   * whole once it empties (DormantPool), which compressing would only delay. */
+  compressAtRest?: boolean;
   /** Called once the pool has no worker left and nothing waits (its last worker retired idle, or
    * was lost): the owner drops the whole pool (DormantPool) and gives the memory back itself. */
   onEmpty?: () => void;
@@ -95,7 +95,7 @@ export class WorkerPool implements RunPool {
   private readonly spare = ReplyHandover.newFlag();
   /** The snapshot in shared memory, while workers may need it; null while the pool rests. */
   private snapshot: Snapshot | null;
-  /** A pool without warm workers keeps its snapshot deflated while no worker runs. */
+  /** A pool without warm workers keeps its snapshot compressed while no worker runs. */
   private resting: RestingSnapshot | null = null;
   /** The expansion under way, and how many starts wait for it. */
   private expanding: Promise<Snapshot> | null = null;
@@ -107,7 +107,7 @@ export class WorkerPool implements RunPool {
   /** The reliability suite's switch (testFaults.ts): this many replacement starts fail. */
   private injectStartFailures = Number(testFault('failWorkerStarts') || 0);
   /** Only sizes and switches: the pool must not keep the caller's (possibly non-shared) files and snapshot alive. */
-  private readonly opts: { workers: number; warmWorkers: number; idleRetireMs: number; queueLimit: number; deflateAtRest: boolean };
+  private readonly opts: { workers: number; warmWorkers: number; idleRetireMs: number; queueLimit: number; compressAtRest: boolean };
   private readonly onEmpty: (() => void) | undefined;
 
   private constructor(opts: PoolOptions) {
@@ -117,7 +117,7 @@ export class WorkerPool implements RunPool {
       warmWorkers: Math.min(workers, Math.max(0, opts.warmWorkers ?? workers)),
       idleRetireMs: Math.max(0, opts.idleRetireMs ?? 0),
       queueLimit: opts.queueLimit,
-      deflateAtRest: opts.deflateAtRest ?? true,
+      compressAtRest: opts.compressAtRest ?? true,
     };
     this.onEmpty = opts.onEmpty;
     this.init = { module: opts.module, files: toShared(opts.files), spare: this.spare };
@@ -126,7 +126,7 @@ export class WorkerPool implements RunPool {
 
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
-    if (pool.opts.warmWorkers === 0 && pool.opts.deflateAtRest) {
+    if (pool.opts.warmWorkers === 0 && pool.opts.compressAtRest) {
       // Nothing runs until a request comes: rest from the start (RestingSnapshot, ADR 0012).
       pool.resting = await RestingSnapshot.of(pool.snapshot!);
       pool.snapshot = null;

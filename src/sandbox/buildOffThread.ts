@@ -1,10 +1,10 @@
 // Building a dormant image at start-up on a thread of its own (imageBuildWorker.ts): boot,
 // preloads and warm-up take seconds of CPU, and everything they allocate goes with that
 // thread's isolate. What comes back is only what the image keeps between uses: its snapshot,
-// deflated, and the digests every reload must reproduce (DormantPool, ADR 0012).
+// compressed, and the digests every reload must reproduce (DormantPool, ADR 0012).
 import type { ServedDigests } from './imageForWorkers.js';
 import { runOnThread } from './oneShotThread.js';
-import type { DeflatedSnapshot } from './RestingSnapshot.js';
+import type { CompressedSnapshot } from './RestingSnapshot.js';
 import type { RunRequest } from './types.js';
 
 export interface ImageBuildRequest {
@@ -16,8 +16,8 @@ export interface ImageBuildRequest {
 
 export interface ImageBuildResult {
   digests: ServedDigests;
-  /** Deflated, in shared memory. */
-  snapshot: DeflatedSnapshot;
+  /** Compressed, in shared memory. */
+  snapshot: CompressedSnapshot;
 }
 
 const WORKER_URL = new URL('./imageBuildWorker.js', import.meta.url);

@@ -1,18 +1,18 @@
 // Reloading a dormant image for a request on a thread of its own (imageReloadWorker.ts): read
 // its artifacts again (checksums verified), compile its runtime, expand the snapshot kept
-// deflated since start-up. No boot, no preloads, no warm-up: the snapshot is that state
+// compressed since start-up. No boot, no preloads, no warm-up: the snapshot is that state
 // already, and a pool's worker starts by restoring it (DormantPool, ADR 0012).
 import type { ServedDigests } from './imageForWorkers.js';
 import { runOnThread } from './oneShotThread.js';
 import type { Snapshot } from './PythonInstance.js';
-import type { DeflatedSnapshot } from './RestingSnapshot.js';
+import type { CompressedSnapshot } from './RestingSnapshot.js';
 import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 
 export interface ImageReloadRequest {
   /** The image, by name in the image configuration at `configPath` (default: the repository's). */
   name: string;
   configPath?: string;
-  snapshot: DeflatedSnapshot;
+  snapshot: CompressedSnapshot;
   /** A module already compiled for wasm bytes of this sha256, used when the image's runtime matches. */
   module?: WebAssembly.Module;
   wasmDigest?: string;

@@ -1,5 +1,5 @@
 // An image no course is mapped to is dormant: between uses it keeps no module and no files, and
-// its snapshot only deflated; the request that names it reloads the image on a thread of its
+// its snapshot only compressed; the request that names it reloads the image on a thread of its
 // own (artifacts read and compiled, snapshot expanded, no boot), and the image is dropped again
 // once its last worker retired idle (DormantPool, ADR 0012). A reload must give the runtime, the
 // files and the snapshot the service started with byte for byte, so the answers and their fuel
@@ -84,7 +84,7 @@ test('support_a_dormant_image_holds_nothing_until_a_request_and_answers_as_a_war
   assert.equal(dormant.snapshotDigest, warmDigest, 'its build on another thread made the same snapshot as this thread');
   assert.equal(dormant.loaded, false, 'nothing loaded after start-up');
   assert.equal(dormant.stats().workers, 0);
-  assert.ok(dormant.restingBytes < dormant.snapshotBytes / 2, `snapshot kept deflated: ${dormant.restingBytes} of ${dormant.snapshotBytes} bytes`);
+  assert.ok(dormant.restingBytes < dormant.snapshotBytes / 2, `snapshot kept compressed: ${dormant.restingBytes} of ${dormant.snapshotBytes} bytes`);
   const fromWarm = await warm.run(withCode(code));
   assert.equal(fromWarm.outcome, 'complete', out(fromWarm));
   assert.match(out(fromWarm), / True .* one\n$/, 'the image preloads json and has the layer');

@@ -1,4 +1,4 @@
-// A pool without warm workers keeps its snapshot deflated while it has no worker, and expands it
+// A pool without warm workers keeps its snapshot compressed while it has no worker, and expands it
 // again when a request starts one (RestingSnapshot, ADR 0012). The expansion must be the
 // snapshot byte for byte: a worker started from it answers exactly as a warm pool's worker
 // (output and fuel), before and after the pool rested, and nothing a run leaves behind reaches
@@ -10,7 +10,8 @@ import { DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { imageFiles } from '../../src/runtime/image.js';
 import type { Snapshot } from '../../src/sandbox/PythonInstance.js';
-import { RestingSnapshot } from '../../src/sandbox/RestingSnapshot.js';
+import { compressSnapshot, expandSnapshot, RestingSnapshot, type CompressedSnapshot } from '../../src/sandbox/RestingSnapshot.js';
+import { deflateSync } from 'node:zlib';
 import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
 import type { RunRequest, RunResult } from '../../src/sandbox/types.js';
 import { WorkerPool } from '../../src/sandbox/WorkerPool.js';
@@ -52,7 +53,7 @@ async function untilRested(): Promise<void> {
 
 test('support_a_resting_snapshot_expands_to_the_same_bytes_in_fresh_shared_memory', async () => {
   const r = await RestingSnapshot.of(snapshot);
-  assert.ok(r.deflatedBytes < snapshot.memory.length / 2, `deflated to ${r.deflatedBytes} of ${snapshot.memory.length} bytes`);
+  assert.ok(r.compressedBytes < snapshot.memory.length / 2, `compressed to ${r.compressedBytes} of ${snapshot.memory.length} bytes`);
   const a = await r.expand();
   const b = await r.expand();
   assert.ok(a.memory.buffer instanceof SharedArrayBuffer);
@@ -64,6 +65,20 @@ test('support_a_resting_snapshot_expands_to_the_same_bytes_in_fresh_shared_memor
   const c = await r.expand();
   assert.equal(Buffer.compare(c.memory, snapshot.memory), 0, 'a change to one expansion reaches no later one');
   assert.deepEqual(c.globals, snapshot.globals);
+});
+
+test('support_a_compressed_snapshot_that_changed_in_memory_fails_to_expand_in_either_format', async () => {
+  // zstd where node has it (the format compressSnapshot makes here), zlib where it has not.
+  const made = await compressSnapshot(snapshot);
+  const zlibMade: CompressedSnapshot = { ...made, format: 'zlib', compressed: deflateSync(snapshot.memory, { level: 1 }) };
+  for (const d of [made, zlibMade]) {
+    assert.equal(Buffer.compare((await expandSnapshot(d)).memory, snapshot.memory), 0, `${d.format}: the snapshot byte for byte`);
+    // One byte changed in the middle of the stream: the checksum (zstd's, or zlib's Adler-32) or
+    // the stream itself refuses it; never a different snapshot.
+    const changed = Uint8Array.from(d.compressed);
+    changed[changed.length >> 1]! ^= 0x01;
+    await assert.rejects(expandSnapshot({ ...d, compressed: changed }), `${d.format}: a changed stream expanded`);
+  }
 });
 
 test('support_a_worker_started_from_a_resting_snapshot_answers_as_a_warm_one', async () => {
