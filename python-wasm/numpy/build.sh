@@ -138,11 +138,13 @@ fi
 
 # 3. Generated sources, produced natively: .src templates, API/ufunc code generators and the
 #    Cython C of numpy.random (Debian's python3 3.11.2 and cython3 0.29.32). No BLAS on purpose:
-#    linalg uses numpy's bundled lapack_lite, as the wasm build does.
+#    linalg uses numpy's bundled lapack_lite, as the wasm build does. Each BLAS numpy.distutils
+#    looks for is named None, or one the build machine has installed (libopenblas-dev, for
+#    scipy's native reference) is written into numpy/__config__.py and the zip differs.
 NATIVE_GEN=$SRC/build/src.linux-x86_64-3.11
 if ! done_ build_src; then
   log "setup.py build_src (native)"
-  (cd "$SRC" && env NPY_DISABLE_SVML=1 BLAS=None LAPACK=None ATLAS=None \
+  (cd "$SRC" && env NPY_DISABLE_SVML=1 BLAS=None LAPACK=None ATLAS=None OPENBLAS=None \
      /usr/bin/python3 setup.py -q build_src >"$NB/build_src.log" 2>&1) || { tail -30 "$NB/build_src.log"; exit 1; }
   mark build_src
 fi
