@@ -107,6 +107,17 @@ def _item_index(item):
     return i
 
 
+def _position(item, size):
+    """The byte an index names in a map of ``size`` bytes, negative from the end, as
+    mmap_subscript/mmap_ass_subscript check it."""
+    i = _item_index(item)
+    if i < 0:
+        i += size
+    if not 0 <= i < size:
+        raise IndexError("mmap index out of range")
+    return i
+
+
 def _c_int(value):
     value = _index(value)
     if not -(1 << 31) <= value < (1 << 31):
@@ -298,12 +309,7 @@ class _Map:
         self._valid()
         size = self._size()
         if hasattr(type(item), "__index__"):
-            i = _item_index(item)
-            if i < 0:
-                i += size
-            if not 0 <= i < size:
-                raise IndexError("mmap index out of range")
-            return self._get(i)
+            return self._get(_position(item, size))
         if isinstance(item, slice):
             return bytes(self._get(item))
         raise TypeError("mmap indices must be integers")
@@ -313,11 +319,7 @@ class _Map:
         self._writable()
         size = self._size()
         if hasattr(type(item), "__index__"):
-            i = _item_index(item)
-            if i < 0:
-                i += size
-            if not 0 <= i < size:
-                raise IndexError("mmap index out of range")
+            i = _position(item, size)
             if not hasattr(type(value), "__index__"):
                 raise TypeError("mmap item value must be an int")
             v = _index(value)
@@ -343,11 +345,7 @@ class _Map:
         self._valid()
         self._writable()
         if hasattr(type(item), "__index__"):
-            i = _item_index(item)
-            if i < 0:
-                i += self._size()
-            if not 0 <= i < self._size():
-                raise IndexError("mmap index out of range")
+            _position(item, self._size())
             raise TypeError("mmap doesn't support item deletion")
         if isinstance(item, slice):
             raise TypeError("mmap object doesn't support slice deletion")
