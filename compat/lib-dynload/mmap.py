@@ -179,11 +179,12 @@ class _Map:
         d["_mm_file"] = None if st is None else (st.st_dev, st.st_ino)
         d["_mm_own_fd"] = None         # a descriptor of our own, once the caller's is gone
         d["_mm_access"] = access
-        d["_mm_shared"] = shared       # writes belong to the file
+        # Writes belong to the file: a shared map of a file that is not read-only.
+        d["_mm_writes_file"] = shared and st is not None and access != ACCESS_READ
         d["_mm_offset"] = offset
         d["_mm_pos"] = 0
         d["_mm_closed"] = False
-        if shared and st is not None and access != ACCESS_READ:
+        if d["_mm_writes_file"]:
             _SHARED_WRITABLE.add(self)
 
     def _valid(self):
@@ -212,7 +213,7 @@ class _Map:
                 return fd
         except OSError:
             pass
-        own = _find_by_inode(*self._mm_file, writable=self._mm_shared and self._mm_access != ACCESS_READ)
+        own = _find_by_inode(*self._mm_file, writable=self._mm_writes_file)
         if own is None:
             raise _oserror(_errno.EBADF)
         self.__dict__["_mm_own_fd"] = own
@@ -220,7 +221,7 @@ class _Map:
 
     def _write_through(self, start, stop):
         """Bytes [start, stop) of a shared writable file map to the file."""
-        if self._mm_file is None or not self._mm_shared or self._mm_access == ACCESS_READ or stop <= start:
+        if not self._mm_writes_file or stop <= start:
             return
         data = bytes(self._get(slice(start, stop)))
         fd = self._file_fd()
@@ -383,8 +384,7 @@ class _Map:
         return None
 
     def _write_back(self, start=0, stop=None):
-        if self._mm_file is not None and self._mm_shared and self._mm_access != ACCESS_READ:
-            self._write_through(start, self._size() if stop is None else stop)
+        self._write_through(start, self._size() if stop is None else stop)
 
     def __del__(self):
         try:
@@ -663,7 +663,7 @@ class mmap(_Map, bytearray, metaclass=_MmapType):
                 (flags & MAP_SHARED and flags & MAP_PRIVATE):
             raise _oserror(_errno.EINVAL)
         if fd == -1:
-            data = None
+            data = bytes(map_size)
             st = None
         else:
             if st is None:
@@ -672,13 +672,10 @@ class mmap(_Map, bytearray, metaclass=_MmapType):
                 raise _oserror(_errno.ENODEV)
             data = _read_for_map(fd, offset, map_size, write=shared and bool(prot & PROT_WRITE))
         if access == ACCESS_READ or not (prot & PROT_WRITE):
-            self = _ReadOnlyMap.__new__(_ReadOnlyMap, data if data is not None else bytes(map_size))
+            self = _ReadOnlyMap.__new__(_ReadOnlyMap, data)
         else:
             self = bytearray.__new__(cls)
-            if data is not None:
-                bytearray.extend(self, data)
-            else:
-                bytearray.extend(self, bytes(map_size))
+            bytearray.extend(self, data)
         self._setup(fd, st, access, shared, offset)
         return self
 
