@@ -8,8 +8,9 @@
 # and with it Lock, RLock, Semaphore, Condition and Event. The sandbox answers the same; no
 # semaphore ever exists, so opening one by name (SemLock._rebuild, sem_unlink) finds none.
 # Queue, SimpleQueue, Pool, ThreadPool and Process.start make a pipe first, which WASI has not
-# (os.pipe: AttributeError, where natively the semaphore's EACCES or fork's EAGAIN follows). Frames of this file stand for C code and are left out
-# of the tracebacks the driver prints (_cj_confinement.hidden).
+# (os.pipe: AttributeError, where natively the semaphore's EACCES or fork's EAGAIN follows).
+# Frames of this file stand for C code and are left out of the tracebacks the driver prints
+# (_cj_confinement.hidden).
 # (As the C module, this one has no docstring.)
 import errno as _errno
 from operator import index as _index

@@ -69,8 +69,11 @@ The default value is MAP_SHARED.
 
 To map anonymous memory, pass -1 as the fileno (both versions)."""
 
-# Maps whose writes belong to a file, written back at the program's end if still open.
+# Maps whose writes belong to a file, written back at the program's end if still open. The
+# exit hook is registered with the first such map, not at import: the module is preloaded into
+# the snapshot, and a hook registered there would be in every run's atexit list.
 _SHARED_WRITABLE = _weakref.WeakSet()
+_exit_hook = []
 
 
 def _oserror(code):
@@ -185,6 +188,8 @@ class _Map:
         d["_mm_pos"] = 0
         d["_mm_closed"] = False
         if d["_mm_writes_file"]:
+            if not _exit_hook:
+                _exit_hook.append(_atexit.register(_write_back_all))
             _SHARED_WRITABLE.add(self)
 
     def _valid(self):
@@ -736,7 +741,6 @@ _hide_base_names(_ReadOnlyMap, bytes)
 del _cls
 
 
-@_atexit.register
 def _write_back_all():
     """At the program's end, what maps still hold reaches their files (natively the kernel's
     pages are the file's)."""

@@ -92,7 +92,7 @@ export class WorkerPool implements RunPool {
   private readonly init: Omit<WorkerInit, 'snapshot' | 'handover'>;
   /** Workers ready and idle beyond the queued requests, for the workers (ReplyHandover): set at
    * the end of every dispatch. */
-  private readonly spare = ReplyHandover.newFlag();
+  private readonly spare = ReplyHandover.sharedInt32();
   /** The snapshot in shared memory, while workers may need it; null while the pool rests. */
   private snapshot: Snapshot | null;
   /** A pool without warm workers keeps its snapshot compressed while no worker runs. */
@@ -171,7 +171,7 @@ export class WorkerPool implements RunPool {
   private spawnWith(snapshot: Snapshot, replacement: boolean): Promise<void> {
     const failStart = replacement && this.injectStartFailures > 0;
     if (failStart) this.injectStartFailures--;
-    const handover = ReplyHandover.newFlag();
+    const handover = ReplyHandover.sharedInt32();
     const init: WorkerInit = { ...this.init, snapshot, handover };
     const worker = new Worker(WORKER_URL, {
       workerData: failStart ? { ...init, failStart } : init,

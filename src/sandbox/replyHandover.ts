@@ -19,8 +19,8 @@ const TAKEN = 1;
 export class ReplyHandover {
   constructor(private readonly flag: Int32Array, private readonly spare: Int32Array) {}
 
-  /** One shared Int32 (a worker's flag, or the pool's count of spare workers). */
-  static newFlag(): Int32Array {
+  /** One Int32 shared between threads: a worker's reply flag, or the pool's count of spare workers. */
+  static sharedInt32(): Int32Array {
     return new Int32Array(new SharedArrayBuffer(4));
   }
 

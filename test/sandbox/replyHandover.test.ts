@@ -6,8 +6,8 @@ import { ReplyHandover } from '../../src/sandbox/replyHandover.js';
 
 test('a reply nobody takes does not hold the worker, with or without a spare worker', () => {
   for (const spare of [0, 1]) {
-    const flag = ReplyHandover.newFlag();
-    const spares = ReplyHandover.newFlag();
+    const flag = ReplyHandover.sharedInt32();
+    const spares = ReplyHandover.sharedInt32();
     Atomics.store(spares, 0, spare);
     let sent = 0;
     new ReplyHandover(flag, spares).post(() => sent++);
@@ -17,8 +17,8 @@ test('a reply nobody takes does not hold the worker, with or without a spare wor
 });
 
 test('the pool taking a reply sets the worker\'s flag, which the next post clears again', () => {
-  const flag = ReplyHandover.newFlag();
-  const spares = ReplyHandover.newFlag();
+  const flag = ReplyHandover.sharedInt32();
+  const spares = ReplyHandover.sharedInt32();
   Atomics.store(spares, 0, 1);
   const handover = new ReplyHandover(flag, spares);
   // Taken while the reply is being sent (as the pool thread would, once it has it).
