@@ -15,7 +15,7 @@ import { sendJsonBytes, sendJsonText } from './json.js';
 import type { Metrics } from './metrics.js';
 import { payloadSchemaError } from './payloadSchema.js';
 import type { Logger } from './logger.js';
-import { describeRequest, endpoint, info, recordRun } from './requestInfo.js';
+import { describeRequest, endpoint, info, recordRun, requestLogger } from './requestInfo.js';
 import { checkZip, ZipCheckError } from './zipCheck.js';
 
 export interface CodejailServiceApiDeps {
@@ -119,7 +119,7 @@ export function codejailServiceApi(deps: CodejailServiceApiDeps): Router {
     }
     // codejail-service returns the (unchanged) input globals alongside emsg: edxapp requires the key.
     info(res).outcome = 'emsg';
-    const body = await answerBody({ raw: [['globals_dict', inputGlobals]], value: { emsg: codeExecEmsg(result, req.log) } });
+    const body = await answerBody({ raw: [['globals_dict', inputGlobals]], value: { emsg: codeExecEmsg(result, requestLogger(res)) } });
     // This answer shows no stream: their memory (up to 2 x the output cap) is given back now,
     // not at this thread's next collection.
     freeNow(result.stdout);

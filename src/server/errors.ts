@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { FormError } from './form.js';
 import { sendJson } from './json.js';
-import { info } from './requestInfo.js';
+import { info, requestLogger } from './requestInfo.js';
 
 /** An error that maps to an HTTP status and a JSON {"error": message} body; `outcome` labels metrics and logs. */
 export class HttpError extends Error {
@@ -35,8 +35,8 @@ export function errorHandler(opts: { maxBodyBytes: number }) {
       // body-parser's client errors (bad encoding, aborted, ...)
       return sendError(res, e.status, e.message ?? 'bad request', 'bad_request');
     }
-    // req.log: the request's logger (requestLog), so the line carries its request id.
-    req.log.error({
+    // The request's logger, so the line carries its request id.
+    requestLogger(res).error({
       endpoint: info(res)?.endpoint,
       path: req.path,
       error: err instanceof Error ? err.message : String(err),

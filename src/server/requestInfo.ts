@@ -1,9 +1,8 @@
-// What the service records about each request: one log line (pino-http, with a request id the
-// caller may pass in X-Request-Id) and the request metrics when the answer is done, plus the
-// run's fuel and outcome for the runs it made.
+// What the service records about each request: one log line (with a request id the caller may
+// pass in X-Request-Id) and the request metrics when the answer is done, plus the run's fuel and
+// outcome for the runs it made.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { RunResult } from '../jail/types.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -49,43 +48,52 @@ export function requestRecorder(opts: { metrics: Metrics }) {
 const outcomeOf = (res: Response) => info(res).outcome ?? (res.statusCode < 400 ? 'ok' : 'error');
 const elapsedMs = (res: Response) => Number(process.hrtime.bigint() - (res.locals.start as bigint)) / 1e6;
 
-/** One log line per answered request (health and metrics scrapes excepted), with its request id. */
+/** The request's logger: its lines carry the request id (made on first use: most requests log
+ * only their request line, which requestLog writes without one). */
+export function requestLogger(res: Response): Logger {
+  const l = res.locals.log as { root: Logger; id: string; child?: Logger };
+  return (l.child ??= l.root.child({ request_id: l.id }));
+}
+
+/** One log line per answered request (health and metrics scrapes excepted), with its request id,
+ * written when the answer is finished or the connection closes before it. The line is what a
+ * child logger with the request id would write ({level, timestamp, request_id, fields…, msg}):
+ * the id leads the fields. (This replaced pino-http, which made two child loggers per request,
+ * one serializing the request with its headers only to be dropped.) */
 export function requestLog(opts: { logger: Logger; logCode: boolean }) {
-  const entry = (req: Request, res: Response) => {
-    const i = info(res);
-    const e: Record<string, unknown> = {
-      endpoint: i.endpoint,
-      method: req.method,
-      path: req.path,
-      slug: i.slug ?? null,
-      limit_overrides_context: i.limit_overrides_context ?? null,
-      outcome: outcomeOf(res),
-      status: res.statusCode,
-      duration_ms: Math.round(elapsedMs(res) * 1000) / 1000,
-      fuel: i.fuel ?? null,
+  const { logger, logCode } = opts;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    res.locals.log = { root: logger, id };
+    const done = (): void => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      res.removeListener('error', done);
+      const i = info(res);
+      if (i.endpoint === 'metrics' || i.endpoint === 'health') return;
+      const e: Record<string, unknown> = {
+        request_id: id,
+        endpoint: i.endpoint,
+        method: req.method,
+        path: req.path,
+        slug: i.slug ?? null,
+        limit_overrides_context: i.limit_overrides_context ?? null,
+        outcome: outcomeOf(res),
+        status: res.statusCode,
+        duration_ms: Math.round(elapsedMs(res) * 1000) / 1000,
+        fuel: i.fuel ?? null,
+      };
+      if (i.run_outcome) e.run_outcome = i.run_outcome;
+      if (logCode && i.code !== undefined) e.code = i.code;
+      logger.info(e, 'request');
     };
-    if (i.run_outcome) e.run_outcome = i.run_outcome;
-    if (opts.logCode && i.code !== undefined) e.code = i.code;
-    return e;
+    res.on('finish', done);
+    res.on('close', done);
+    res.on('error', done);
+    next();
   };
-  return pinoHttp<Request, Response>({
-    logger: opts.logger,
-    // Only the request id and our fields: pino-http's own req/res objects would log headers (tokens).
-    quietReqLogger: true,
-    quietResLogger: true,
-    customAttributeKeys: { reqId: 'request_id' },
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res) => (['metrics', 'health'].includes(info(res)?.endpoint ?? '') ? 'silent' : 'info'),
-    customSuccessObject: entry,
-    customErrorObject: entry,
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
-  });
 }
 
 /** The request's jail fields, for its log line. */

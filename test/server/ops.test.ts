@@ -1,7 +1,11 @@
 // /health/, the startup self-test, /metrics, request logging, /api/openapi.json.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { CancelledError } from '../../src/jail/types.js';
 import { runSelfTest } from '../../src/server/health.js';
 import { FakeJail, makeApp, run, testConfig } from './helpers.js';
 
@@ -133,6 +137,42 @@ describe('/metrics and request logs', () => {
     assert.equal(logs[2].request_id, odd.headers['x-request-id']);
     await request(app).get('/health/');
     assert.equal(logs.length, 3, 'health checks are not logged');
+  });
+
+  it('an internal error\'s line carries the request\'s id; a request whose client left before the answer is logged too', async () => {
+    const { app, jail, logs, errors } = makeApp();
+    jail.onSafeExec = () => {
+      throw new Error('internal detail');
+    };
+    const failed = await request(app).post('/api/v0/code-exec').set('X-Request-Id', 'edx-err-1').field('payload', '{"code": "a = 1", "globals_dict": {}}');
+    assert.equal(failed.status, 500);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.request_id, 'edx-err-1');
+    assert.equal(errors[0]!.msg, 'internal error');
+    assert.equal(logs.at(-1)!.request_id, 'edx-err-1');
+    assert.equal(logs.at(-1)!.status, 500);
+
+    // The run does not answer before the client goes away (then it is dropped, as a queued run
+    // is): the line is written when the connection closes.
+    jail.onSafeExec = (req) => new Promise((_, reject) => req.signal?.addEventListener('abort', () => reject(new CancelledError())));
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const body = `payload=${encodeURIComponent('{"code": "a = 1", "globals_dict": {}}')}`;
+    const req = httpRequest({
+      host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/api/v0/code-exec', method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-request-id': 'edx-gone-1' },
+    });
+    req.on('error', () => undefined);
+    req.end(body);
+    const before = logs.length;
+    const calls = jail.safeExecCalls.length;
+    for (let i = 0; i < 200 && jail.safeExecCalls.length === calls; i++) await new Promise((r) => setTimeout(r, 5));
+    req.destroy();
+    for (let i = 0; i < 200 && logs.length === before; i++) await new Promise((r) => setTimeout(r, 5));
+    server.close();
+    assert.equal(logs.length, before + 1);
+    assert.equal(logs.at(-1)!.request_id, 'edx-gone-1');
+    assert.equal(logs.at(-1)!.endpoint, 'code_exec_v0');
   });
 });
 
