@@ -291,11 +291,17 @@ sys.path_importer_cache.clear()
 # compiling again: same bytecode, same tracebacks, a fraction of the work.
 _COMPILED = {}
 _WARMING = True
-_IMPORT_TIME_GENERATORS = (
-    ("sympy.core.random", "rng"),
-    ("sympy.ntheory.ecm", "rgen"),
-    ("sympy.ntheory.qs", "rgen"),
-)
+# Held modules whose import seeds a generator from the OS: `random` (its module-level
+# instance) and libraries' module-level generators. Natively each process seeds them when it
+# imports them; a run is handed them seeded when the snapshot was built, so each is reseeded
+# from the run's randomness when the run is handed it (_WarmModules), not in every run: most
+# runs import none of them.
+_IMPORT_TIME_GENERATORS = {
+    "random": (None,),  # the module's own seed()
+    "sympy.core.random": ("rng", "_assumptions_rng"),
+    "sympy.ntheory.ecm": ("rgen",),
+    "sympy.ntheory.qs": ("rgen",),
+}
 _USAGE = (
     "usage: {prog} [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
     "Try `python -h' for more information.\n"
@@ -447,6 +453,9 @@ def _fresh_main(filename, loader=None):
     return main.__dict__
 
 
+_ENCODED_ENVIRONMENT = [None, None]
+
+
 def _set_environment(env):
     """os.environ (and the C environment under it) as a process started with `env` has it."""
     wanted = dict(env)
@@ -456,8 +465,12 @@ def _set_environment(env):
         wanted["LC_CTYPE"] = "C.UTF-8"
     # A restored interpreter holds the snapshot's environment, made by the steps below from the
     # warm-up runs' environment, which is every jail_code run's: then they would change nothing.
-    encode_key, encode_value = os.environ.encodekey, os.environ.encodevalue
-    if list(os.environ._data.items()) == [(encode_key(k), encode_value(v)) for k, v in wanted.items()]:
+    # The encoded form of the last environment asked for is kept (in the snapshot: the warm-up's).
+    items = list(wanted.items())
+    if items != _ENCODED_ENVIRONMENT[0]:
+        encode_key, encode_value = os.environ.encodekey, os.environ.encodevalue
+        _ENCODED_ENVIRONMENT[:] = [items, [(encode_key(k), encode_value(v)) for k, v in items]]
+    if list(os.environ._data.items()) == _ENCODED_ENVIRONMENT[1]:
         return
     os.environ.clear()
     os.environ.update(wanted)
@@ -478,17 +491,6 @@ def _prepare(request):
     # built, their directory listings included) stay.
     for entry in [e for e in sys.path_importer_cache if not e.startswith(_LIBRARY_PREFIXES)]:
         del sys.path_importer_cache[entry]
-    # The random module was seeded when the snapshot was taken; a process would seed it
-    # from the OS at start, so reseed from this request's randomness.
-    rnd = _loaded("random")
-    if rnd is not None:
-        rnd.seed()
-    # Libraries in the snapshot that keep a module-level generator seeded at import time.
-    for module_name, attribute in _IMPORT_TIME_GENERATORS:
-        module = _loaded(module_name)
-        generator = getattr(module, attribute, None) if module is not None else None
-        if generator is not None and hasattr(generator, "seed"):
-            generator.seed()
 
 
 def _execute(mode, target, rest, flags, program):
@@ -588,6 +590,8 @@ _NATIVE_AT_START = frozenset((
 ))
 _WARM = {}
 _BROUGHT_IN = {}
+# _IMPORT_TIME_GENERATORS' modules that the snapshot holds and this run has not been handed.
+_UNSEEDED = {}
 # end_warmup keeps the closure of every held module that brings in at most this many modules
 # (json 31, six 40, random 25 on openedx-2026.1): a run's cache is gone with its restore, and
 # walking the import graph again made most of a warm import's cost. Larger ones (sympy, scipy:
@@ -648,14 +652,22 @@ class _WarmModules:
         for other in _brought_in(name):
             if other != name and other not in sys.modules and other in _WARM:
                 sys.modules[other] = _WARM.pop(other)
+        if _UNSEEDED:
+            _seed_handed_over(name, module)
         original = getattr(module, "__spec__", None)
         return _ModuleSpec(name, _WarmLoader(module), origin=getattr(original, "origin", None),
                            is_package=hasattr(module, "__path__"))
 
 
-def _loaded(name):
-    """A module the snapshot holds, whether or not this run imported it."""
-    return sys.modules.get(name) or _WARM.get(name)
+def _seed_handed_over(name, module):
+    """Reseed the import-time generators of the modules this run has been handed so far: the
+    closure's are in sys.modules, `module` (`name`) is not yet."""
+    for seeded_name in [n for n in _UNSEEDED if n not in _WARM]:
+        seeded = module if seeded_name == name else sys.modules.get(seeded_name)
+        for attribute in _UNSEEDED.pop(seeded_name):
+            generator = getattr(seeded, attribute, None) if attribute is not None else seeded
+            if generator is not None and hasattr(generator, "seed"):
+                generator.seed()
 
 
 def held_modules():
@@ -684,6 +696,7 @@ def end_warmup():
     for name in [n for n in sys.modules if n not in _NATIVE_AT_START]:
         _WARM[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, _WarmModules)
+    _UNSEEDED.update((m, a) for m, a in _IMPORT_TIME_GENERATORS.items() if m in _WARM)
     # What no run changes (the import graph was recorded up to here; the layers are
     # read-only), computed once for every run instead of in each.
     for name in _WARM:

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Jail } from '../../src/jail/jail.js';
-import { nativePython, runCode, startJail, text } from '../support/jail.js';
+import { assertSeededPerRun, nativePython, runCode, startJail, text } from '../support/jail.js';
 
 /** Natively present but impossible in the sandbox: site's own modules (the sandbox runs no site:
  * sys.flags.no_site), and C modules wasm32-wasi has no such thing for. */
@@ -51,10 +51,12 @@ test('support_sys_modules_after_importing_warm_modules_are_what_native_imports_l
 test('support_warm_modules_are_handed_over_not_run_again', async () => {
   // Natively each import runs the module's code; here a warm module is the snapshot's object, so
   // importing six warm modules costs a small fraction of a run that does nothing else.
+  // (Not random: its import seeds its generator from the OS both ways, ~5.5 M fuel of host
+  // randomness, which is not what this compares.)
   const idle = await runCode(jail, 'pass');
-  const warm = await runCode(jail, 'import random, json, fractions, decimal, re, collections');
+  const warm = await runCode(jail, 'import textwrap, json, fractions, decimal, re, collections');
   // The same modules' code run again, from the stdlib's files (the path finder, as a cold import).
-  const fresh = await runCode(jail, 'import importlib.machinery as mc, importlib.util as u\nfor n in ["random", "fractions"]:\n    s = mc.PathFinder.find_spec(n)\n    s.loader.exec_module(u.module_from_spec(s))');
+  const fresh = await runCode(jail, 'import importlib.machinery as mc, importlib.util as u\nfor n in ["textwrap", "fractions"]:\n    s = mc.PathFinder.find_spec(n)\n    s.loader.exec_module(u.module_from_spec(s))');
   assert.equal(warm.status, 0, text(warm.stderr));
   assert.equal(fresh.status, 0, text(fresh.stderr));
   const warmCost = warm.run.fuelUsed - idle.run.fuelUsed;
@@ -83,4 +85,14 @@ test('support_a_module_imported_again_or_reloaded_runs_its_code_as_natively', as
   const r = await runCode(jail, code);
   assert.equal(r.status, 0, text(r.stderr));
   assert.equal(text(r.stdout), native.stdout);
+});
+
+test('support_random_is_seeded_from_the_run_when_it_is_imported', async () => {
+  // Natively `random` seeds its generator from the OS when a process imports it. Held in the
+  // snapshot, it is reseeded from the run's randomness when the run is handed it: imported, or
+  // in the closure of another module (tempfile imports random).
+  await assertSeededPerRun((code, seed) => runCode(jail, code, {}, seed === undefined ? {} : { seed }), [
+    'import random\nprint(random.random(), random.getrandbits(64))',
+    'import tempfile, sys\nprint(sys.modules["random"].random())',
+  ]);
 });

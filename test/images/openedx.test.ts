@@ -11,7 +11,7 @@ import type { Jail } from '../../src/jail/jail.js';
 import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
 import { defaultLayerDir } from '../../src/runtime/layers.js';
 import { repoRoot } from '../../src/runtime/artifacts.js';
-import { nativePython, runCode, startJail, text } from '../support/jail.js';
+import { assertSeededPerRun, nativePython, runCode, startJail, text } from '../support/jail.js';
 import { nativeWithLayers, testRoot } from './helpers.js';
 
 export const OPENEDX_IMAGE = 'openedx-2026.1';
@@ -121,4 +121,13 @@ test('top-level names are found in the layers as natively, after the layers\' na
     '    except ImportError as e:',
     '        print(name, type(e).__name__, e.name)',
   ].join('\n'));
+});
+
+test("support_sympy's_import_time_generators_are_seeded_from_the_run_when_it_imports_them", async () => {
+  // sympy.core.random's rng and _assumptions_rng (the order assumptions are tried in) are
+  // seeded from the OS at import natively; held in the snapshot, they are reseeded from the
+  // run's randomness when the run is handed them.
+  await assertSeededPerRun((code, seed) => runCode(jail, code, LIMITS, seed === undefined ? {} : { seed }), [
+    'import sympy.core.random as r\nprint(r.rng.random(), r._assumptions_rng.random())',
+  ]);
 });

@@ -72,3 +72,21 @@ export async function sameAsNative(jail: Jail, code: string, nativeHint = '', li
   assert.equal(text(r.stdout), native.stdout);
   return native.stdout;
 }
+
+/** Per program: its printed values are the same under the same seed, all different under another
+ * seed and between two unseeded runs (generators seeded from the run's randomness). */
+export async function assertSeededPerRun(run: (code: string, seed?: number) => Promise<{ status: number; stdout: Uint8Array; stderr: Uint8Array }>, programs: string[]): Promise<void> {
+  for (const code of programs) {
+    const values = async (seed?: number) => {
+      const r = await run(code, seed);
+      assert.equal(r.status, 0, text(r.stderr));
+      return text(r.stdout).trim().split(' ');
+    };
+    const [a, again, b, unseeded1, unseeded2] = [await values(1), await values(1), await values(2), await values(), await values()];
+    assert.deepEqual(again, a, 'the same seed gives the same values');
+    for (let i = 0; i < a.length; i++) {
+      assert.notEqual(b[i], a[i], `generator ${i} of ${JSON.stringify(code)} is the same under another seed`);
+      assert.notEqual(unseeded2[i], unseeded1[i], `generator ${i} of ${JSON.stringify(code)} repeats between unseeded runs`);
+    }
+  }
+}
