@@ -676,20 +676,19 @@ def held_modules():
     return set(sys.modules) | set(_WARM)
 
 
-def end_warmup():
+def end_warmup(freeze=True):
     """Called once before the snapshot: later compilations are not cached, and caches that hold
     files open are emptied. A file opened before the snapshot is not open in a restored run:
     importlib.metadata keeps each zip on sys.path open once listed (networkx 3 lists them all
-    at import, for its backends' entry points), and would read from a dead descriptor."""
+    at import, for its backends' entry points), and would read from a dead descriptor.
+    `freeze=False` leaves the warm-up's objects where the collector walks them (for
+    bench/gcFreeze.ts's comparison only)."""
     global _WARMING
     _WARMING = False
     metadata = sys.modules.get("importlib.metadata")
     if metadata is not None:
         metadata.FastPath.__new__.cache_clear()
-    # Close what the caches held now, while its descriptors are valid: collected in a restored
-    # run, each zipfile.ZipFile would print "Exception ignored ... Bad file descriptor".
-    import gc
-    gc.collect()
+    import gc  # here: held aside below with the other modules natively not loaded at start
     _freeze_library_finders()
     # From here a run starts with the modules a native interpreter starts with.
     builtins.__import__ = _NATIVE_IMPORT
@@ -702,6 +701,28 @@ def end_warmup():
     for name in _WARM:
         _brought_in(name, _KEPT_CLOSURE)
     _LAYERS.index_names()
+    if freeze:
+        _freeze_warm_objects(gc)
+    else:
+        gc.collect()
+
+
+def _freeze_warm_objects(gc):
+    """Put every object the warm-up left into gc's permanent generation, which no collection
+    walks: natively they would not exist in a fresh process unless the program imported them,
+    so a run's full collections (gc.collect(), or automatic ones from allocating) would
+    otherwise pay, in fuel and dirtied memory, for walking the whole snapshot (ADR 0004)."""
+    # Garbage first, which closes what the caches held while their descriptors are valid:
+    # collected in a restored run, each zipfile.ZipFile would print "Exception ignored ... Bad
+    # file descriptor"; and frozen garbage would never be freed.
+    gc.collect()
+    gc.freeze()
+    # A full collection of the now empty oldest generation: long_lived_total becomes 0, as in
+    # a fresh process that has made no full collection, so automatic full collections come
+    # when they would natively (they wait until the survivors since the last one reach a
+    # quarter of long_lived_total, which the collection before the freeze set to the snapshot's
+    # object count).
+    gc.collect()
 
 
 def run(request_json):

@@ -27,9 +27,11 @@ export interface Sandbox {
   snapshotBytes: number;
 }
 
-/** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere). */
-export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module):
-  Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
+/** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere).
+ * `freezeWarmObjects: false` is only for bench/gcFreeze.ts: the snapshot as it was before the
+ * warm-up's objects went into gc's permanent generation (ADR 0004). */
+export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module,
+  options: { freezeWarmObjects?: boolean } = {}): Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
   const mod = module ?? (await compileRuntime(image.wasmBytes));
   const inst = PythonInstance.cold(mod, imageTree(imageFiles(image)));
   const preload: RunRequest | null = image.preloads.length === 0 ? null : {
@@ -39,7 +41,7 @@ export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], 
     stdin: new Uint8Array(0),
   };
   const endWarmup: RunRequest = { ...(preload ?? warmups[0] ?? defaultWarmupShape()), files: [], stdin: new Uint8Array(0),
-    argv: ['python', '-E', '-B', '-c', 'import _cj_driver; _cj_driver.end_warmup()'] };
+    argv: ['python', '-E', '-B', '-c', `import _cj_driver; _cj_driver.end_warmup(${options.freezeWarmObjects === false ? 'freeze=False' : ''})`] };
   for (const req of [...(preload ? [preload] : []), ...warmups, endWarmup]) {
     const r = inst.run(req, { deterministicClock: true });
     if (r.outcome !== 'complete' || r.status !== 0) {

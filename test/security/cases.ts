@@ -643,10 +643,12 @@ export const CASES: SecurityCase[] = [
   },
   {
     name: 'deny_introspect_heap_holds_no_host_state', category: 'introspect', nativeSkip: NO_NATIVE_ANALOGUE,
+    // gc.unfreeze() first: gc.get_objects() leaves out the snapshot's objects, which are in gc's
+    // permanent generation (ADR 0004); the scan covers them too.
     code: (c) => {
       const needles = [c.secret, c.canaryEnvName, c.repoRoot + '/', c.nodeExe, c.canaryDir, ...(process.env.PATH && process.env.PATH.length > 16 ? [process.env.PATH] : [])];
       const hex = needles.map((n) => Buffer.from(n).toString('hex'));
-      return `import gc, sys\nneedles = [bytes.fromhex(h).decode() for h in ${JSON.stringify(hex)}]\nmine = {id(n) for n in needles}\nhits = set()\nseen = 0\ndef check(s):\n    global seen\n    if isinstance(s, str) and id(s) not in mine:\n        seen += 1\n        for n in needles:\n            if n in s:\n                hits.add(n[:12])\nfor o in gc.get_objects():\n    refs = list(o.items()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, tuple):\n            for y in x: check(y)\n        else:\n            check(x)\nfor m in list(sys.modules.values()):\n    for v in list(vars(m).values()):\n        check(v)\nprint(sorted(hits), seen > 1000)`;
+      return `import gc, sys\ngc.unfreeze()\nneedles = [bytes.fromhex(h).decode() for h in ${JSON.stringify(hex)}]\nmine = {id(n) for n in needles}\nhits = set()\nseen = 0\ndef check(s):\n    global seen\n    if isinstance(s, str) and id(s) not in mine:\n        seen += 1\n        for n in needles:\n            if n in s:\n                hits.add(n[:12])\nfor o in gc.get_objects():\n    refs = list(o.items()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, tuple):\n            for y in x: check(y)\n        else:\n            check(x)\nfor m in list(sys.modules.values()):\n    for v in list(vars(m).values()):\n        check(v)\nprint(sorted(hits), seen > 1000)`;
     },
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, '[] True\n'); },
   },
@@ -663,7 +665,8 @@ export const CASES: SecurityCase[] = [
     // Earlier requests ran on these workers (the setup); none of their jail paths may be in the heap.
     // The snapshot itself carries the file name of its warm-up run (seed 0), which is no request's.
     setup: { code: () => 'import os\nprint(os.getcwd())' },
-    code: () => 'import gc, os\ncwd = os.getcwd()\nprefix = "/tmp/" + "codejail-"\nfound = set()\nfor o in gc.get_objects():\n    refs = list(o.keys()) + list(o.values()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, str) and prefix in x and x is not prefix and not x.startswith(cwd):\n            found.add(x)\nprint(sorted(found))',
+    // gc.unfreeze(), as above: the snapshot's objects are scanned too.
+    code: () => 'import gc, os\ngc.unfreeze()\ncwd = os.getcwd()\nprefix = "/tmp/" + "codejail-"\nfound = set()\nfor o in gc.get_objects():\n    refs = list(o.keys()) + list(o.values()) if isinstance(o, dict) else gc.get_referents(o)\n    for x in refs:\n        if isinstance(x, str) and prefix in x and x is not prefix and not x.startswith(cwd):\n            found.add(x)\nprint(sorted(found))',
     expect: (r) => {
       assert.equal(r.status, 0, dump(r));
       const found = JSON.parse(r.stdout.replace(/'/g, '"')) as string[];
