@@ -295,12 +295,18 @@ _WARMING = True
 # instance) and libraries' module-level generators. Natively each process seeds them when it
 # imports them; a run is handed them seeded when the snapshot was built, so each is reseeded
 # from the run's randomness when the run is handed it (_WarmModules), not in every run: most
-# runs import none of them.
+# runs import none of them. Per module: each generator's attribute (None: the module itself)
+# and the method that seeds it from the OS as the import did.
 _IMPORT_TIME_GENERATORS = {
-    "random": (None,),  # the module's own seed()
-    "sympy.core.random": ("rng", "_assumptions_rng"),
-    "sympy.ntheory.ecm": ("rgen",),
-    "sympy.ntheory.qs": ("rgen",),
+    "random": ((None, "seed"),),
+    "random2": ((None, "seed"),),  # its module-level Random (capa's prolog makes its own, seeded)
+    # `_rand = RandomState()`: a new MT19937 from a SeedSequence of fresh entropy. Made again in
+    # place: numpy.random's functions are bound to this object. Unseeded, every run (and every
+    # deployment: the warm-up's randomness is fixed) drew the same numbers.
+    "numpy.random.mtrand": (("_rand", "__init__"),),
+    "sympy.core.random": (("rng", "seed"), ("_assumptions_rng", "seed")),
+    "sympy.ntheory.ecm": (("rgen", "seed"),),
+    "sympy.ntheory.qs": (("rgen", "seed"),),
 }
 _USAGE = (
     "usage: {prog} [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
@@ -664,10 +670,10 @@ def _seed_handed_over(name, module):
     closure's are in sys.modules, `module` (`name`) is not yet."""
     for seeded_name in [n for n in _UNSEEDED if n not in _WARM]:
         seeded = module if seeded_name == name else sys.modules.get(seeded_name)
-        for attribute in _UNSEEDED.pop(seeded_name):
+        for attribute, method in _UNSEEDED.pop(seeded_name):
             generator = getattr(seeded, attribute, None) if attribute is not None else seeded
-            if generator is not None and hasattr(generator, "seed"):
-                generator.seed()
+            if generator is not None and hasattr(generator, method):
+                getattr(generator, method)()
 
 
 def held_modules():

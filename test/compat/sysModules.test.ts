@@ -94,5 +94,7 @@ test('support_random_is_seeded_from_the_run_when_it_is_imported', async () => {
   await assertSeededPerRun((code, seed) => runCode(jail, code, {}, seed === undefined ? {} : { seed }), [
     'import random\nprint(random.random(), random.getrandbits(64))',
     'import tempfile, sys\nprint(sys.modules["random"].random())',
+    // random2 (Python 2.7's random, compat/random2.py) seeds its module-level Random as random does.
+    'import random2\nprint(random2.random(), random2.randint(1, 10**9))',
   ]);
 });

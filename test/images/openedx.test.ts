@@ -131,3 +131,13 @@ test("support_sympy's_import_time_generators_are_seeded_from_the_run_when_it_imp
     'import sympy.core.random as r\nprint(r.rng.random(), r._assumptions_rng.random())',
   ]);
 });
+
+test("support_numpy's_global_generator_is_seeded_from_the_run_when_it_imports_numpy", async () => {
+  // numpy.random's import makes its global RandomState from fresh OS entropy (natively every
+  // process draws other numbers); held in the snapshot, it is made again from the run's
+  // randomness when the run is handed numpy: imported, or in scipy's closure.
+  await assertSeededPerRun((code, seed) => runCode(jail, code, LIMITS, seed === undefined ? {} : { seed }), [
+    'import numpy as np\nprint(np.random.rand(), np.random.randint(2**31), np.random.normal())',
+    'import scipy.stats as st\nprint(st.norm.rvs(), st.randint.rvs(0, 2**31))',
+  ]);
+});

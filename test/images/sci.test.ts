@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Jail } from '../../src/jail/jail.js';
 import { buildCapaCode } from '../../src/jail/capaProlog.js';
 import { loadImages, type LayeredImage } from '../../src/runtime/layeredImages.js';
-import { nativePython, runCode, sameAsNative as sameAsNativeIn, startJail, text } from '../support/jail.js';
+import { assertSeededPerRun, nativePython, runCode, sameAsNative as sameAsNativeIn, startJail, text } from '../support/jail.js';
 import { testRoot } from './helpers.js';
 
 let images: Map<string, LayeredImage>;
@@ -142,4 +142,12 @@ test('the capa prolog runs on each image (seeded random2, lazy imports, librarie
     assert.equal(r.status, 0, text(r.stderr));
     assert.equal(text(r.stdout), capaNative(code));
   }
+});
+
+test("support_numpy_1.24's_global_generator_is_seeded_from_the_run_when_it_imports_numpy", async () => {
+  // As on the default image: numpy.random's global RandomState, made at import from fresh OS
+  // entropy natively, is made again from the run's randomness when the run is handed numpy.
+  await assertSeededPerRun((code, seed) => runCode(sci, code, { CPU: 30, REALTIME: 60 }, seed === undefined ? {} : { seed }), [
+    'import numpy as np\nprint(np.random.rand(), np.random.randint(2**31), np.random.normal())',
+  ]);
 });
