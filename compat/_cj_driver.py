@@ -291,22 +291,43 @@ sys.path_importer_cache.clear()
 # compiling again: same bytecode, same tracebacks, a fraction of the work.
 _COMPILED = {}
 _WARMING = True
-# Held modules whose import seeds a generator from the OS: `random` (its module-level
-# instance) and libraries' module-level generators. Natively each process seeds them when it
-# imports them; a run is handed them seeded when the snapshot was built, so each is reseeded
-# from the run's randomness when the run is handed it (_WarmModules), not in every run: most
-# runs import none of them. Per module: each generator's attribute (None: the module itself)
-# and the method that seeds it from the OS as the import did.
-_IMPORT_TIME_GENERATORS = {
-    "random": ((None, "seed"),),
-    "random2": ((None, "seed"),),  # its module-level Random (capa's prolog makes its own, seeded)
-    # `_rand = RandomState()`: a new MT19937 from a SeedSequence of fresh entropy. Made again in
-    # place: numpy.random's functions are bound to this object. Unseeded, every run (and every
-    # deployment: the warm-up's randomness is fixed) drew the same numbers.
-    "numpy.random.mtrand": (("_rand", "__init__"),),
-    "sympy.core.random": (("rng", "seed"), ("_assumptions_rng", "seed")),
-    "sympy.ntheory.ecm": (("rgen", "seed"),),
-    "sympy.ntheory.qs": (("rgen", "seed"),),
+
+
+def _seeds(*attributes):
+    """Seed the module's generators at `attributes` (None: the module's own) from the OS."""
+    def reseed(module):
+        for attribute in attributes:
+            generator = module if attribute is None else getattr(module, attribute, None)
+            if hasattr(generator, "seed"):
+                generator.seed()
+    return reseed
+
+
+def _new_global_random_state(mtrand):
+    """`_rand = RandomState()`: a new MT19937 from a SeedSequence of fresh entropy. Made again in
+    place: numpy.random's functions are bound to this object."""
+    mtrand._rand.__init__()
+
+
+def _new_start_time(logging):
+    """`_startTime = time.time()`, the base of every record's relativeCreated."""
+    logging._startTime = logging.time.time()
+
+
+# What held modules take from the OS when they are imported: generators seeded from its
+# randomness, the clock. Natively each process does that when it imports them; a run is handed
+# them as the snapshot's warm-up left them (and the warm-up's randomness and clock are fixed: every
+# run of every deployment drew numpy's same numbers until they were added here), so each is done
+# again, from the run's randomness and clock, when the run is handed the module (_WarmModules),
+# not in every run: seeding draws 2.5 KB from the host, ~5.5 M fuel, and most runs import none.
+_IMPORT_TIME_STATE = {
+    "random": _seeds(None),
+    "random2": _seeds(None),  # its module-level Random (capa's prolog makes its own, seeded)
+    "numpy.random.mtrand": _new_global_random_state,
+    "sympy.core.random": _seeds("rng", "_assumptions_rng"),
+    "sympy.ntheory.ecm": _seeds("rgen"),
+    "sympy.ntheory.qs": _seeds("rgen"),
+    "logging": _new_start_time,
 }
 _USAGE = (
     "usage: {prog} [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
@@ -596,8 +617,8 @@ _NATIVE_AT_START = frozenset((
 ))
 _WARM = {}
 _BROUGHT_IN = {}
-# _IMPORT_TIME_GENERATORS' modules that the snapshot holds and this run has not been handed.
-_UNSEEDED = {}
+# _IMPORT_TIME_STATE's modules that the snapshot holds and this run has not been handed.
+_NOT_YET_HANDED = {}
 # end_warmup keeps the closure of every held module that brings in at most this many modules
 # (json 31, six 40, random 25 on openedx-2026.1): a run's cache is gone with its restore, and
 # walking the import graph again made most of a warm import's cost. Larger ones (sympy, scipy:
@@ -658,22 +679,21 @@ class _WarmModules:
         for other in _brought_in(name):
             if other != name and other not in sys.modules and other in _WARM:
                 sys.modules[other] = _WARM.pop(other)
-        if _UNSEEDED:
-            _seed_handed_over(name, module)
+        if _NOT_YET_HANDED:
+            _renew_handed_over(name, module)
         original = getattr(module, "__spec__", None)
         return _ModuleSpec(name, _WarmLoader(module), origin=getattr(original, "origin", None),
                            is_package=hasattr(module, "__path__"))
 
 
-def _seed_handed_over(name, module):
-    """Reseed the import-time generators of the modules this run has been handed so far: the
+def _renew_handed_over(name, module):
+    """Renew the import-time state of the modules this run has been handed so far: the
     closure's are in sys.modules, `module` (`name`) is not yet."""
-    for seeded_name in [n for n in _UNSEEDED if n not in _WARM]:
-        seeded = module if seeded_name == name else sys.modules.get(seeded_name)
-        for attribute, method in _UNSEEDED.pop(seeded_name):
-            generator = getattr(seeded, attribute, None) if attribute is not None else seeded
-            if generator is not None and hasattr(generator, method):
-                getattr(generator, method)()
+    for handed in [n for n in _NOT_YET_HANDED if n not in _WARM]:
+        renew = _NOT_YET_HANDED.pop(handed)
+        target = module if handed == name else sys.modules.get(handed)
+        if target is not None:
+            renew(target)
 
 
 def held_modules():
@@ -702,7 +722,7 @@ def end_warmup(freeze=True):
     for name in [n for n in sys.modules if n not in _NATIVE_AT_START]:
         _WARM[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, _WarmModules)
-    _UNSEEDED.update((m, a) for m, a in _IMPORT_TIME_GENERATORS.items() if m in _WARM)
+    _NOT_YET_HANDED.update((m, renew) for m, renew in _IMPORT_TIME_STATE.items() if m in _WARM)
     # What no run changes (the import graph was recorded up to here; the layers are
     # read-only), computed once for every run instead of in each.
     for name in _WARM:

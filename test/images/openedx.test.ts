@@ -141,3 +141,14 @@ test("support_numpy's_global_generator_is_seeded_from_the_run_when_it_imports_nu
     'import scipy.stats as st\nprint(st.norm.rvs(), st.randint.rvs(0, 2**31))',
   ]);
 });
+
+test("support_logging's_relative_times_count_from_its_import_as_natively", async () => {
+  // logging's _startTime is the time of its import natively (every record's relativeCreated
+  // counts from it); held in the snapshot, it was the warm-up's fixed clock, years before a run.
+  const code = 'import logging\nrecord = logging.makeLogRecord({})\nprint(0 <= record.relativeCreated < 60000)\n';
+  const native = nativePython(code);
+  assert.equal(native.stdout, 'True\n', native.stderr);
+  const r = await runCode(jail, code, LIMITS);
+  assert.equal(r.status, 0, text(r.stderr));
+  assert.equal(text(r.stdout), native.stdout);
+});
