@@ -999,6 +999,13 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\n'); },
   },
   {
+    // Natively the process's CPU time: a few ms at the start, and a sleep adds none. The host's
+    // monotonic clock here gave the host's uptime (~37,000 s) and counted sleeps.
+    name: 'support_resources_process_time_counts_the_run', category: 'resources', limits: { REALTIME: 2 },
+    code: () => 'import time\nt = time.process_time()\ntime.sleep(0.2)\nprint(0 <= t < 5, 0 <= time.process_time() - t < 0.1)',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True\n'); },
+  },
+  {
     name: 'support_resources_safe_exec_roundtrip', category: 'resources',
     safeExecGlobals: () => '{"x": 21, "s": "caf\\u00e9", "l": [1.5, null, true]}',
     code: () => 'y = x * 2\nz = s.upper()\nimport math\nw = math.floor(l[0])',

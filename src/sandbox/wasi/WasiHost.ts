@@ -68,6 +68,8 @@ export class WasiHost {
   private stdinPos = 0;
   private random: Cipher | null = null;
   private clockTicks = 0n;
+  /** The run's CPU clock's last reading, ns (it never goes back). */
+  private cpuNs = 0n;
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   /** Number of WASI calls served in the current run (diagnostics). */
   calls = 0;
@@ -95,6 +97,7 @@ export class WasiHost {
     this.stdinPos = 0;
     this.random = null;
     this.clockTicks = 0n;
+    this.cpuNs = 0n;
     this.calls = 0;
     this.sleptMs = 0;
   }
@@ -588,6 +591,14 @@ export class WasiHost {
       return (id === ClockId.REALTIME ? 1_700_000_000_000_000_000n : 0n) + this.clockTicks;
     }
     if (id === ClockId.REALTIME) return BigInt(Date.now()) * 1_000_000n;
+    if (id === ClockId.PROCESS_CPUTIME || id === ClockId.THREAD_CPUTIME) {
+      // A run is the process codejail would start: its CPU clock counts the run's time awake
+      // (natively a few ms at start, nothing while asleep), not the host's monotonic clock, which
+      // gave time.process_time() the host's uptime. Never backwards, whatever the sleeps' timing.
+      const awakeNs = BigInt(Math.max(0, Math.round((this.run.elapsedMs() - this.sleptMs) * 1e6)));
+      if (awakeNs > this.cpuNs) this.cpuNs = awakeNs;
+      return this.cpuNs;
+    }
     return process.hrtime.bigint();
   }
 
