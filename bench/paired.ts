@@ -7,12 +7,13 @@
 //   node dist/bench/paired.js --roots /work/wt/old,/work/wt/new [--workers 2] [--blocks 8]
 //     [--block-size 20] [--image openedx-2026.1] [--kinds http,inproc,...]
 import { spawnSync } from 'node:child_process';
-import { Agent, createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
+import { Agent, createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { postForm } from './formPost.js';
 
 /** What this script uses of a tree's dist/: typed here, as the trees may differ from this one. */
 interface TreeJail {
@@ -65,26 +66,10 @@ async function setUp(root: string, image: string, workers: number): Promise<Tree
   };
   return {
     name: basename(root),
-    http: (body) => new Promise<void>((ok, fail) => {
-      const req = httpRequest(url, {
-        method: 'POST', agent,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            check(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
-            ok();
-          } catch (e) {
-            fail(e);
-          }
-        });
-        res.on('error', fail);
-      });
-      req.on('error', fail);
-      req.end(body);
-    }),
+    http: async (body) => {
+      const res = await postForm(agent, url, body);
+      check(res.status, res.text);
+    },
     fetch: async (body) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
       check(res.status, await res.text());

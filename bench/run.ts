@@ -9,7 +9,7 @@
 //                         [--duration S] [--python PATH] [--out FILE])
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createJail, type Jail } from '../src/jail/jail.js';
@@ -17,6 +17,7 @@ import { defaultPolicy } from '../src/jail/limits.js';
 import type { CodejailLimits } from '../src/jail/types.js';
 import { legacySafeExec } from '../src/legacy/nativeCodejail.js';
 import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
+import { postForm } from './formPost.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
 import { runLoadInProcess } from './loadProcess.js';
 import { scenarios, type Scenario } from './scenarios.js';
@@ -83,23 +84,6 @@ function codeExecBody(code: string, globalsJson: string, image?: string): string
 }
 
 type HttpClient = 'node:http' | 'fetch';
-
-/** A POST through node:http on keep-alive connections (`agent`): status and body text. */
-function postForm(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST', agent,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** codejail-service's endpoint over HTTP. The client is node:http by default: undici's fetch,
  * which shares this process's thread with the server, added 0.1-0.3 ms of its own to every
