@@ -79,7 +79,7 @@ const SUBPACKAGES: Subpackage[] = [
   // A slice: the distributions (norm, t, binom, ... as course content uses them). The whole of
   // scipy.stats' tests had not finished natively after 6 minutes (7,865 tests, 17 of its 39
   // test files; OPT=0 build, load 5): too long for one run here. The other 33 files: STATS_REST.
-  { name: 'stats', paths: ['test_distributions', 'test_discrete_distns', 'test_stats', 'test_morestats', 'test_contingency', 'test_entropy'].map((f) => `scipy/stats/tests/${f}.py`) },
+  statsSlice('stats', ['test_distributions', 'test_discrete_distns', 'test_stats', 'test_morestats', 'test_contingency', 'test_entropy']),
   ...STATS_REST,
   ...['interpolate', 'linalg'].map((name) => ({ name })),
   // scipy.fft's real-transform tests load scipy/fftpack/tests' reference data.
@@ -285,7 +285,7 @@ describe(`scipy ${SCIPY}'s own tests per subpackage, in the sandbox vs natively`
   });
 
   for (const sub of selected) {
-    test(`scipy.${moduleOf(sub)}${sub.module ? ` [${sub.name}]` : ''}${sub.paths ? ` (slice: ${sub.paths.join(' ')})` : ''}`, async (t) => {
+    test(`scipy.${moduleOf(sub)}${moduleOf(sub) !== sub.name ? ` [${sub.name}]` : ''}${sub.paths ? ` (slice: ${sub.paths.join(' ')})` : ''}`, async (t) => {
       const files = runFiles(sub);
       const native = await runNative(sub, files);
       t.diagnostic(`scipy.${sub.name} native: ${counts(native)}`);
