@@ -594,7 +594,8 @@ export class WasiHost {
     if (id === ClockId.PROCESS_CPUTIME || id === ClockId.THREAD_CPUTIME) {
       // A run is the process codejail would start: its CPU clock counts the run's time awake
       // (natively a few ms at start, nothing while asleep), not the host's monotonic clock, which
-      // gave time.process_time() the host's uptime. Never backwards, whatever the sleeps' timing.
+      // gave time.process_time() the host's uptime. Sleeps are measured (sleep()), so this only
+      // guards against a rounding step back.
       const awakeNs = BigInt(Math.max(0, Math.round((this.run.elapsedMs() - this.sleptMs) * 1e6)));
       if (awakeNs > this.cpuNs) this.cpuNs = awakeNs;
       return this.cpuNs;
