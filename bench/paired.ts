@@ -6,6 +6,8 @@
 //
 //   node dist/bench/paired.js --roots /work/wt/old,/work/wt/new [--workers 2] [--blocks 8]
 //     [--block-size 20] [--image openedx-2026.1] [--kinds http,inproc,...]
+// Kinds: http, fetch, inproc (trivial safe_exec), http-after-native, inproc-after-native, capa,
+// numeric (bench/scenarios.ts's NUMERIC_CHECK).
 import { spawnSync } from 'node:child_process';
 import { Agent, createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,7 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { postForm } from './formPost.js';
+import { NUMERIC_CHECK } from './scenarios.js';
 
 /** What this script uses of a tree's dist/: typed here, as the trees may differ from this one. */
 interface TreeJail {
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     'http-after-native': { before: native, run: (t) => t.http(trivial) },
     'inproc-after-native': { before: native, run: (t, i) => t.inproc('x = 1', '{}', i) },
     capa: await capaKind(roots[1]!),
+    numeric: { run: (t, i) => t.inproc(NUMERIC_CHECK, '{}', i) },
   };
   const wanted = values.kinds!.split(',');
   for (const k of wanted) if (!kinds[k]) throw new Error(`unknown kind ${k}; known: ${Object.keys(kinds).join(', ')}`);

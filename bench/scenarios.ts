@@ -60,6 +60,16 @@ for i in range(200000):
     total += (i * i) % 7
 `;
 
+/** A numerical answer check as graders write them: the student's expression sampled at many
+ * points with numpy. Its arrays (a few MiB) are more than the snapshot's allocator had free
+ * before the warm-up left it free heap (ADR 0004). */
+export const NUMERIC_CHECK = `
+import numpy as np
+x = np.linspace(0.1, 10.0, 100000)
+student = np.sin(x) ** 2 + np.cos(x) ** 2 * (x / x)
+ok = bool(np.allclose(student, np.ones_like(x)))
+`;
+
 export function scenarios(scale = 1): Scenario[] {
   const n = (x: number): number => Math.max(3, Math.round(x * scale));
   return [
@@ -79,6 +89,10 @@ export function scenarios(scale = 1): Scenario[] {
     {
       name: 'imports', description: 'import-heavy script: json, re, fractions, decimal, datetime',
       code: () => IMPORT_HEAVY, globalsJson: () => '{}', iterations: n(30), warmup: 3,
+    },
+    {
+      name: 'numeric', description: 'numerical answer check: numpy samples an expression at 100k points (arrays of a few MiB)',
+      code: () => NUMERIC_CHECK, globalsJson: () => '{}', iterations: n(20), warmup: 2,
     },
     {
       name: 'cpu', description: 'CPU-bound loop: 200k iterations of integer arithmetic',

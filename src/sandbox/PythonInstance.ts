@@ -8,13 +8,19 @@ import { GuestMemory } from './wasi/GuestMemory.js';
 import { DIRTY_IMPORTS, DirtyChunks, dirtyLayout, type DirtyLayout } from './DirtyChunks.js';
 import { HostFuelExhausted, ProcExit, RealtimeExceeded, WasiHost, type HostRun } from './wasi/WasiHost.js';
 import { FuelExhausted, FuelMeter, fuelSlice } from './fuel.js';
+import { contentBytes, copyContent, findFreeTop, type FreeTop } from './snapshotFreeTop.js';
 import type { RunRequest, RunResult, RunOutcome } from './types.js';
 
 /** The complete guest state between runs: linear memory and the module's mutable globals. */
 export interface Snapshot {
   memory: Uint8Array;
+  /** The zero pages of the heap's free top (snapshotFreeTop.ts): copies skip them, and a run's
+   * VMEM and weighted fuel count from where they begin. */
+  freeTop: FreeTop;
   globals: Record<string, number | bigint>;
 }
+
+const WASM_PAGE = 65536;
 
 interface ReactorExports {
   memory: WebAssembly.Memory;
@@ -46,6 +52,9 @@ export class PythonInstance {
   private readonly marks: DirtyChunks | null;
   private readonly layout: DirtyLayout | null;
   private globalNames: string[] = [];
+  /** Where the restored snapshot's free top begins (null before the first restore): a run's
+   * own memory. */
+  private runBase: number | null = null;
   /** The current run's fuel account; null between runs. */
   private meter: FuelMeter | null = null;
   /** True when the state is not a clean copy of the snapshot. */
@@ -135,7 +144,7 @@ export class PythonInstance {
 
   static fromSnapshot(module: WebAssembly.Module, layers: DirNode, snapshot: Snapshot): PythonInstance {
     const inst = new PythonInstance(module, layers);
-    inst.load(snapshot);
+    inst.load(snapshot, true);
     return inst;
   }
 
@@ -145,9 +154,11 @@ export class PythonInstance {
       globals[name] = (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value as number | bigint;
     }
     // Straight into shared memory: every worker restores from this one copy.
-    const memory = new Uint8Array(new SharedArrayBuffer(this.exports.memory.buffer.byteLength));
-    memory.set(new Uint8Array(this.exports.memory.buffer));
-    return { memory, globals };
+    const current = new Uint8Array(this.exports.memory.buffer);
+    const freeTop = findFreeTop(current);
+    const memory = new Uint8Array(new SharedArrayBuffer(current.length));
+    copyContent(current, freeTop, memory);
+    return { memory, freeTop, globals };
   }
 
   /** Bring the instance back to `snapshot`. In place when memory did not grow: only the
@@ -160,23 +171,32 @@ export class PythonInstance {
       // The old memory is garbage now: collected before the new one is filled, a worker holds
       // one grown memory at a time, not a pile of them awaiting V8 (collectGarbage.ts).
       collectGarbage();
-      return this.load(snapshot);
+      return this.load(snapshot, true);
     }
-    if (!this.marks) return this.load(snapshot);
+    if (!this.marks) return this.load(snapshot, false);
     const copied = this.marks.restore(new Uint8Array(this.exports.memory.buffer), snapshot.memory);
     this.resetState(snapshot);
     return copied;
   }
 
-  /** A full copy of the snapshot (and no marks left). */
-  private load(snapshot: Snapshot): number {
+  /** A full copy of the snapshot (and no marks left). The free top is written only into a
+   * memory that was used (`fresh` false): a new instance's is zero there already, and its
+   * pages stay untouched until a run uses them. */
+  private load(snapshot: Snapshot, fresh: boolean): number {
     const memory = this.exports.memory;
     const missing = snapshot.memory.length - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(missing / 65536);
-    new Uint8Array(memory.buffer).set(snapshot.memory);
+    if (missing > 0) memory.grow(missing / WASM_PAGE);
+    const view = new Uint8Array(memory.buffer);
+    if (!fresh) {
+      view.set(snapshot.memory);
+      this.marks?.clear();
+      this.resetState(snapshot);
+      return snapshot.memory.length;
+    }
+    copyContent(snapshot.memory, snapshot.freeTop, view);
     this.marks?.clear();
     this.resetState(snapshot);
-    return snapshot.memory.length;
+    return contentBytes(snapshot.memory.length, snapshot.freeTop);
   }
 
   /** Everything besides memory: mutable globals and the host's per-run state. */
@@ -185,6 +205,7 @@ export class PythonInstance {
       (this.exports as unknown as Record<string, WebAssembly.Global>)[name]!.value = value;
     }
     this.host.reset(PythonInstance.idleRun(this.layers));
+    this.runBase = snapshot.freeTop.zeroFrom;
     this.dirty = false;
   }
 
@@ -256,15 +277,21 @@ export class PythonInstance {
       elapsedMs: () => performance.now() - started,
       deterministicClock,
     });
-    // VMEM bounds what the run adds to the image's warm snapshot (a run starts at the snapshot's
-    // size: restore replaces a grown instance). Natively codejail's process starts bare, without
+    // VMEM bounds what the run adds to the image's warm snapshot, counted from where its free
+    // heap begins: that is the run's (a run starts at the snapshot's size: restore replaces a
+    // grown instance). Natively codejail's process starts bare, without
     // the image's preloaded libraries, so counting the snapshot would make the same limit mean
     // less on a richer image (codejail's test_changing_vmem_limit: 100 MB within VMEM 160 MB).
+    const base = Math.min(this.runBase ?? Infinity, this.memoryBytes());
     const memoryLimit = lim.memoryBytes > 0
-      ? Math.min(this.memoryBytes() + lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
+      ? Math.min(base + lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
     e.cj_set_memory_limit(memoryLimit >>> 0);
+    // A VMEM smaller than that free heap: the part beyond the limit is allocated (not touched)
+    // for the run's duration, so the run can no more use it than grow into it.
+    const beyondLimit = this.memoryBytes() - memoryLimit;
+    if (beyondLimit > 0) e.cj_alloc(beyondLimit);
     // The chunk from which the run's own memory begins (weighted fuel: touchedFuel).
-    const floor = this.memoryBytes() >>> (this.layout?.chunkShift ?? 0);
+    const floor = base >>> (this.layout?.chunkShift ?? 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
     this.guest.write(ptr, payload);

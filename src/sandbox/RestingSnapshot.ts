@@ -7,6 +7,7 @@
 import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Snapshot } from './PythonInstance.js';
+import { copyContent, type FreeTop } from './snapshotFreeTop.js';
 import { freeNow } from './wasi/freeBuffer.js';
 
 type Codec = (data: Uint8Array, opts: object, done: (err: Error | null, out: Buffer) => void) => void;
@@ -31,6 +32,7 @@ export interface CompressedSnapshot {
   format: 'zstd' | 'zlib';
   /** Bytes of the expanded memory. */
   length: number;
+  freeTop: FreeTop;
   globals: Snapshot['globals'];
 }
 
@@ -43,7 +45,7 @@ export async function compressSnapshot(snapshot: Snapshot, opts: { shared?: bool
     freeNow(compressed);
     compressed = copy;
   }
-  return { compressed, format, length: snapshot.memory.length, globals: { ...snapshot.globals } };
+  return { compressed, format, length: snapshot.memory.length, freeTop: { ...snapshot.freeTop }, globals: { ...snapshot.globals } };
 }
 
 /** The snapshot, in a new SharedArrayBuffer that workers share. One expansion on the thread
@@ -61,10 +63,11 @@ export async function expandSnapshot(d: CompressedSnapshot): Promise<Snapshot> {
   else if (ZSTD) expanded = await ZSTD.expand(d.compressed, opts);
   else throw new Error('a zstd-compressed snapshot, and this node has no zstd');
   if (expanded.length !== d.length) throw new Error(`resting snapshot expanded to ${expanded.length} bytes, expected ${d.length}`);
+  // The free top is left to the new buffer's zeros: pages never written take no memory.
   const memory = new Uint8Array(new SharedArrayBuffer(d.length));
-  memory.set(expanded);
+  copyContent(expanded, d.freeTop, memory);
   freeNow(expanded); // 54 MiB an idle process would otherwise keep until its next collection
-  return { memory, globals: { ...d.globals } };
+  return { memory, freeTop: { ...d.freeTop }, globals: { ...d.globals } };
 }
 
 export class RestingSnapshot {

@@ -14,6 +14,7 @@ import type { ReadOnlyFile } from './wasi/InMemoryFs.js';
 import { testFault } from './testFaults.js';
 import { trimMalloc } from './mallocTrim.js';
 import { RestingSnapshot } from './RestingSnapshot.js';
+import { copyContent } from './snapshotFreeTop.js';
 import { ReplyHandover } from './replyHandover.js';
 
 interface Pending {
@@ -437,6 +438,11 @@ export function toShared(files: ReadOnlyFile[]): ReadOnlyFile[] {
 }
 
 function shareSnapshot(s: Snapshot): Snapshot {
-  const memory = s.memory.buffer instanceof SharedArrayBuffer ? s.memory : toSharedBytes(s.memory);
-  return { memory, globals: { ...s.globals } };
+  let memory = s.memory;
+  if (!(memory.buffer instanceof SharedArrayBuffer)) {
+    // The free top is left to the new buffer's zeros (pages never written take no memory).
+    memory = new Uint8Array(new SharedArrayBuffer(s.memory.length));
+    copyContent(s.memory, s.freeTop, memory);
+  }
+  return { memory, freeTop: { ...s.freeTop }, globals: { ...s.globals } };
 }

@@ -5,8 +5,9 @@
 // difference — and would otherwise leak one request's state into the next.
 // The programs mix allocation, module and interpreter state changes, files and directory
 // listings (host writes into guest buffers), stdin, clocks and os.urandom, exceptions,
-// recursion, big and growing allocations (the grown-memory path), and every way a run ends:
-// normally, exceptions, sys.exit, os._exit, fuel exhaustion, MemoryError.
+// recursion, big allocations (within the snapshot's free heap, and past it: the grown-memory
+// path), and every way a run ends: normally, exceptions, sys.exit, os._exit, fuel exhaustion,
+// MemoryError.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
@@ -56,7 +57,7 @@ const FRAGMENTS: Gen[] = [
   () => `def rec(k):\n    return rec(k + 1)\ntry:\n    rec(0)\nexcept RecursionError:\n    pass`,
   (n, i) => `class C${i}:\n    def __init__(s, v): s.v = v\n    def __repr__(s): return "C(%r)" % s.v\nobjs${i} = [C${i}(j) for j in range(${n() % 2000})]\nrep${i} = repr(objs${i}[-1:])`,
   (n, i) => `def gen${i}(k):\n    for j in range(k):\n        yield j * j\ng${i} = sum(gen${i}(${n() % 20000}))`,
-  (n, i) => `b${i} = bytearray(${n() % 3 === 0 ? n() % 12_000_000 : n() % 200_000})\nb${i}[::7] = b"q" * len(b${i}[::7])\nm${i} = bytes(b${i}).count(b"q")`,
+  (n, i) => `b${i} = bytearray(${n() % 3 === 0 ? n() % 40_000_000 : n() % 200_000})\nb${i}[::7] = b"q" * len(b${i}[::7])\nm${i} = bytes(b${i}).count(b"q")`,
   (n) => `import gc\njunk = [[k] * 3 for k in range(${n() % 5000})]\ndel junk\ngc.collect()`,
   (n, i) => `exec(compile("z${i} = ${n()} ** 3", "<s>", "exec"))\ncode${i} = compile("def f(): return ${n()}", "<t>", "exec")`,
   (n) => `import sys\nfor k in range(${n() % 200}):\n    print(k, "x" * (k % 50))\n    print(k, file=sys.stderr)`,

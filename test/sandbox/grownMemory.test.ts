@@ -32,7 +32,8 @@ function weakMemory(inst: PythonInstance): WeakRef<WebAssembly.Memory> {
 
 test('a replaced instance\'s memory is collected by the restore that replaces it', async () => {
   const inst = PythonInstance.fromSnapshot(module, layers, snapshot);
-  const grow = buildJailRun(checkJailCodeRequest({ command: 'python', code: 'b = bytearray(16 << 20)' }),
+  // Past the snapshot's free heap (the driver's HEAP_HEADROOM_BYTES, 16 MiB).
+  const grow = buildJailRun(checkJailCodeRequest({ command: 'python', code: 'b = bytearray(48 << 20)' }),
     effectiveLimits(defaultPolicy(), null, {}), settings, 1);
   for (let i = 0; i < 3; i++) {
     assert.equal(inst.run(grow).status, 0);
