@@ -21,6 +21,8 @@ export interface Snapshot {
 }
 
 const WASM_PAGE = 65536;
+/** What a VMEM below the free heap leaves a run beyond its limit (PythonInstance.run). */
+const RESERVATION_SLACK = 4096;
 
 interface ReactorExports {
   memory: WebAssembly.Memory;
@@ -287,8 +289,11 @@ export class PythonInstance {
       ? Math.min(base + lim.memoryBytes, MODULE_MEMORY_MAX) : MODULE_MEMORY_MAX;
     e.cj_set_memory_limit(memoryLimit >>> 0);
     // A VMEM smaller than that free heap: the part beyond the limit is allocated (not touched)
-    // for the run's duration, so the run can no more use it than grow into it.
-    const beyondLimit = this.memoryBytes() - memoryLimit;
+    // for the run's duration, so the run can no more use it than grow into it. 4 KiB less
+    // than that part: the allocator's header and footer of its top chunk lie on either side of
+    // the free heap, so the whole part might not fit, and a failed reservation would leave the
+    // run all of it.
+    const beyondLimit = this.memoryBytes() - memoryLimit - RESERVATION_SLACK;
     if (beyondLimit > 0) e.cj_alloc(beyondLimit);
     // The chunk from which the run's own memory begins (weighted fuel: touchedFuel).
     const floor = base >>> (this.layout?.chunkShift ?? 0);

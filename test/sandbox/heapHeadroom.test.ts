@@ -85,6 +85,11 @@ test('support_snapshot_free_heap: VMEM counts from where the free heap begins, s
   const small = run('b = bytearray(8 * 2 ** 20)', { VMEM: 4 * MiB });
   assert.equal(small.status, 1);
   assert.match(small.stderr, /MemoryError\n$/);
+  instance.restore(snapshot);
+  // The smallest VMEM: what the allocator had free before the warm-up's free heap, no more.
+  const tiny = run('b = bytearray(2 ** 20)', { VMEM: 1 });
+  assert.equal(tiny.status, 1);
+  assert.match(tiny.stderr, /MemoryError\n$/);
   assert.equal(memoryBytes(), snapshot.memory.length);
   instance.restore(snapshot);
   assert.equal(instance.differenceFrom(snapshot), null);
