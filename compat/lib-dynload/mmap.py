@@ -73,7 +73,14 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
 # exit hook is registered with the first such map, not at import: the module is preloaded into
 # the snapshot, and a hook registered there would be in every run's atexit list.
 _SHARED_WRITABLE = _weakref.WeakSet()
-_exit_hook = []
+_exit_hook_registered = False
+
+
+def _register_exit_hook():
+    global _exit_hook_registered
+    if not _exit_hook_registered:
+        _atexit.register(_write_back_all)
+        _exit_hook_registered = True
 
 
 def _oserror(code):
@@ -188,8 +195,7 @@ class _Map:
         d["_mm_pos"] = 0
         d["_mm_closed"] = False
         if d["_mm_writes_file"]:
-            if not _exit_hook:
-                _exit_hook.append(_atexit.register(_write_back_all))
+            _register_exit_hook()
             _SHARED_WRITABLE.add(self)
 
     def _valid(self):
