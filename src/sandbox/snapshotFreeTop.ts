@@ -28,11 +28,6 @@ export function findFreeTop(bytes: Uint8Array): FreeTop {
   return zeroFrom === zeroTo ? none : { zeroFrom, zeroTo };
 }
 
-/** The parts of `memory` outside its free top, in order. */
-export function contentParts(memory: Uint8Array, top: FreeTop): Uint8Array[] {
-  return [memory.subarray(0, top.zeroFrom), memory.subarray(top.zeroTo)];
-}
-
 /** Bytes outside the free top. */
 export function contentBytes(memoryBytes: number, top: FreeTop): number {
   return memoryBytes - (top.zeroTo - top.zeroFrom);
