@@ -702,13 +702,14 @@ def held_modules():
     return set(sys.modules) | set(_WARM)
 
 
-def end_warmup(freeze=True):
+def end_warmup(freeze=True, headroom=True):
     """Called once before the snapshot: later compilations are not cached, and caches that hold
     files open are emptied. A file opened before the snapshot is not open in a restored run:
     importlib.metadata keeps each zip on sys.path open once listed (networkx 3 lists them all
     at import, for its backends' entry points), and would read from a dead descriptor.
     `freeze=False` leaves the warm-up's objects where the collector walks them (for
-    bench/gcFreeze.ts's comparison only)."""
+    bench/gcFreeze.ts's comparison only), `headroom=False` the heap without its free top (for
+    bench/growth.ts's)."""
     global _WARMING
     _WARMING = False
     metadata = sys.modules.get("importlib.metadata")
@@ -732,7 +733,8 @@ def end_warmup(freeze=True):
         _freeze_warm_objects(gc)
     else:
         gc.collect()
-    _reserve_heap_headroom()
+    if headroom:
+        _reserve_heap_headroom()
 
 
 def _allocate_blas_buffer():

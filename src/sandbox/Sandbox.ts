@@ -29,9 +29,10 @@ export interface Sandbox {
 
 /** Boot, preload, warm and snapshot an interpreter of `image` (deterministic: same bytes everywhere).
  * `freezeWarmObjects: false` is only for bench/gcFreeze.ts: the snapshot as it was before the
- * warm-up's objects went into gc's permanent generation (ADR 0004). */
+ * warm-up's objects went into gc's permanent generation; `heapHeadroom: false` only for
+ * bench/growth.ts: without the free heap the warm-up leaves the allocator (ADR 0004). */
 export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], module?: WebAssembly.Module,
-  options: { freezeWarmObjects?: boolean } = {}): Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
+  options: { freezeWarmObjects?: boolean; heapHeadroom?: boolean } = {}): Promise<{ module: WebAssembly.Module; snapshot: Snapshot }> {
   const mod = module ?? (await compileRuntime(image.wasmBytes));
   const inst = PythonInstance.cold(mod, imageTree(imageFiles(image)));
   const preload: RunRequest | null = image.preloads.length === 0 ? null : {
@@ -40,8 +41,9 @@ export async function buildSnapshot(image: RuntimeImage, warmups: RunRequest[], 
     files: [],
     stdin: new Uint8Array(0),
   };
+  const endArgs = [...(options.freezeWarmObjects === false ? ['freeze=False'] : []), ...(options.heapHeadroom === false ? ['headroom=False'] : [])];
   const endWarmup: RunRequest = { ...(preload ?? warmups[0] ?? defaultWarmupShape()), files: [], stdin: new Uint8Array(0),
-    argv: ['python', '-E', '-B', '-c', `import _cj_driver; _cj_driver.end_warmup(${options.freezeWarmObjects === false ? 'freeze=False' : ''})`] };
+    argv: ['python', '-E', '-B', '-c', `import _cj_driver; _cj_driver.end_warmup(${endArgs.join(', ')})`] };
   for (const req of [...(preload ? [preload] : []), ...warmups, endWarmup]) {
     const r = inst.run(req, { deterministicClock: true });
     if (r.outcome !== 'complete' || r.status !== 0) {

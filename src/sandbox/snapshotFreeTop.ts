@@ -21,7 +21,9 @@ export function findFreeTop(bytes: Uint8Array): FreeTop {
   const none = { zeroFrom: bytes.length, zeroTo: bytes.length };
   if (bytes.length % PAGE !== 0 || bytes.length < 2 * PAGE) return none;
   // Only the last page may hold the allocator's footer: zero pages further down are inside
-  // the heap (a buffer allocated and never written), not its free top.
+  // the heap (a buffer allocated and never written), not its free top. Pages of such a buffer
+  // directly below the free top would count with it (copies stay exact: they are zero), but
+  // the top chunk's header lies between the two.
   const zeroTo = zeroPage(bytes, bytes.length - PAGE) ? bytes.length : bytes.length - PAGE;
   let zeroFrom = zeroTo;
   while (zeroFrom > 0 && zeroPage(bytes, zeroFrom - PAGE)) zeroFrom -= PAGE;
