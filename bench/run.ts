@@ -9,8 +9,7 @@
 //                         [--duration S] [--python PATH] [--out FILE])
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { Agent, createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createJail, type Jail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
@@ -18,6 +17,7 @@ import type { CodejailLimits } from '../src/jail/types.js';
 import { legacySafeExec } from '../src/legacy/nativeCodejail.js';
 import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 import { postForm } from './formPost.js';
+import { startHttp } from './benchServer.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
 import { runLoadInProcess } from './loadProcess.js';
 import { scenarios, type Scenario } from './scenarios.js';
@@ -106,34 +106,6 @@ function httpRunner(base: string, client: HttpClient = 'node:http'): Runner & { 
     },
     close: () => agent.destroy(),
   };
-}
-
-/** The HTTP server from src/server/ with the service's default configuration. */
-async function startHttp(jail: Jail): Promise<{ base: string; server: Server } | { unavailable: string }> {
-  // Variable specifiers: the bench must still build if the server module is renamed or absent.
-  const appModule = '../src/server/app.js';
-  const configModule = '../src/config/config.js';
-  const healthModule = '../src/server/health.js';
-  const loggerModule = '../src/server/logger.js';
-  try {
-    const { createApp } = (await import(appModule)) as { createApp: (o: Record<string, unknown>) => (req: unknown, res: unknown) => void };
-    const { defaultConfig } = (await import(configModule)) as { defaultConfig: () => Record<string, unknown> };
-    const { HealthState } = (await import(healthModule)) as { HealthState: new () => { set(s: string): void } };
-    const health = new HealthState();
-    health.set('ok');
-    const config = { ...defaultConfig(), logCode: false };
-    const { createLogger } = (await import(loggerModule)) as { createLogger: (d: { write(line: string): void }) => unknown };
-    const app = createApp({ jail, config, health, images: jail.images, logger: createLogger({ write: () => undefined }) });
-    const server = createServer(app as Parameters<typeof createServer>[1]);
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-  } catch (e) {
-    return { unavailable: `src/server/app.js could not be used: ${(e as Error).message.split('\n')[0]}` };
-  }
 }
 
 interface Samples { lat: number[]; fuel: number[]; failures: number; firstFailure?: string; busyMs: number }
