@@ -21,6 +21,10 @@ export interface Snapshot {
 }
 
 const WASM_PAGE = 65536;
+/** A run whose argv and environment do not fit its VMEM: what CPython prints when it cannot get
+ * the memory to start (its status is 1; the MemoryError line marks the limit hit as VMEM). */
+const CANNOT_START = new TextEncoder().encode(
+  'Fatal Python error: the arguments and environment do not fit the VMEM limit\nMemoryError\n');
 /** What a VMEM below the free heap leaves a run beyond its limit (PythonInstance.run). */
 const RESERVATION_SLACK = 4096;
 
@@ -299,7 +303,9 @@ export class PythonInstance {
     const floor = base >>> (this.layout?.chunkShift ?? 0);
     const payload = encoder.encode(JSON.stringify({ argv: req.argv, env: req.env, cwd: req.cwd }));
     const ptr = e.cj_alloc(payload.length);
-    this.guest.write(ptr, payload);
+    // The run's own argv and environment do not fit its VMEM: natively the interpreter would
+    // fail to start. (Written anyway, the payload would land at address 0, over the C stack.)
+    if (ptr !== 0) this.guest.write(ptr, payload);
     // REALTIME is wall-clock time from here, read by the meter between fuel slices and by sleeps.
     const meter = e.fuel ? new FuelMeter(e.fuel, {
       budget: lim.fuel > 0 ? BigInt(Math.floor(lim.fuel)) : null,
@@ -315,7 +321,12 @@ export class PythonInstance {
     let detail: string | undefined;
     let thrown: { err: unknown } | null = null;
     try {
-      status = e.cj_run(ptr, payload.length);
+      if (ptr === 0) {
+        stderr.write(CANNOT_START);
+        status = 1;
+      } else {
+        status = e.cj_run(ptr, payload.length);
+      }
       meter?.settle();
     } catch (err) {
       thrown = { err };

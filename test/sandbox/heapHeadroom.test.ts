@@ -30,10 +30,10 @@ before(async () => {
   instance = PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot);
 });
 
-function run(code: string, limits: Partial<CodejailLimits> = {}): { status: number; stdout: string; stderr: string } {
-  const r = instance.run(buildJailRun(checkJailCodeRequest({ command: 'python', code }),
+function run(code: string, limits: Partial<CodejailLimits> = {}, argv: string[] = []): { status: number; stdout: string; stderr: string; limitHit?: string } {
+  const r = instance.run(buildJailRun(checkJailCodeRequest({ command: 'python', code, argv }),
     effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 20, ...limits }), settings, 1));
-  return { status: r.status, stdout: Buffer.from(r.stdout).toString(), stderr: Buffer.from(r.stderr).toString() };
+  return { status: r.status, stdout: Buffer.from(r.stdout).toString(), stderr: Buffer.from(r.stderr).toString(), limitHit: r.limitHit };
 }
 
 function memory(): WebAssembly.Memory {
@@ -93,4 +93,23 @@ test('support_snapshot_free_heap: VMEM counts from where the free heap begins, s
   assert.equal(memoryBytes(), snapshot.memory.length);
   instance.restore(snapshot);
   assert.equal(instance.differenceFrom(snapshot), null);
+});
+
+test('deny_memory_argv_past_vmem: arguments that do not fit VMEM end the run before it starts, and nothing is written at address 0', () => {
+  // The host allocates the run's argv and environment in guest memory; with a failed allocation
+  // it wrote them at address 0, over the C stack and the static data after it.
+  const big = 'a'.repeat(2 * MiB);
+  const r = run('import sys\nprint(len(sys.argv[1]))', { VMEM: 1 }, [big]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^Fatal Python error: .*\nMemoryError\n$/);
+  assert.equal(r.limitHit, 'VMEM');
+  // Past the payload's first bytes ('{"argv": ["'), a write at 0 would have left the argument.
+  const low = new Uint8Array(memory().buffer, 4096, 64);
+  assert.ok(!low.every((b) => b === 'a'.charCodeAt(0)), 'the arguments were written at address 0');
+  instance.restore(snapshot);
+  assert.equal(instance.differenceFrom(snapshot), null);
+  // With room for them, the same arguments arrive whole.
+  assert.equal(run('import sys\nprint(len(sys.argv[1]))', {}, [big]).stdout, `${2 * MiB}\n`);
+  instance.restore(snapshot);
 });
