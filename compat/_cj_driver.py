@@ -753,7 +753,7 @@ HEAP_HEADROOM_BYTES = 16 << 20
 def _reserve_heap_headroom():
     """Leave the allocator HEAP_HEADROOM_BYTES of free memory at the top of the heap. A run
     that needed more than the snapshot's allocator had free grew the instance's memory, and a
-    grown instance is replaced with the whole snapshot copied (70-160 ms of the worker's time
+    grown instance is replaced with the whole snapshot copied (65-160 ms of the worker's time
     after dicts of 10,000 lists or `np.arange(100000)`, against ~1 ms). Freed, the block
     joins dlmalloc's top chunk, which wasi-libc never gives back (wasm memory cannot shrink):
     a run allocates from it without growing. Last in the warm-up, so nothing allocated

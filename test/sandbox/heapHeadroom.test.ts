@@ -1,7 +1,7 @@
 // The warm-up leaves the allocator free heap at the top of the snapshot (the driver's
 // _reserve_heap_headroom). Without it, any run that allocated more than the snapshot's allocator
 // had free grew the memory, and a grown instance is replaced with the whole snapshot copied
-// (70-160 ms of the worker's time on the default image, against ~1 ms for a dirty-chunk restore).
+// (65-160 ms of the worker's time on the default image, against ~1 ms for a dirty-chunk restore).
 // The free heap is zero pages: the snapshot's content ends below it, copies stop there, and VMEM
 // counts from there, so the headroom is neither memory a worker holds at rest nor extra VMEM.
 import { before, test } from 'node:test';
