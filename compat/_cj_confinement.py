@@ -19,6 +19,7 @@ the tracebacks it prints, as a denial by the kernel leaves no Python frame.
 import errno
 import os
 import sys
+import time
 
 EAGAIN_TEXT = "Resource temporarily unavailable"
 EACCES_TEXT = "Permission denied"
@@ -326,6 +327,23 @@ def get_native_id():
 get_native_id.__module__ = "_thread"
 
 
+# -- clocks ------------------------------------------------------------------------------
+
+def thread_time():
+    """CPU time of the calling thread, in seconds. CPython leaves time.thread_time out of WASI
+    builds (a thread CPU clock is optional in WASI); this host serves CLOCK_THREAD_CPUTIME_ID as
+    the run's CPU time, which is its one thread's."""
+    return time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)
+
+
+def thread_time_ns():
+    """thread_time() as an integer number of nanoseconds."""
+    return time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
+
+
+thread_time.__module__ = thread_time_ns.__module__ = "time"
+
+
 def install():
     """Install everything above (once, before the snapshot)."""
     import _socket as real_socket
@@ -337,6 +355,8 @@ def install():
     if "threading" in sys.modules:
         raise RuntimeError("_cj_confinement must be installed before threading is imported")
     _thread.get_native_id = get_native_id
+    time.thread_time = thread_time
+    time.thread_time_ns = thread_time_ns
     sys.modules["_socket"] = _make_socket_module(real_socket)
     # os.fork exists natively, and so does os.register_at_fork, which modules call whenever fork
     # exists (random at import: a fresh `import random` needs it). Hooks run as a failing

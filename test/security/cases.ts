@@ -1006,6 +1006,13 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True\n'); },
   },
   {
+    // CPython's WASI build has no time.thread_time; natively it counts the thread's CPU time.
+    name: 'support_resources_thread_time_counts_the_run', category: 'resources', limits: { REALTIME: 2 },
+    code: () => 'import time\nt = time.thread_time()\nn = time.thread_time_ns()\ntime.sleep(0.2)\n' +
+      'print(0 <= t < 5, 0 <= time.thread_time() - t < 0.1, isinstance(n, int), n >= int(t * 1e9))',
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True True True\n'); },
+  },
+  {
     name: 'support_resources_safe_exec_roundtrip', category: 'resources',
     safeExecGlobals: () => '{"x": 21, "s": "caf\\u00e9", "l": [1.5, null, true]}',
     code: () => 'y = x * 2\nz = s.upper()\nimport math\nw = math.floor(l[0])',
