@@ -2,8 +2,8 @@
 // _reserve_heap_headroom). Without it, any run that allocated more than the snapshot's allocator
 // had free grew the memory, and a grown instance is replaced with the whole snapshot copied
 // (65-160 ms of the worker's time on the default image, against ~1 ms for a dirty-chunk restore).
-// The free heap is zero pages: the snapshot's content ends below it, copies stop there, and VMEM
-// counts from there, so the headroom is neither memory a worker holds at rest nor extra VMEM.
+// The free heap is zero pages: copies of the snapshot skip them and VMEM counts from where they
+// begin, so the headroom is neither memory a worker holds at rest nor extra VMEM.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
