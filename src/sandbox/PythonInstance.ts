@@ -21,10 +21,6 @@ export interface Snapshot {
 }
 
 const WASM_PAGE = 65536;
-/** A run whose argv and environment do not fit its VMEM: what CPython prints when it cannot get
- * the memory to start (its status is 1; the MemoryError line marks the limit hit as VMEM). */
-const CANNOT_START = new TextEncoder().encode(
-  'Fatal Python error: the arguments and environment do not fit the VMEM limit\nMemoryError\n');
 /** What a VMEM below the free heap leaves a run beyond its limit (PythonInstance.run). */
 const RESERVATION_SLACK = 4096;
 
@@ -46,6 +42,9 @@ const UNLIMITED_FUEL = 1n << 62n;
 export const MODULE_MEMORY_MAX = 4 * 1024 * 1024 * 1024 - 65536;
 
 const encoder = new TextEncoder();
+/** A run whose argv and environment do not fit its VMEM: what CPython prints when it cannot get
+ * the memory to start (its status is 1; the MemoryError line marks the limit hit as VMEM). */
+const CANNOT_START = encoder.encode('Fatal Python error: the arguments and environment do not fit the VMEM limit\nMemoryError\n');
 /** What a wasm `throw` that no guest frame caught reaches the host as (exception handling;
  * TypeScript's lib does not declare it yet). */
 const WasmException = (WebAssembly as unknown as { Exception: abstract new (...args: never[]) => object }).Exception;
@@ -193,16 +192,11 @@ export class PythonInstance {
     const missing = snapshot.memory.length - memory.buffer.byteLength;
     if (missing > 0) memory.grow(missing / WASM_PAGE);
     const view = new Uint8Array(memory.buffer);
-    if (!fresh) {
-      view.set(snapshot.memory);
-      this.marks?.clear();
-      this.resetState(snapshot);
-      return snapshot.memory.length;
-    }
-    copyContent(snapshot.memory, snapshot.freeTop, view);
+    if (fresh) copyContent(snapshot.memory, snapshot.freeTop, view);
+    else view.set(snapshot.memory);
     this.marks?.clear();
     this.resetState(snapshot);
-    return contentBytes(snapshot.memory.length, snapshot.freeTop);
+    return fresh ? contentBytes(snapshot.memory.length, snapshot.freeTop) : snapshot.memory.length;
   }
 
   /** Everything besides memory: mutable globals and the host's per-run state. */
