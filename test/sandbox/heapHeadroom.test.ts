@@ -7,41 +7,30 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
-import { imageFiles } from '../../src/runtime/image.js';
-import { imageTree } from '../../src/sandbox/imageTree.js';
-import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
-import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
+import type { PythonInstance, Snapshot } from '../../src/sandbox/PythonInstance.js';
 import { findFreeTop } from '../../src/sandbox/snapshotFreeTop.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
-import { checkJailCodeRequest } from '../../src/jail/request.js';
-import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
-import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
+import { pythonRun, warmInstance } from '../support/warmInstance.js';
 
 const MiB = 1 << 20;
-const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND, outputLimitBytes: 1 << 20 };
 let instance: PythonInstance;
 let snapshot: Snapshot;
 before(async () => {
-  const image = loadBaseImage();
-  let module: WebAssembly.Module;
-  ({ module, snapshot } = await buildSnapshot(image, warmupRuns(settings)));
-  instance = PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot);
+  ({ instance, snapshot } = await warmInstance(loadBaseImage()));
 });
 
-function run(code: string, limits: Partial<CodejailLimits> = {}, argv: string[] = []): { status: number; stdout: string; stderr: string; limitHit?: string } {
-  const r = instance.run(buildJailRun(checkJailCodeRequest({ command: 'python', code, argv }),
-    effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 20, ...limits }), settings, 1));
+function run(code: string, limits: Partial<CodejailLimits> = {}, argv?: string[]): { status: number; stdout: string; stderr: string; limitHit?: string } {
+  const r = instance.run(pythonRun(code, { CPU: 10, REALTIME: 20, ...limits }, argv));
   return { status: r.status, stdout: Buffer.from(r.stdout).toString(), stderr: Buffer.from(r.stderr).toString(), limitHit: r.limitHit };
 }
 
-function memory(): WebAssembly.Memory {
-  return (instance as unknown as { exports: { memory: WebAssembly.Memory } }).exports.memory;
-}
-
-function memoryBytes(): number {
-  return memory().buffer.byteLength;
+/** `code` under `limits` ends with MemoryError (status 1); the instance is restored after it. */
+function assertMemoryError(code: string, limits: Partial<CodejailLimits>): void {
+  const r = run(code, limits);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /MemoryError\n$/);
+  assert.equal(instance.memoryBytes(), snapshot.memory.length);
+  instance.restore(snapshot);
 }
 
 test('support_snapshot_free_heap: the snapshot\'s heap ends in 16 MiB of zero pages, below the allocator\'s footer', () => {
@@ -63,10 +52,10 @@ test('support_snapshot_free_heap: runs that allocate several MiB leave memory at
   for (const [code, expected] of programs) {
     const r = run(code);
     assert.equal(r.stdout, expected, r.stderr);
-    assert.equal(memoryBytes(), snapshot.memory.length, `${JSON.stringify(code)} grew the memory`);
-    const before = memory();
+    assert.equal(instance.memoryBytes(), snapshot.memory.length, `${JSON.stringify(code)} grew the memory`);
+    const before = instance.exports.memory;
     instance.restore(snapshot);
-    assert.equal(memory(), before, 'the instance was replaced');
+    assert.equal(instance.exports.memory, before, 'the instance was replaced');
     assert.equal(instance.differenceFrom(snapshot), null);
   }
 });
@@ -75,23 +64,13 @@ test('support_snapshot_free_heap: VMEM counts from where the free heap begins, s
   // 64 MiB of VMEM: 56 MiB fit, 72 MiB do not (with the free heap counted on top they would).
   assert.equal(run('b = bytearray(56 * 2 ** 20)\nprint(len(b))', { VMEM: 64 * MiB }).stdout, `${56 * MiB}\n`);
   instance.restore(snapshot);
-  const over = run('b = bytearray(72 * 2 ** 20)', { VMEM: 64 * MiB });
-  assert.equal(over.status, 1);
-  assert.match(over.stderr, /MemoryError\n$/);
-  instance.restore(snapshot);
+  assertMemoryError('b = bytearray(72 * 2 ** 20)', { VMEM: 64 * MiB });
   // A VMEM below the free heap: the rest of the free heap is not the run's either.
   assert.equal(run('b = bytearray(2 * 2 ** 20)\nprint(len(b))', { VMEM: 4 * MiB }).stdout, `${2 * MiB}\n`);
   instance.restore(snapshot);
-  const small = run('b = bytearray(8 * 2 ** 20)', { VMEM: 4 * MiB });
-  assert.equal(small.status, 1);
-  assert.match(small.stderr, /MemoryError\n$/);
-  instance.restore(snapshot);
+  assertMemoryError('b = bytearray(8 * 2 ** 20)', { VMEM: 4 * MiB });
   // The smallest VMEM: what the allocator had free before the warm-up's free heap, no more.
-  const tiny = run('b = bytearray(2 ** 20)', { VMEM: 1 });
-  assert.equal(tiny.status, 1);
-  assert.match(tiny.stderr, /MemoryError\n$/);
-  assert.equal(memoryBytes(), snapshot.memory.length);
-  instance.restore(snapshot);
+  assertMemoryError('b = bytearray(2 ** 20)', { VMEM: 1 });
   assert.equal(instance.differenceFrom(snapshot), null);
 });
 
@@ -105,7 +84,7 @@ test('deny_memory_argv_past_vmem: arguments that do not fit VMEM end the run bef
   assert.match(r.stderr, /^Fatal Python error: .*\nMemoryError\n$/);
   assert.equal(r.limitHit, 'VMEM');
   // Past the payload's first bytes ('{"argv": ["'), a write at 0 would have left the argument.
-  const low = new Uint8Array(memory().buffer, 4096, 64);
+  const low = new Uint8Array(instance.exports.memory.buffer, 4096, 64);
   assert.ok(!low.every((b) => b === 'a'.charCodeAt(0)), 'the arguments were written at address 0');
   instance.restore(snapshot);
   assert.equal(instance.differenceFrom(snapshot), null);
