@@ -20,6 +20,7 @@ import errno
 import os
 import sys
 import time
+import types
 
 EAGAIN_TEXT = "Resource temporarily unavailable"
 EACCES_TEXT = "Permission denied"
@@ -341,7 +342,19 @@ def thread_time_ns():
     return time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
 
 
-thread_time.__module__ = thread_time_ns.__module__ = "time"
+_NATIVE_GET_CLOCK_INFO = time.get_clock_info
+
+
+def get_clock_info(name):
+    """time.get_clock_info, which knows thread_time too: as CPython answers for it on Linux,
+    with this host's resolution of the clock (as for the other clocks)."""
+    if name == "thread_time":
+        return types.SimpleNamespace(implementation="clock_gettime(CLOCK_THREAD_CPUTIME_ID)", monotonic=True,
+                                     adjustable=False, resolution=time.clock_getres(time.CLOCK_THREAD_CPUTIME_ID))
+    return _NATIVE_GET_CLOCK_INFO(name)
+
+
+thread_time.__module__ = thread_time_ns.__module__ = get_clock_info.__module__ = "time"
 
 
 def install():
@@ -357,6 +370,7 @@ def install():
     _thread.get_native_id = get_native_id
     time.thread_time = thread_time
     time.thread_time_ns = thread_time_ns
+    time.get_clock_info = get_clock_info
     sys.modules["_socket"] = _make_socket_module(real_socket)
     # os.fork exists natively, and so does os.register_at_fork, which modules call whenever fork
     # exists (random at import: a fresh `import random` needs it). Hooks run as a failing

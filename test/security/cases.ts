@@ -1013,6 +1013,19 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True True True\n'); },
   },
   {
+    // time.get_clock_info knew no 'thread_time' here (ValueError: unknown clock) while
+    // time.thread_time existed: what CPython on Linux says of that clock.
+    name: 'support_resources_thread_time_clock_info', category: 'resources',
+    code: () => 'import time\ni = time.get_clock_info("thread_time")\n' +
+      'print(i.implementation, i.monotonic, i.adjustable, 0 < i.resolution < 1e-3, i.resolution == time.clock_getres(time.CLOCK_THREAD_CPUTIME_ID))\n' +
+      'print(time.get_clock_info("process_time").implementation)\n' +
+      'try:\n    time.get_clock_info("sundial")\nexcept ValueError as e:\n    print(e)',
+    expect: (r) => {
+      assert.equal(r.status, 0, dump(r));
+      assert.equal(r.stdout, 'clock_gettime(CLOCK_THREAD_CPUTIME_ID) True False True True\nclock_gettime(CLOCK_PROCESS_CPUTIME_ID)\nunknown clock\n');
+    },
+  },
+  {
     name: 'support_resources_safe_exec_roundtrip', category: 'resources',
     safeExecGlobals: () => '{"x": 21, "s": "caf\\u00e9", "l": [1.5, null, true]}',
     code: () => 'y = x * 2\nz = s.upper()\nimport math\nw = math.floor(l[0])',
