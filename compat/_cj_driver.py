@@ -52,12 +52,12 @@ def _recording_import(name, globals=None, locals=None, fromlist=(), level=0):
 builtins.__import__ = _recording_import
 
 import atexit  # noqa: E402
-import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import types  # noqa: E402
 import zipimport  # noqa: E402
 from importlib.machinery import SourceFileLoader  # noqa: E402
+from _frozen_importlib_external import _path_stat  # noqa: E402
 
 import _cj_confinement  # noqa: E402
 
@@ -73,9 +73,11 @@ class _DottedBuiltinFinder:
     def find_spec(cls, name, path=None, target=None):
         # Names from the always-loaded bootstrap: importing importlib.machinery here would
         # come back through this finder and recurse.
+        if "." not in name:  # before the imports below: every failed import asks here
+            return None
         import _imp
         from _frozen_importlib import BuiltinImporter, ModuleSpec
-        if "." in name and _imp.is_builtin(name):
+        if _imp.is_builtin(name):
             return ModuleSpec(name, BuiltinImporter, origin="built-in")
         return None
 
@@ -551,8 +553,7 @@ def _execute(mode, target, rest, flags, program):
     if not isolated:
         sys.path.insert(0, os.path.dirname(path))
     try:
-        with io.open(path, "rb") as handle:
-            source = handle.read()
+        source = _read_file(path)
     except OSError as err:
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (program, path, err.errno, err.strerror))
         return 2
@@ -560,6 +561,22 @@ def _execute(mode, target, rest, flags, program):
     code = _compile_script(source, path)
     exec(code, _fresh_main(path, SourceFileLoader("__main__", path)))
     return 0
+
+
+def _read_file(path):
+    """The file's bytes through the os module: 4 host calls where io.open's buffered reader
+    makes 10 (its fstat, isatty, tell and seek). Errors carry the same errno (a directory opens,
+    then reading it fails with EISDIR, as io.open reports it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
 
 
 def _with_filename(code, filename):
@@ -578,6 +595,50 @@ def _compile_script(source, path):
     return code
 
 
+def _listing_lacks(finder, fullname):
+    """Whether a FileFinder's current listing has neither `fullname`'s last component nor a
+    module file of it, i.e. FileFinder.find_spec would return None (sys.platform is never a
+    case-insensitive one here, and sys.flags.verbose is 0, so it would print nothing either)."""
+    tail = fullname.rpartition(".")[2]
+    cache = finder._path_cache
+    if tail in cache:
+        return False
+    for suffix, _ in finder._loaders:
+        if tail + suffix in cache:
+            return False
+    return True
+
+
+class _RunDirFinder(FileFinder):
+    """FileFinder for the directories a run brings (its jail directory, python_path entries,
+    packages in them): a name the directory lacks is answered after FileFinder's own stat and
+    refresh of the listing (the run may have written files there), without its loop that joins
+    a path for every suffix. A failed import walks every directory on sys.path: the safe_exec
+    program's `import simplejson` is one in every request."""
+
+    def find_spec(self, fullname, target=None):
+        try:
+            mtime = _path_stat(self.path or os.getcwd()).st_mtime
+        except OSError:
+            mtime = -1
+        if mtime != self._path_mtime:
+            self._fill_cache()
+            self._path_mtime = mtime
+        if _listing_lacks(self, fullname):
+            return None
+        return super().find_spec(fullname, target)
+
+
+def _run_dir_finders():
+    """FileFinder's path hook (last on sys.path_hooks) makes _RunDirFinders from now on, with
+    the same loaders; the hook is the same function (its qualified name is FileFinder's)."""
+    hook = sys.path_hooks[-1]
+    cells = dict(zip(hook.__code__.co_freevars, (c.cell_contents for c in hook.__closure__ or ())))
+    if cells.get("cls") is not FileFinder or "loader_details" not in cells:
+        raise RuntimeError("the last path hook is not FileFinder's: %r" % (hook,))
+    sys.path_hooks[-1] = _RunDirFinder.path_hook(*cells["loader_details"])
+
+
 class _LibraryDirFinder(FileFinder):
     """The finder of a library directory on the base path (the stdlib, dist-packages): read-only
     in every run, so the listing it holds from the snapshot is final. A name the listing lacks
@@ -586,11 +647,9 @@ class _LibraryDirFinder(FileFinder):
     loop over suffixes; everything else is FileFinder's own lookup."""
 
     def find_spec(self, fullname, target=None):
-        if self._path_mtime != -1:  # -1: invalidate_caches() was called, FileFinder refills
-            tail = fullname.rpartition(".")[2]
-            cache = self._path_cache
-            if tail not in cache and not any(tail + suffix in cache for suffix, _ in self._loaders):
-                return None
+        # -1: invalidate_caches() was called, FileFinder refills
+        if self._path_mtime != -1 and _listing_lacks(self, fullname):
+            return None
         return super().find_spec(fullname, target)
 
 
@@ -718,6 +777,7 @@ def end_warmup(freeze=True, headroom=True):
     import gc  # here: held aside below with the other modules natively not loaded at start
     _allocate_blas_buffer()
     _freeze_library_finders()
+    _run_dir_finders()
     # From here a run starts with the modules a native interpreter starts with.
     builtins.__import__ = _NATIVE_IMPORT
     for name in [n for n in sys.modules if n not in _NATIVE_AT_START]:

@@ -1,7 +1,8 @@
 // What the driver skips on the request path (compat/_cj_driver.py) must not change what a
-// program sees: the environment is the request's whether or not it equals the snapshot's, and
-// the base path's library finders, which answer names their listing lacks at once, find and
-// miss exactly what a FileFinder finds and misses, also after importlib.invalidate_caches(); and
+// program sees: the environment is the request's whether or not it equals the snapshot's; the
+// base path's library finders, which answer names their listing lacks at once, find and miss
+// exactly what a FileFinder finds and misses, also after importlib.invalidate_caches(); so do
+// the finders of a run's own directories, which skip FileFinder's loop over suffixes; and
 // a warm import whose closure the snapshot keeps brings in what the walk at run time brings in,
 // in the same order.
 import { before, test } from 'node:test';
@@ -30,8 +31,8 @@ before(async () => {
   instance = PythonInstance.fromSnapshot(built.module, imageTree(imageFiles(image)), snapshot);
 });
 
-function run(code: string, env?: Record<string, string>): { status: number; out: string; err: string } {
-  const req: RunRequest = buildJailRun(checkJailCodeRequest({ command: 'python', code }), limits, settings, 1);
+function run(code: string, env?: Record<string, string>, runLimits = limits): { status: number; out: string; err: string } {
+  const req: RunRequest = buildJailRun(checkJailCodeRequest({ command: 'python', code }), runLimits, settings, 1);
   if (env) req.env = env;
   const r = instance.run(req, { deterministicClock: true });
   instance.restore(snapshot);
@@ -84,6 +85,47 @@ test('support_import: the library finders find and miss as FileFinder does, also
     'True',
     "ModuleNotFoundError: No module named 'simplejson' 'simplejson' ok",
     '/usr/lib/python3.11/colorsys.py',
+    '',
+  ].join('\n'));
+});
+
+test("support_import: a run's own directories find and miss as FileFinder does, files and packages it writes included", () => {
+  const r = run([
+    'import importlib, importlib.machinery, os, sys, tempfile',
+    'def tries(name):',
+    '    try:',
+    '        m = __import__(name, fromlist=["x"])',
+    '        return "ok %s" % os.path.basename(m.__file__ or "-")',
+    '    except ImportError as e:',
+    '        return "%s: %s %r" % (type(e).__name__, e, e.name)',
+    'def write(path, text=""):',
+    '    with open(path, "w") as f:',
+    '        f.write(text)',
+    'd = tempfile.mkdtemp()',
+    'sys.path.insert(0, d)',
+    'print(tries("runmod"), tries("runpkg"))',
+    'finder = sys.path_importer_cache[d]',
+    '# a FileFinder, made by the hook natively last on sys.path_hooks',
+    'print(isinstance(finder, importlib.machinery.FileFinder), sys.path_hooks[-1].__qualname__)',
+    'write(os.path.join(d, "runmod.py"), "X = 1\\n")',
+    'os.mkdir(os.path.join(d, "runpkg"))',
+    'write(os.path.join(d, "runpkg", "__init__.py"))',
+    'write(os.path.join(d, "runpkg", "sub.py"))',
+    'importlib.invalidate_caches()',
+    'print(tries("runmod"), tries("runpkg"), tries("runpkg.sub"), tries("runpkg.missing"))',
+    'os.mkdir(os.path.join(d, "nspkg"))',
+    'write(os.path.join(d, "nspkg", "leaf.py"))',
+    '# no invalidate_caches(): the directory\'s new mtime tells the finder',
+    'print(tries("nspkg.leaf"), tries("nspkg"))',
+    'print(finder.find_spec("runmod").origin == os.path.join(d, "runmod.py"), finder.find_spec("absent"))',
+  ].join('\n'), undefined, effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 60, FSIZE: 1000 }));
+  assert.equal(r.status, 0, r.err);
+  assert.equal(r.out, [
+    "ModuleNotFoundError: No module named 'runmod' 'runmod' ModuleNotFoundError: No module named 'runpkg' 'runpkg'",
+    'True FileFinder.path_hook.<locals>.path_hook_for_FileFinder',
+    "ok runmod.py ok __init__.py ok sub.py ModuleNotFoundError: No module named 'runpkg.missing' 'runpkg.missing'",
+    'ok leaf.py ok -',
+    'True None',
     '',
   ].join('\n'));
 });
