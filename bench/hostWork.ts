@@ -19,7 +19,7 @@ function setup(seed: number | null) {
   const fs = new InMemoryFs(base, '/tmp/j', { maxFileBytes: 1 << 30, totalBytes: 1 << 30, maxNodes: 10_000 });
   fs.placeDir('/tmp/j/tmp/', true);
   let d = fs.resolve(fs.root, '/tmp/j/tmp') as DirNode;
-  for (let i = 0; i < DEPTH; i++) d = fs.createDir(d, 'd', 0n);
+  for (let i = 0; i < DEPTH; i++) d = fs.createDir(d, 'd');
   const host = new WasiHost({
     fs, stdin: new Uint8Array(0), stdout: new OutputBuffer(1 << 30), stderr: new OutputBuffer(1 << 20), seed,
     chargeFuel: () => true, endRun: (reason) => reason, fuelPerSecond: 0, realtimeBudgetMs: 0, elapsedMs: () => 0, deterministicClock: false,

@@ -33,16 +33,16 @@ function jailFs(dir: string, quota: { maxFileBytes: number; totalBytes: number; 
 test("layers and the jail directory are read-only; the jail's writable tmp/ is the only writable place", () => {
   const { fs, tmp } = jailFs('/tmp/codejail-abc', { maxFileBytes: 100, totalBytes: 1000, maxNodes: 10 });
   const usr = fs.resolve(fs.root, '/usr/lib') as DirNode;
-  assert.equal(errno(() => fs.createFile(usr, 'x', 0n)), Errno.ACCES);
+  assert.equal(errno(() => fs.createFile(usr, 'x')), Errno.ACCES);
   assert.equal(errno(() => fs.remove(usr, 'python311.zip', false)), Errno.ACCES);
   const jail = fs.resolve(fs.root, '/tmp/codejail-abc') as DirNode;
   // codejail's jail directory belongs to the caller: the program can neither add nor remove nor write.
-  assert.equal(errno(() => fs.createFile(jail, 'mydata.txt', 0n)), Errno.ACCES);
-  assert.equal(errno(() => fs.createDir(jail, 'd', 0n)), Errno.ACCES);
+  assert.equal(errno(() => fs.createFile(jail, 'mydata.txt')), Errno.ACCES);
+  assert.equal(errno(() => fs.createDir(jail, 'd')), Errno.ACCES);
   assert.equal(errno(() => fs.remove(jail, 'jailed_code', false)), Errno.ACCES);
   assert.equal(errno(() => fs.rename(tmp, 'x', jail, 'x')), Errno.NOENT);
   assert.equal(errno(() => fs.write(fs.resolve(jail, 'jailed_code') as FileNode, 0, enc.encode('x'))), Errno.BADF);
-  const f = fs.createFile(tmp, 'ok.txt', 0n);
+  const f = fs.createFile(tmp, 'ok.txt');
   fs.write(f, 0, enc.encode('hello'));
   assert.equal(Buffer.from((fs.resolve(tmp, 'ok.txt') as FileNode).contents()).toString(), 'hello');
   assert.equal(errno(() => fs.rename(tmp, 'ok.txt', jail, 'ok.txt')), Errno.ACCES);
@@ -61,7 +61,7 @@ test('`..` never climbs above the root, and the shared layer tree is never modif
 
 test('FSIZE: a file may reach the limit, not pass it', () => {
   const { fs, tmp } = jailFs('/tmp/j', { maxFileBytes: 10, totalBytes: 1000, maxNodes: 10 });
-  const f = fs.createFile(tmp, 'a', 0n);
+  const f = fs.createFile(tmp, 'a');
   fs.write(f, 0, new Uint8Array(10));
   assert.equal(errno(() => fs.write(f, 10, new Uint8Array(1))), Errno.FBIG);
   assert.equal(errno(() => fs.truncate(f, 11)), Errno.FBIG);
@@ -72,19 +72,45 @@ test('total quota: deleting files the caller supplied refunds nothing', () => {
   const { fs, tmp } = jailFs('/tmp/j', { maxFileBytes: 1000, totalBytes: 100, maxNodes: 10 });
   fs.placeFile('/tmp/j/tmp/supplied.bin', new Uint8Array(500));
   fs.remove(tmp, 'supplied.bin', false);
-  const f = fs.createFile(tmp, 'mine', 0n);
+  const f = fs.createFile(tmp, 'mine');
   fs.write(f, 0, new Uint8Array(100));
   assert.equal(errno(() => fs.write(f, 100, new Uint8Array(1))), Errno.NOSPC);
   fs.remove(tmp, 'mine', false); // its own bytes are refunded
-  const g = fs.createFile(tmp, 'again', 0n);
+  const g = fs.createFile(tmp, 'again');
   fs.write(g, 0, new Uint8Array(100));
+});
+
+test('a change stamps what it changes with the clock: a write or truncation its file, an entry made, removed or renamed its directories', () => {
+  const { fs, tmp } = jailFs('/tmp/j', { maxFileBytes: 100, totalBytes: 1000, maxNodes: 10 });
+  let now = 100n;
+  fs.clock = () => now;
+  const a = fs.createDir(tmp, 'a');
+  const b = fs.createDir(tmp, 'b');
+  assert.deepEqual([a.mtimeNs, b.mtimeNs, tmp.mtimeNs], [100n, 100n, 100n]);
+  now = 200n;
+  const f = fs.createFile(a, 'f');
+  assert.deepEqual([f.mtimeNs, a.mtimeNs, tmp.mtimeNs], [200n, 200n, 100n]);
+  now = 300n;
+  fs.write(f, 0, enc.encode('abc'));
+  assert.deepEqual([f.mtimeNs, a.mtimeNs], [300n, 200n]);
+  now = 400n;
+  assert.equal(errno(() => fs.write(f, 0, new Uint8Array(101))), Errno.FBIG);
+  assert.equal(f.mtimeNs, 300n, 'a refused write changes nothing');
+  fs.truncate(f, 3);
+  assert.equal(f.mtimeNs, 400n, 'Linux stamps a truncation to the same size too');
+  now = 500n;
+  fs.rename(a, 'f', b, 'g');
+  assert.deepEqual([a.mtimeNs, b.mtimeNs, f.mtimeNs], [500n, 500n, 400n]);
+  now = 600n;
+  fs.remove(b, 'g', false);
+  assert.deepEqual([b.mtimeNs, a.mtimeNs], [600n, 500n]);
 });
 
 test('node count quota: creating past maxNodes fails with EDQUOT', () => {
   const { fs, tmp } = jailFs('/tmp/j', { maxFileBytes: 10, totalBytes: 100, maxNodes: 2 });
-  fs.createFile(tmp, 'a', 0n);
-  fs.createDir(tmp, 'd', 0n);
-  assert.equal(errno(() => fs.createFile(tmp, 'c', 0n)), Errno.DQUOT);
+  fs.createFile(tmp, 'a');
+  fs.createDir(tmp, 'd');
+  assert.equal(errno(() => fs.createFile(tmp, 'c')), Errno.DQUOT);
 });
 
 test("a caller's symlink reads only a file placed in the jail; any other cannot be opened", () => {
@@ -122,11 +148,11 @@ test('`..` from a shared layer directory leads to this run\'s root, which holds 
 
 test('a removed directory resolves nothing, not even `..`, and nothing can be created in it', () => {
   const { fs, jail } = tmpFs();
-  const d = fs.createDir(jail, 'd', 0n);
+  const d = fs.createDir(jail, 'd');
   fs.remove(jail, 'd', true);
   assert.equal(errno(() => fs.resolve(d, 'usr')), Errno.NOENT);
   assert.equal(errno(() => fs.resolve(d, '..')), Errno.NOENT);
-  assert.equal(errno(() => fs.createFile(d, 'x', 0n)), Errno.NOENT);
+  assert.equal(errno(() => fs.createFile(d, 'x')), Errno.NOENT);
   assert.equal(fs.resolve(d, '.'), d, 'the directory itself can still be examined (fstat)');
   assert.equal(errno(() => fs.rename(jail, 'nothing', d, 'x')), Errno.NOENT);
 });
@@ -139,7 +165,7 @@ test('inode numbers are per run: the same actions give the same numbers whatever
     fs.placeDir('/tmp/j/tmp/', true);
     const jail = fs.resolve(fs.root, '/tmp/j') as DirNode;
     const tmp = fs.resolve(jail, 'tmp') as DirNode;
-    const made = [fs.createFile(tmp, 'a', 0n), fs.createDir(tmp, 'b', 0n)];
+    const made = [fs.createFile(tmp, 'a'), fs.createDir(tmp, 'b')];
     return [fs.root, fs.resolve(fs.root, '/tmp'), fs.resolve(fs.root, '/usr/lib/python311.zip'), jail, tmp, fs.resolve(jail, 'code'), ...made].map((n) => n.ino);
   };
   const first = inos();
@@ -150,22 +176,22 @@ test('inode numbers are per run: the same actions give the same numbers whatever
 
 test('quota: renaming a file onto itself changes nothing (it used to refund the file)', () => {
   const { fs, jail } = tmpFs({ maxFileBytes: 600, totalBytes: 1000, maxNodes: 10 });
-  const a = fs.createFile(jail, 'a', 0n);
+  const a = fs.createFile(jail, 'a');
   fs.write(a, 0, new Uint8Array(600));
   fs.rename(jail, 'a', jail, 'a');
   assert.equal(fs.resolve(jail, 'a'), a);
-  const b = fs.createFile(jail, 'b', 0n);
+  const b = fs.createFile(jail, 'b');
   assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC);
 });
 
 test('quota: an unlinked or replaced file keeps its bytes and node charged until its last close', () => {
   const { fs, jail } = tmpFs({ maxFileBytes: 600, totalBytes: 1000, maxNodes: 3 });
-  const a = fs.createFile(jail, 'a', 0n);
+  const a = fs.createFile(jail, 'a');
   fs.write(a, 0, new Uint8Array(600));
   fs.opened(a);
   fs.opened(a);
   fs.remove(jail, 'a', false);
-  const b = fs.createFile(jail, 'b', 0n);
+  const b = fs.createFile(jail, 'b');
   assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC);
   fs.closed(a);
   assert.equal(errno(() => fs.write(b, 0, new Uint8Array(600))), Errno.NOSPC, 'one descriptor is still open');
@@ -173,39 +199,39 @@ test('quota: an unlinked or replaced file keeps its bytes and node charged until
   fs.write(b, 0, new Uint8Array(600));
   // Replaced by a rename while open: the same.
   fs.opened(b);
-  fs.createFile(jail, 'c', 0n);
+  fs.createFile(jail, 'c');
   fs.rename(jail, 'c', jail, 'b');
-  const d = fs.createFile(jail, 'd', 0n);
+  const d = fs.createFile(jail, 'd');
   assert.equal(errno(() => fs.write(d, 0, new Uint8Array(600))), Errno.NOSPC);
-  assert.equal(errno(() => fs.createFile(jail, 'e', 0n)), Errno.DQUOT, 'b, c (now named b) and d hold the 3 nodes');
+  assert.equal(errno(() => fs.createFile(jail, 'e')), Errno.DQUOT, 'b, c (now named b) and d hold the 3 nodes');
   fs.closed(b);
   fs.write(d, 0, new Uint8Array(600));
-  fs.createFile(jail, 'e', 0n);
+  fs.createFile(jail, 'e');
 });
 
 test('node quota counts the nodes a program holds, not every one it ever made', () => {
   const { fs, jail } = tmpFs({ maxFileBytes: 10, totalBytes: 100, maxNodes: 2 });
   for (let i = 0; i < 50; i++) {
-    fs.createFile(jail, 'f', 0n);
-    fs.createDir(jail, 'd', 0n);
+    fs.createFile(jail, 'f');
+    fs.createDir(jail, 'd');
     fs.remove(jail, 'f', false);
     fs.remove(jail, 'd', true);
   }
   fs.placeFile('/tmp/j/tmp/supplied', new Uint8Array(1));
   fs.remove(jail, 'supplied', false); // the caller's node refunds nothing
-  fs.createFile(jail, 'a', 0n);
-  fs.createFile(jail, 'b', 0n);
-  assert.equal(errno(() => fs.createFile(jail, 'c', 0n)), Errno.DQUOT);
+  fs.createFile(jail, 'a');
+  fs.createFile(jail, 'b');
+  assert.equal(errno(() => fs.createFile(jail, 'c')), Errno.DQUOT);
 });
 
 test(`depth: no directory deeper than ${MAX_DEPTH} levels, by mkdir or by moving a tree`, () => {
   const { fs, jail } = tmpFs({ maxFileBytes: 10, totalBytes: 100, maxNodes: 1000 });
   let d = jail;
-  while (d.depth < MAX_DEPTH) d = fs.createDir(d, 'a', 0n);
-  assert.equal(errno(() => fs.createDir(d, 'a', 0n)), Errno.NAMETOOLONG);
-  fs.createFile(d, 'file-at-the-bottom', 0n);
-  const side = fs.createDir(jail, 'side', 0n);
-  fs.createDir(fs.createDir(side, 'x', 0n), 'y', 0n);
+  while (d.depth < MAX_DEPTH) d = fs.createDir(d, 'a');
+  assert.equal(errno(() => fs.createDir(d, 'a')), Errno.NAMETOOLONG);
+  fs.createFile(d, 'file-at-the-bottom');
+  const side = fs.createDir(jail, 'side');
+  fs.createDir(fs.createDir(side, 'x'), 'y');
   const steps: number[] = [];
   fs.meter = (n) => steps.push(n);
   const parentOfD = fs.resolve(d, '..') as DirNode;

@@ -361,6 +361,57 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, "b'HELLO WORLD'\n"); },
   },
   {
+    // A change stamps what it changes, as natively: a write or truncation the file, a new,
+    // removed or renamed entry its directory. The host stamped nothing before (creation only).
+    // The sleeps step past the kernel's coarse clock, which stamps files natively.
+    name: 'support_files_mtime_follows_changes', category: 'files', limits: { FSIZE: 100 },
+    code: () => [
+      'import os, time',
+      'def m(p):',
+      '    time.sleep(0.02)',
+      '    return os.stat(p).st_mtime_ns',
+      'os.mkdir("tmp/d")',
+      'd0 = m("tmp/d")',
+      'open("tmp/d/f", "w").close()',
+      'd1, f1 = m("tmp/d"), m("tmp/d/f")',
+      'with open("tmp/d/f", "a") as f:',
+      '    f.write("ab")',
+      'f2, dw = m("tmp/d/f"), m("tmp/d")',
+      'os.truncate("tmp/d/f", 1)',
+      'f3 = m("tmp/d/f")',
+      'os.rename("tmp/d/f", "tmp/d/g")',
+      'd2 = m("tmp/d")',
+      'os.mkdir("tmp/d/sub")',
+      'd3 = m("tmp/d")',
+      'os.unlink("tmp/d/g")',
+      'd4 = m("tmp/d")',
+      'print(d1 > d0, f2 > f1, dw == d1, f3 > f2, d2 > d1, d3 > d2, d4 > d3, m("tmp/d/sub") <= d3)',
+      'os.utime("tmp/d/sub", ns=(5, 7_000_000_123))',
+      'print(m("tmp/d/sub"))',
+    ].join('\n'),
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True True True True True True True\n7000000123\n'); },
+  },
+  {
+    // FileFinder keeps a directory's listing until the directory's mtime changes: a module the
+    // program writes after an import has listed the directory is found, as natively, without
+    // importlib.invalidate_caches(). It was not while the host left directories' mtimes alone.
+    name: 'support_files_import_module_written_during_run', category: 'files', limits: { FSIZE: 100 },
+    code: () => [
+      'import os, sys, time',
+      'sys.path.insert(0, os.path.abspath("tmp"))',
+      'try:',
+      '    import late',
+      'except ImportError as e:',
+      '    print(type(e).__name__)',
+      'time.sleep(0.02)',
+      'with open("tmp/late.py", "w") as f:',
+      '    f.write("X = 7\\n")',
+      'import late',
+      'print(late.X, os.path.basename(late.__file__))',
+    ].join('\n'),
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'ModuleNotFoundError\n7 late.py\n'); },
+  },
+  {
     name: 'support_files_tempfile_uses_jail_tmp', category: 'files', limits: { FSIZE: 100 },
     code: () => 'import os, tempfile\nprint(tempfile.gettempdir() == os.path.join(os.getcwd(), "tmp"))\nwith tempfile.NamedTemporaryFile("w", delete=False) as f:\n    f.write("t")\nprint(os.path.dirname(f.name) == tempfile.gettempdir(), open(f.name).read())',
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\nTrue t\n'); },

@@ -272,6 +272,10 @@ export class InMemoryFs {
   quotaHit = false;
   /** Charged before each step of a walk whose length is not known in advance (set by the host). */
   meter: (steps: number) => void = () => {};
+  /** The run's wall clock in ns (set by the host): what a change stamps on the node it changes,
+   * as natively a write stamps the file and a new, removed or renamed entry its directory
+   * (FileFinder notices a module written during a run through its directory's mtime). */
+  clock: () => bigint = () => 0n;
 
   /** `boot`: the filesystem the interpreter boots with (it keeps the layers' boot-only files). */
   constructor(base: DirNode, runDir: string, readonly quota: WriteQuota, opts: { boot?: boolean } = {}) {
@@ -374,21 +378,25 @@ export class InMemoryFs {
     return { parent: cur, name: last };
   }
 
-  createFile(parent: DirNode, name: string, mtimeNs: bigint): FileNode {
+  createFile(parent: DirNode, name: string): FileNode {
     this.checkCreate(parent, name);
-    const f = this.own(new FileNode(new Uint8Array(0), true, mtimeNs));
+    const now = this.clock();
+    const f = this.own(new FileNode(new Uint8Array(0), true, now));
     this.count(f);
     parent.entries.set(name, f);
+    parent.mtimeNs = now;
     return f;
   }
 
-  createDir(parent: DirNode, name: string, mtimeNs: bigint): DirNode {
+  createDir(parent: DirNode, name: string): DirNode {
     this.checkCreate(parent, name);
     if (parent.depth + 1 > MAX_DEPTH) throw new FsError(Errno.NAMETOOLONG);
+    const now = this.clock();
     const d = this.own(new DirNode(true, parent));
-    d.mtimeNs = mtimeNs;
+    d.mtimeNs = now;
     this.count(d);
     parent.entries.set(name, d);
+    parent.mtimeNs = now;
     return d;
   }
 
@@ -415,6 +423,7 @@ export class InMemoryFs {
     const growth = Math.max(0, offset + bytes.length - file.size);
     this.written.add(file);
     file.write(offset, bytes);
+    file.mtimeNs = this.clock();
     this.charge(file, growth);
   }
 
@@ -453,6 +462,8 @@ export class InMemoryFs {
     }
     this.written.add(file);
     file.truncate(size);
+    // Linux stamps a truncation even to the same size (ftruncate, open with O_TRUNC).
+    file.mtimeNs = this.clock();
     this.charge(file, growth);
   }
 
@@ -503,6 +514,7 @@ export class InMemoryFs {
       throw new FsError(Errno.ISDIR);
     }
     parent.entries.delete(name);
+    parent.mtimeNs = this.clock();
     this.unlink(node);
   }
 
@@ -529,6 +541,7 @@ export class InMemoryFs {
     if (target) this.unlink(target);
     fromDir.entries.delete(fromName);
     toDir.entries.set(toName, node);
+    fromDir.mtimeNs = toDir.mtimeNs = this.clock();
     if (node.kind === 'dir') {
       node.parent = toDir;
       this.setDepths(node, toDir.depth + 1);

@@ -5,7 +5,7 @@
 // Every call is charged to the run's fuel before its work is done (hostWork.ts).
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import {
-  ALL_RIGHTS, ClockId, Errno, EventType, FdFlags, FileType, OFlags, SubclockFlags, Whence,
+  ALL_RIGHTS, ClockId, Errno, EventType, FdFlags, FileType, FstFlags, OFlags, SubclockFlags, Whence,
 } from './constants.js';
 import { DeviceNode, DirNode, FileNode, FsError, InMemoryFs, missing, splitPath, type Node } from './InMemoryFs.js';
 import { OutputBuffer } from './OutputBuffer.js';
@@ -70,6 +70,8 @@ export class WasiHost {
   private clockTicks = 0n;
   /** The run's CPU clock's last reading, ns (it never goes back). */
   private cpuNs = 0n;
+  /** Wall-clock ns less the monotonic clock's, taken when the run starts. */
+  private realtimeBaseNs = 0n;
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   /** Number of WASI calls served in the current run (diagnostics). */
   calls = 0;
@@ -90,6 +92,7 @@ export class WasiHost {
   reset(run: HostRun): void {
     this.run = run;
     run.fs.meter = (steps) => this.charge({ steps });
+    run.fs.clock = () => this.now(ClockId.REALTIME);
     this.fds = new Map<number, Descriptor>([
       [0, { kind: 'stdin' }], [1, { kind: 'stdout' }], [2, { kind: 'stderr' }],
       [3, { kind: 'dir', node: run.fs.root, preopen: '/' }],
@@ -98,6 +101,7 @@ export class WasiHost {
     this.random = null;
     this.clockTicks = 0n;
     this.cpuNs = 0n;
+    this.realtimeBaseNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
     this.calls = 0;
     this.sleptMs = 0;
   }
@@ -217,10 +221,10 @@ export class WasiHost {
         if (!f.writable) return Errno.BADF;
         h.resize(f.node, Number(size), false); return Errno.SUCCESS;
       }),
-      fd_filestat_set_times: wrap((fd: number, _atim: bigint, mtim: bigint) => {
+      fd_filestat_set_times: wrap((fd: number, _atim: bigint, mtim: bigint, fstFlags: number) => {
         const d = h.fds.get(fd);
         if (!d) return Errno.BADF;
-        if ((d.kind === 'file' || d.kind === 'dir') && d.node.writable) d.node.mtimeNs = mtim;
+        if ((d.kind === 'file' || d.kind === 'dir') && d.node.writable) h.setMtime(d.node, mtim, fstFlags);
         return Errno.SUCCESS;
       }),
       fd_pread: wrap((fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) => {
@@ -320,15 +324,15 @@ export class WasiHost {
       path_create_directory: wrap((fd: number, ptr: number, len: number) => {
         const { parent, name } = h.run.fs.resolveParent(h.dir(fd), h.path(ptr, len));
         if (name === null) return Errno.EXIST;
-        h.run.fs.createDir(parent, name, h.now(ClockId.REALTIME)); return Errno.SUCCESS;
+        h.run.fs.createDir(parent, name); return Errno.SUCCESS;
       }),
       path_filestat_get: wrap((fd: number, _flags: number, ptr: number, len: number, out: number) => {
         h.writeFilestat(out, h.run.fs.resolve(h.dir(fd), h.path(ptr, len))); return Errno.SUCCESS;
       }),
-      path_filestat_set_times: wrap((fd: number, _flags: number, ptr: number, len: number, _atim: bigint, mtim: bigint) => {
+      path_filestat_set_times: wrap((fd: number, _flags: number, ptr: number, len: number, _atim: bigint, mtim: bigint, fstFlags: number) => {
         const node = h.run.fs.resolve(h.dir(fd), h.path(ptr, len));
         if (!node.writable) return Errno.ACCES;
-        node.mtimeNs = mtim; return Errno.SUCCESS;
+        h.setMtime(node, mtim, fstFlags); return Errno.SUCCESS;
       }),
       path_link: wrap(() => Errno.PERM),
       path_open: wrap((fd: number, _dirflags: number, ptr: number, len: number, oflags: number,
@@ -341,7 +345,7 @@ export class WasiHost {
         if (!node) {
           if (!(oflags & OFlags.CREAT) || name === null) return missing(parent);
           if (oflags & OFlags.DIRECTORY) return missing(parent);
-          node = fs.createFile(parent, name, h.now(ClockId.REALTIME));
+          node = fs.createFile(parent, name);
         } else if ((oflags & OFlags.CREAT) && (oflags & OFlags.EXCL)) {
           return Errno.EXIST;
         }
@@ -524,6 +528,13 @@ export class WasiHost {
     return total;
   }
 
+  /** utimensat/futimens: the modification time given (FstFlags.MTIM), or now (MTIM_NOW, which
+   * os.utime(path) without times asks for), or unchanged. */
+  private setMtime(node: Node, mtim: bigint, fstFlags: number): void {
+    if (fstFlags & FstFlags.MTIM_NOW) node.mtimeNs = this.now(ClockId.REALTIME);
+    else if (fstFlags & FstFlags.MTIM) node.mtimeNs = mtim;
+  }
+
   /** ftruncate / fallocate (grow only): bytes the host zero-fills are charged first. */
   private resize(node: FileNode, size: number, growOnly: boolean): void {
     if (growOnly && size <= node.size) return;
@@ -590,7 +601,9 @@ export class WasiHost {
       this.clockTicks += 1_000_000n;
       return (id === ClockId.REALTIME ? 1_700_000_000_000_000_000n : 0n) + this.clockTicks;
     }
-    if (id === ClockId.REALTIME) return BigInt(Date.now()) * 1_000_000n;
+    // The wall clock at the monotonic clock's resolution (Date.now() counts whole ms: a file
+    // written within the millisecond FileFinder listed its directory went unnoticed).
+    if (id === ClockId.REALTIME) return this.realtimeBaseNs + process.hrtime.bigint();
     if (id === ClockId.PROCESS_CPUTIME || id === ClockId.THREAD_CPUTIME) {
       // A run is the process codejail would start: its CPU clock counts the run's time awake
       // (natively a few ms at start, nothing while asleep), not the host's monotonic clock, which
