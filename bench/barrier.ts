@@ -30,6 +30,7 @@ import { warmupRuns } from '../src/jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../src/jail/wrapper.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
+import { median as med, quantile } from './stats.js';
 
 const { values } = parseArgs({ options: { reactor: { type: 'string' }, rounds: { type: 'string' }, 'images-only': { type: 'boolean' } } });
 const reactor = values.reactor ?? '/var/tmp/codejail-wasm-build/out/reactor.stripped.wasm';
@@ -74,8 +75,6 @@ async function variants(): Promise<Record<string, Uint8Array>> {
   }
 }
 
-const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const med = (xs: number[]): number => quantile(xs, 0.5);
 const pct = (x: number): string => `${((x - 1) * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {

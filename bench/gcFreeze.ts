@@ -21,6 +21,7 @@ import { warmupRuns } from '../src/jail/jail.js';
 import { buildSafeExecStdin, buildSafeExecWrapper } from '../src/jail/wrapper.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 import type { RunRequest } from '../src/sandbox/types.js';
+import { median as med, quantile } from './stats.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 9);
@@ -54,12 +55,6 @@ function sample(v: Variant, req: RunRequest): Sample {
   return { fuel: r.fuelUsed, chunks: bytes / 4096, ms: (d.user + d.system) / 1000 };
 }
 
-const med = (xs: number[]) => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  return s[Math.floor(i)]! + (s[Math.ceil(i)]! - s[Math.floor(i)]!) * (i - Math.floor(i));
-}
 const mfuel = (f: number) => `${(f / 1e6).toFixed(1)} M`;
 
 async function main(): Promise<void> {

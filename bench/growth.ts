@@ -20,6 +20,7 @@ import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
 import { warmupRuns } from '../src/jail/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
 import type { RunRequest } from '../src/sandbox/types.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { image: { type: 'string' }, rounds: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 5);
@@ -50,7 +51,6 @@ function sample(v: Variant, req: RunRequest): Sample {
   return { grew, bytes, ms: performance.now() - t0 };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(2);
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { OutputBuffer } from '../src/sandbox/wasi/OutputBuffer.js';
 import { WasiHost } from '../src/sandbox/wasi/WasiHost.js';
 import { GuestMemory } from '../src/sandbox/wasi/GuestMemory.js';
 import { HOST_NS } from '../src/sandbox/wasi/hostWork.js';
+import { median } from './stats.js';
 
 const BIG = 12 << 20; // the size of the stdlib zip
 const DEPTH = 200;
@@ -38,8 +39,7 @@ function nsPerCall(n: number, fn: () => void, rounds = 7): number {
     for (let i = 0; i < n; i++) fn();
     per.push(Number(process.hrtime.bigint() - t) / n);
   }
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)]!;
+  return median(per);
 }
 
 function check(rc: number): void {

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { zipSync } from 'fflate';
 import { waitIdle } from './soak.js';
+import { percentile } from './stats.js';
 
 interface Attack {
   path: string;
@@ -86,12 +87,6 @@ function deepFiles(): { path: string; content_b64: string }[] {
 function rssBytes(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
-}
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
 export interface ClassResult {

@@ -7,6 +7,7 @@ import { createJail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
 import { loadBaseImage } from '../src/runtime/baseImage.js';
 import { loadImages } from '../src/runtime/layeredImages.js';
+import { median } from './stats.js';
 
 const CODE = 'import sympy\nx = sympy.Symbol("x")\nprint(sympy.solve(x**2 - 2, x))';
 const REPEAT = 5;
@@ -30,8 +31,7 @@ async function main(): Promise<void> {
       out = Buffer.from(r.stdout).toString().trim();
     }
     await jail.close();
-    walls.sort((a, b) => a - b);
-    rows.push(`| ${image.name} | ${(fuel / 1e6).toFixed(1)} M | ${walls[walls.length >> 1]!.toFixed(1)} | ${(startMs / 1000).toFixed(1)} s | ${out} |`);
+    rows.push(`| ${image.name} | ${(fuel / 1e6).toFixed(1)} M | ${median(walls).toFixed(1)} | ${(startMs / 1000).toFixed(1)} s | ${out} |`);
   }
   const t = performance.now();
   const n = spawnSync('/usr/bin/python3', ['-E', '-B', '-c', CODE], { encoding: 'utf8', cwd: '/tmp' });

@@ -14,6 +14,7 @@ import { defaultPolicy } from '../src/jail/limits.js';
 import { legacyJailCode } from '../src/legacy/nativeCodejail.js';
 import { loadImage } from '../src/runtime/layeredImages.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
+import { median } from './stats.js';
 
 interface Kind { name: string; code: string }
 
@@ -30,11 +31,6 @@ export const RUNAWAYS: Kind[] = [
 ];
 
 interface Sample { ms: number; status: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'no-real': { type: 'boolean' } } });

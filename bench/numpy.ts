@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { createJail, type Jail } from '../src/jail/jail.js';
 import { defaultPolicy } from '../src/jail/limits.js';
 import { loadNumpyImage } from '../src/runtime/numpyImage.js';
+import { median } from './stats.js';
 
 const NATIVE = process.env.CODEJAIL_WASM_NATIVE_PYTHON ?? '/usr/bin/python3';
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -54,7 +55,6 @@ async function runJail(jail: Jail, code: string): Promise<{ out: string; ms: num
   return { out: Buffer.from(r.stdout).toString(), ms };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number, d = 1): string => x.toFixed(d);
 
 async function importBench(preload: boolean): Promise<{ startMs: number; requestMs: number; inPyMs: number }> {

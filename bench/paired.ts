@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { postForm } from './formPost.js';
 import { NUMERIC_CHECK } from './scenarios.js';
+import { median } from './stats.js';
 
 /** What this script uses of a tree's dist/: typed here, as the trees may differ from this one. */
 interface TreeJail {
@@ -106,11 +107,6 @@ async function capaKind(root: string): Promise<Kind> {
     run: (t, i) => t.inproc(buildCapaCode(CAPA_SCRIPT, 1000 + i), JSON.stringify({ seed: 1000 + i, anonymous_student_id: 'bench' }), i),
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

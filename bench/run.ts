@@ -21,6 +21,7 @@ import { startHttp } from './benchServer.js';
 import { startRealCodejail, type RealCodejail } from './realCodejail.js';
 import { runLoadInProcess } from './loadProcess.js';
 import { scenarios, type Scenario } from './scenarios.js';
+import { percentile } from './stats.js';
 
 type RunnerName = 'codejail' | 'native' | 'wasm' | 'http';
 interface ExecOutcome { ok: boolean; fuel?: number; error?: string }
@@ -47,10 +48,6 @@ interface Row {
 /** Generous limits: the benchmark measures speed, it must not be cut short on a loaded machine. */
 const LIMITS: Partial<CodejailLimits> = { CPU: 10, REALTIME: 30 };
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 function nativeRunner(python: string): Runner {
@@ -147,20 +144,18 @@ async function measure(s: Scenario, runners: Runner[], seq: { i: number }): Prom
 function rowsFor(s: Scenario, samples: Map<RunnerName, Samples>): Row[] {
   const p50 = (n: RunnerName) => {
     const m = samples.get(n);
-    return m && m.lat.length ? percentile([...m.lat].sort((a, b) => a - b), 50) : null;
+    return m && m.lat.length ? percentile(m.lat, 50) : null;
   };
   const native = p50('native');
   const codejail = p50('codejail');
   return [...samples].map(([runner, m]) => {
-    const sorted = [...m.lat].sort((a, b) => a - b);
-    const fuel = [...m.fuel].sort((a, b) => a - b);
-    const mid = percentile(sorted, 50);
+    const mid = percentile(m.lat, 50);
     return {
-      scenario: s.name, runner, requests: sorted.length, failures: m.failures, firstFailure: m.firstFailure,
-      p50Ms: mid, p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99),
-      meanMs: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
-      throughputPerSec: sorted.length / (m.busyMs / 1000),
-      fuelMedian: fuel.length ? percentile(fuel, 50) : null,
+      scenario: s.name, runner, requests: m.lat.length, failures: m.failures, firstFailure: m.firstFailure,
+      p50Ms: mid, p95Ms: percentile(m.lat, 95), p99Ms: percentile(m.lat, 99),
+      meanMs: m.lat.reduce((a, b) => a + b, 0) / Math.max(1, m.lat.length),
+      throughputPerSec: m.lat.length / (m.busyMs / 1000),
+      fuelMedian: m.fuel.length ? percentile(m.fuel, 50) : null,
       speedupVsNative: native !== null && runner !== 'native' ? native / mid : null,
       speedupVsCodejail: codejail !== null && runner !== 'codejail' ? codejail / mid : null,
     };
@@ -206,8 +201,7 @@ async function backToBack(base: string, series: { image: string; client: HttpCli
   }
   for (const r of runners) r.close();
   return series.map((s, k) => {
-    const sorted = lat[k]!.sort((a, b) => a - b);
-    return { ...s, requests, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+    return { ...s, requests, p50Ms: percentile(lat[k]!, 50), p99Ms: percentile(lat[k]!, 99) };
   });
 }
 

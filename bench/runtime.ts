@@ -37,6 +37,7 @@ import { checkJailCodeRequest } from '../src/jail/request.js';
 import { defaultPolicy, effectiveLimits } from '../src/jail/limits.js';
 import { createJail, warmupRuns } from '../src/jail/jail.js';
 import { FUEL_PER_CPU_SECOND } from '../src/sandbox/fuel.js';
+import { median as med, quantile } from './stats.js';
 
 const WORKLOADS: Record<string, string> = {
   'pure-Python loop (3M additions)': 's = 0\nfor i in range(3_000_000):\n    s += i',
@@ -94,8 +95,6 @@ class NativePython {
 }
 
 const loadavg = (): string => osLoadavg().map((x) => x.toFixed(2)).join(' ');
-const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const med = (xs: number[]): number => quantile(xs, 0.5);
 const spread = (xs: number[], fmt: (x: number) => string): string => `${fmt(med(xs))} (${fmt(quantile(xs, 0.25))}-${fmt(quantile(xs, 0.75))})`;
 const times = (x: number): string => `${x.toFixed(2)}x`;
 const percent = (x: number): string => `${((x - 1) * 100).toFixed(0)} %`;

@@ -20,6 +20,7 @@ import { loadImageCatalog } from '../src/runtime/imageCatalog.js';
 import { createApp } from '../src/server/app.js';
 import { HealthState } from '../src/server/health.js';
 import { createLogger } from '../src/server/logger.js';
+import { percentile as pct } from './stats.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string' } } });
 const requests = Number(values.requests ?? 400);
@@ -75,10 +76,6 @@ for (let done = 0; done < requests; done += BLOCK) {
   for (const s of sides) for (let i = 0; i < BLOCK; i++) s.http.push(await overHttp(s));
   for (const s of sides) for (let i = 0; i < BLOCK; i++) s.local.push(await inProcess(s));
 }
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 console.log(`image ${catalog.defaultImage}, ${requests} requests per jail and path, blocks of ${BLOCK}; load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; Node ${process.version}`);
 for (const path of ['http', 'local'] as const) {
   for (const s of sides) {
