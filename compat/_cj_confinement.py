@@ -249,6 +249,20 @@ def system(command):
     return 127 << 8
 
 
+_NATIVE_UTIME = os.utime
+
+
+def utime(path, times=None, *, ns=None, dir_fd=None, follow_symlinks=True):
+    """os.utime: without times it sets both to now, as natively (CPython's WASI build passed
+    the epoch: its fallback from utimensat gave WASI explicit zero timestamps)."""
+    if times is None and ns is None:
+        now = time.time_ns()
+        ns = (now, now)
+    # ns only when given: os.utime counts ns=None as given, next to times.
+    given = {} if ns is None else {"ns": ns}
+    return _NATIVE_UTIME(path, times, dir_fd=dir_fd, follow_symlinks=follow_symlinks, **given)
+
+
 def execv(path, argv):
     raise _eacces()
 
@@ -385,6 +399,12 @@ def install():
     os.execve = execve
     os.posix_spawn = posix_spawn
     os.posix_spawnp = posix_spawn
+    os.utime = utime
+    # shutil and pathlib ask these sets what os.utime accepts.
+    for supported in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
+        if _NATIVE_UTIME in supported:
+            supported.discard(_NATIVE_UTIME)
+            supported.add(utime)
     import subprocess
     subprocess._can_fork_exec = True  # pylint: disable=protected-access
     subprocess.Popen._execute_child = _native_execute_child(subprocess)  # pylint: disable=protected-access

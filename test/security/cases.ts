@@ -412,6 +412,27 @@ export const CASES: SecurityCase[] = [
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'ModuleNotFoundError\n7 late.py\n'); },
   },
   {
+    // os.utime(path) and os.utime(fd) without times set the modification time to now, as
+    // natively; CPython's WASI build set the epoch (0).
+    name: 'support_files_utime_without_times_is_now', category: 'files', limits: { FSIZE: 100 },
+    code: () => [
+      'import os, time',
+      'open("tmp/q", "w").close()',
+      'os.utime("tmp/q", ns=(5, 7))',
+      'before = time.time_ns()',
+      'os.utime("tmp/q")',
+      'by_path = os.stat("tmp/q").st_mtime_ns',
+      'os.utime("tmp/q", (1, 2))',
+      'fd = os.open("tmp/q", os.O_RDONLY)',
+      'os.utime(fd)',
+      'os.close(fd)',
+      'by_fd, after = os.stat("tmp/q").st_mtime_ns, time.time_ns()',
+      '# the kernel stamps natively from its coarse clock, a few ms behind time.time_ns()',
+      'print(all(before - 50_000_000 <= t <= after for t in (by_path, by_fd)), os.utime in os.supports_fd)',
+    ].join('\n'),
+    expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True True\n'); },
+  },
+  {
     name: 'support_files_tempfile_uses_jail_tmp', category: 'files', limits: { FSIZE: 100 },
     code: () => 'import os, tempfile\nprint(tempfile.gettempdir() == os.path.join(os.getcwd(), "tmp"))\nwith tempfile.NamedTemporaryFile("w", delete=False) as f:\n    f.write("t")\nprint(os.path.dirname(f.name) == tempfile.gettempdir(), open(f.name).read())',
     expect: (r) => { assert.equal(r.status, 0, dump(r)); assert.equal(r.stdout, 'True\nTrue t\n'); },
