@@ -11,32 +11,20 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
-import { imageFiles, type RuntimeImage } from '../../src/runtime/image.js';
-import { imageTree } from '../../src/sandbox/imageTree.js';
 import { loadNumpyImage } from '../../src/runtime/numpyImage.js';
-import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
-import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
+import type { Snapshot } from '../../src/sandbox/PythonInstance.js';
 import { dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
-import { checkJailCodeRequest } from '../../src/jail/request.js';
-import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
-import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import type { RunRequest } from '../../src/sandbox/types.js';
 import { rng } from '../support/rng.js';
+import { pythonRun, warmImage, type WarmImage } from '../support/warmInstance.js';
 
-const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
-let module: WebAssembly.Module;
+let base: WarmImage;
 let snapshot: Snapshot;
-let layers: ReturnType<typeof imageTree>;
-
-async function prepare(image: RuntimeImage): Promise<{ module: WebAssembly.Module; snapshot: Snapshot; layers: ReturnType<typeof imageTree> }> {
-  return { ...(await buildSnapshot(image, warmupRuns(settings))), layers: imageTree(imageFiles(image)) };
-}
 
 before(async () => {
-  ({ module, snapshot, layers } = await prepare(loadBaseImage()));
+  base = await warmImage(loadBaseImage());
+  ({ snapshot } = base);
 });
 
 
@@ -97,19 +85,19 @@ function program(seed: number, fragments = FRAGMENTS): { req: RunRequest; code: 
   const code = [...parts, ending].join('\n');
   const limits: Partial<CodejailLimits> = { CPU: 0.1, REALTIME: 10, FSIZE: 1 << 20, VMEM: ending.includes('hog') ? 96 << 20 : 0 };
   const stdin = 'line one\n' + 'y'.repeat(Math.floor(r() * 3000));
-  const req = buildJailRun(checkJailCodeRequest({ command: 'python', code, stdin }), effectiveLimits(defaultPolicy(), null, limits), settings, seed);
+  const req = pythonRun(code, limits, { stdin, seed });
   return { req, code };
 }
 
 test('support_dirty_restore: the runtime has the store barrier', () => {
-  const layout = dirtyLayout(module);
+  const layout = dirtyLayout(base.module);
   assert.ok(layout, 'python-wasm/dist/python.wasm has no store barrier');
   assert.ok(layout.chunkShift >= 8 && layout.chunkShift <= 16);
 });
 
 test('support_dirty_restore: after thousands of random programs a dirty-chunk restore equals a full restore, byte for byte', () => {
   const PROGRAMS = Number(process.env.CODEJAIL_WASM_DIRTY_PROGRAMS ?? 2000);
-  const inst = PythonInstance.fromSnapshot(module, layers, snapshot);
+  const inst = base.instance();
   const outcomes = new Map<string, number>();
   let partial = 0;
   let copied = 0;
@@ -136,21 +124,19 @@ test('support_dirty_restore: the comparison catches a write the marks missed', (
   // Control for the test above: with the host's own marks switched off, a run whose only
   // writes to some chunks are the host's (os.urandom: random_get fills a fresh buffer the
   // interpreter allocated without initialising it) must leave a difference behind.
-  const inst = PythonInstance.fromSnapshot(module, layers, snapshot);
+  const inst = base.instance();
   const marks = (inst as unknown as { marks: { mark(ptr: number, len: number): void } }).marks;
   marks.mark = () => {};
-  const code = 'import os\nsecret = os.urandom(200000)\n';
-  const req = buildJailRun(checkJailCodeRequest({ command: 'python', code }), effectiveLimits(defaultPolicy(), null, {}), settings, 1);
-  assert.equal(inst.run(req).status, 0);
+  assert.equal(inst.run(pythonRun('import os\nsecret = os.urandom(200000)\n', {})).status, 0);
   inst.restore(snapshot);
   assert.match(inst.differenceFrom(snapshot) ?? '', /memory differs/);
 });
 
 test('support_dirty_restore: the numpy variant too, after random programs mixing numpy and plain Python', async () => {
-  const numpy = await prepare(loadNumpyImage());
+  const numpy = await warmImage(loadNumpyImage());
   assert.ok(dirtyLayout(numpy.module), 'python-wasm/numpy/dist/python-numpy.wasm has no store barrier');
   const PROGRAMS = Math.max(50, Math.floor(Number(process.env.CODEJAIL_WASM_DIRTY_PROGRAMS ?? 2000) / 10));
-  const inst = PythonInstance.fromSnapshot(numpy.module, numpy.layers, numpy.snapshot);
+  const inst = numpy.instance();
   let partial = 0;
   let numpyRuns = 0;
   for (let seed = 1; seed <= PROGRAMS; seed++) {

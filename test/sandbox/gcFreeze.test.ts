@@ -7,22 +7,14 @@
 // natively. References: the same runs on py311-base (nothing preloaded) and Debian's python3.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageFiles } from '../../src/runtime/image.js';
 import { loadImageCatalog } from '../../src/runtime/imageCatalog.js';
-import { imageTree } from '../../src/sandbox/imageTree.js';
-import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
-import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
-import { checkJailCodeRequest } from '../../src/jail/request.js';
-import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
-import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
+import type { PythonInstance, Snapshot } from '../../src/sandbox/PythonInstance.js';
 import { nativePython } from '../support/jail.js';
+import { pythonRun, warmInstance } from '../support/warmInstance.js';
 
 const DEFAULT_IMAGE = 'openedx-2026.1';
 const NOTHING_PRELOADED = 'py311-base';
-const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
-const limits = effectiveLimits(defaultPolicy(), null, { CPU: 60, REALTIME: 120 });
+const LIMITS = { CPU: 60, REALTIME: 120 };
 
 interface Booted { instance: PythonInstance; snapshot: Snapshot }
 const booted = new Map<string, Booted>();
@@ -31,9 +23,7 @@ before(async () => {
   const catalog = loadImageCatalog({ only: [DEFAULT_IMAGE, NOTHING_PRELOADED] });
   assert.equal(catalog.defaultImage, DEFAULT_IMAGE);
   for (const name of [DEFAULT_IMAGE, NOTHING_PRELOADED]) {
-    const image = catalog.images.get(name)!;
-    const { module, snapshot } = await buildSnapshot(image, warmupRuns(settings));
-    booted.set(name, { instance: PythonInstance.fromSnapshot(module, imageTree(imageFiles(image)), snapshot), snapshot });
+    booted.set(name, await warmInstance(catalog.images.get(name)!));
   }
 });
 
@@ -41,7 +31,7 @@ interface Ran { status: number; out: string; err: string; fuel: number; restored
 
 function run(image: string, code: string): Ran {
   const { instance, snapshot } = booted.get(image)!;
-  const r = instance.run(buildJailRun(checkJailCodeRequest({ command: 'python', code }), limits, settings, 1), { deterministicClock: true });
+  const r = instance.run(pythonRun(code, LIMITS), { deterministicClock: true });
   const restoredBytes = instance.restore(snapshot);
   return { status: r.status, out: Buffer.from(r.stdout).toString('utf8'), err: Buffer.from(r.stderr).toString('utf8'), fuel: r.fuelUsed, restoredBytes };
 }

@@ -5,24 +5,12 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
-import { imageFiles } from '../../src/runtime/image.js';
-import { imageTree } from '../../src/sandbox/imageTree.js';
-import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
-import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS } from '../../src/jail/jailRun.js';
-import { checkJailCodeRequest } from '../../src/jail/request.js';
-import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
-import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
+import type { PythonInstance } from '../../src/sandbox/PythonInstance.js';
+import { pythonRun, warmImage, type WarmImage } from '../support/warmInstance.js';
 
-const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
-let module: WebAssembly.Module;
-let snapshot: Snapshot;
-let layers: ReturnType<typeof imageTree>;
+let warm: WarmImage;
 before(async () => {
-  const image = loadBaseImage();
-  ({ module, snapshot } = await buildSnapshot(image, warmupRuns(settings)));
-  layers = imageTree(imageFiles(image));
+  warm = await warmImage(loadBaseImage());
 });
 
 /** A weak reference to the instance's current memory (no strong one is kept here). */
@@ -31,10 +19,10 @@ function weakMemory(inst: PythonInstance): WeakRef<WebAssembly.Memory> {
 }
 
 test('a replaced instance\'s memory is collected by the restore that replaces it', async () => {
-  const inst = PythonInstance.fromSnapshot(module, layers, snapshot);
+  const inst = warm.instance();
+  const { snapshot } = warm;
   // Past the snapshot's free heap (the driver's HEAP_HEADROOM_BYTES, 16 MiB).
-  const grow = buildJailRun(checkJailCodeRequest({ command: 'python', code: 'b = bytearray(48 << 20)' }),
-    effectiveLimits(defaultPolicy(), null, {}), settings, 1);
+  const grow = pythonRun('b = bytearray(48 << 20)', {});
   for (let i = 0; i < 3; i++) {
     assert.equal(inst.run(grow).status, 0);
     const old = weakMemory(inst);

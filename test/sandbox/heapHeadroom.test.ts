@@ -20,7 +20,7 @@ before(async () => {
 });
 
 function run(code: string, limits: Partial<CodejailLimits> = {}, argv?: string[]): { status: number; stdout: string; stderr: string; limitHit?: string } {
-  const r = instance.run(pythonRun(code, { CPU: 10, REALTIME: 20, ...limits }, argv));
+  const r = instance.run(pythonRun(code, { CPU: 10, REALTIME: 20, ...limits }, { argv }));
   return { status: r.status, stdout: Buffer.from(r.stdout).toString(), stderr: Buffer.from(r.stderr).toString(), limitHit: r.limitHit };
 }
 

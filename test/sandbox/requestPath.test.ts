@@ -8,31 +8,20 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
-import { imageFiles } from '../../src/runtime/image.js';
-import { imageTree } from '../../src/sandbox/imageTree.js';
-import { buildSnapshot } from '../../src/sandbox/Sandbox.js';
-import { PythonInstance, type Snapshot } from '../../src/sandbox/PythonInstance.js';
-import { buildJailRun, DEFAULT_RUN_SETTINGS, SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
-import { checkJailCodeRequest } from '../../src/jail/request.js';
-import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
-import { warmupRuns } from '../../src/jail/jail.js';
-import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
-import type { RunRequest } from '../../src/sandbox/types.js';
+import type { PythonInstance, Snapshot } from '../../src/sandbox/PythonInstance.js';
+import { SANDBOX_ENVIRONMENT } from '../../src/jail/jailRun.js';
+import type { CodejailLimits } from '../../src/jail/types.js';
+import { pythonRun, warmInstance } from '../support/warmInstance.js';
 
-const settings = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
-const limits = effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 60 });
 let instance: PythonInstance;
 let snapshot: Snapshot;
 
 before(async () => {
-  const image = loadBaseImage();
-  const built = await buildSnapshot(image, warmupRuns(settings));
-  snapshot = built.snapshot;
-  instance = PythonInstance.fromSnapshot(built.module, imageTree(imageFiles(image)), snapshot);
+  ({ instance, snapshot } = await warmInstance(loadBaseImage()));
 });
 
-function run(code: string, env?: Record<string, string>, runLimits = limits): { status: number; out: string; err: string } {
-  const req: RunRequest = buildJailRun(checkJailCodeRequest({ command: 'python', code }), runLimits, settings, 1);
+function run(code: string, env?: Record<string, string>, limits: Partial<CodejailLimits> = {}): { status: number; out: string; err: string } {
+  const req = pythonRun(code, { CPU: 10, REALTIME: 60, ...limits });
   if (env) req.env = env;
   const r = instance.run(req, { deterministicClock: true });
   instance.restore(snapshot);
@@ -118,7 +107,7 @@ test("support_import: a run's own directories find and miss as FileFinder does, 
     '# no invalidate_caches(): the directory\'s new mtime tells the finder',
     'print(tries("nspkg.leaf"), tries("nspkg"))',
     'print(finder.find_spec("runmod").origin == os.path.join(d, "runmod.py"), finder.find_spec("absent"))',
-  ].join('\n'), undefined, effectiveLimits(defaultPolicy(), null, { CPU: 10, REALTIME: 60, FSIZE: 1000 }));
+  ].join('\n'), undefined, { FSIZE: 1000 });
   assert.equal(r.status, 0, r.err);
   assert.equal(r.out, [
     "ModuleNotFoundError: No module named 'runmod' 'runmod' ModuleNotFoundError: No module named 'runpkg' 'runpkg'",
