@@ -23,8 +23,10 @@ let tmp: string;
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'cj-code-exec-libs-'));
+  // REALTIME 10 s, not codejail's 1: these check answers, and a first import of chem or scipy
+  // on a loaded machine passed 1 s of wall time once (CPU stays codejail's: fuel, not the clock).
   service = await startService({
-    CODEJAIL_WASM_IMAGES: `${OPENEDX},${OLDER}`, CODEJAIL_WASM_WORKERS: '1',
+    CODEJAIL_WASM_IMAGES: `${OPENEDX},${OLDER}`, CODEJAIL_WASM_WORKERS: '1', CODEJAIL_WASM_LIMIT_REALTIME: '10',
     CODEJAIL_WASM_COURSE_IMAGES: JSON.stringify({ [PINNED_COURSE]: OLDER }),
   });
 });
