@@ -253,8 +253,9 @@ _NATIVE_UTIME = os.utime
 
 
 def utime(path, times=None, *, ns=None, dir_fd=None, follow_symlinks=True):
-    """os.utime: without times it sets both to now, as natively (CPython's WASI build passed
-    the epoch: its fallback from utimensat gave WASI explicit zero timestamps)."""
+    """os.utime: without times it sets both to now, as natively. CPython's WASI build handed
+    the host explicit zero timestamps (WASI's ATIM|MTIM, not ATIM_NOW|MTIM_NOW) for that, so the
+    file got the epoch."""
     if times is None and ns is None:
         now = time.time_ns()
         ns = (now, now)
