@@ -12,7 +12,6 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBaseImage } from '../../src/runtime/baseImage.js';
 import { loadNumpyImage } from '../../src/runtime/numpyImage.js';
-import type { Snapshot } from '../../src/sandbox/PythonInstance.js';
 import { dirtyLayout } from '../../src/sandbox/DirtyChunks.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import type { RunRequest } from '../../src/sandbox/types.js';
@@ -20,11 +19,9 @@ import { rng } from '../support/rng.js';
 import { pythonRun, warmImage, type WarmImage } from '../support/warmInstance.js';
 
 let base: WarmImage;
-let snapshot: Snapshot;
 
 before(async () => {
   base = await warmImage(loadBaseImage());
-  ({ snapshot } = base);
 });
 
 
@@ -106,10 +103,10 @@ test('support_dirty_restore: after thousands of random programs a dirty-chunk re
     const result = inst.run(req);
     const key = `${result.outcome}/${result.limitHit ?? '-'}`;
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    const bytes = inst.restore(snapshot);
+    const bytes = inst.restore(base.snapshot);
     copied += bytes;
-    if (bytes < snapshot.memory.length) partial++;
-    const diff = inst.differenceFrom(snapshot);
+    if (bytes < base.snapshot.memory.length) partial++;
+    const diff = inst.differenceFrom(base.snapshot);
     assert.equal(diff, null, `program ${seed} (${key}) left state behind after the restore: ${diff}\n${code}`);
   }
   // The programs reach the paths they are meant to (a generator that only ever ran trivial
@@ -117,7 +114,7 @@ test('support_dirty_restore: after thousands of random programs a dirty-chunk re
   for (const k of ['complete/-', 'out_of_fuel/CPU']) assert.ok((outcomes.get(k) ?? 0) > 0, `no run ended ${k}: ${[...outcomes]}`);
   assert.ok([...outcomes.keys()].some((k) => k.startsWith('crashed')), `no run crashed: ${[...outcomes]}`);
   assert.ok(partial > PROGRAMS / 2, `only ${partial} of ${PROGRAMS} restores were partial`);
-  assert.ok(copied < PROGRAMS * snapshot.memory.length / 2, 'restores copied more than half the snapshot on average');
+  assert.ok(copied < PROGRAMS * base.snapshot.memory.length / 2, 'restores copied more than half the snapshot on average');
 });
 
 test('support_dirty_restore: the comparison catches a write the marks missed', () => {
@@ -128,8 +125,8 @@ test('support_dirty_restore: the comparison catches a write the marks missed', (
   const marks = (inst as unknown as { marks: { mark(ptr: number, len: number): void } }).marks;
   marks.mark = () => {};
   assert.equal(inst.run(pythonRun('import os\nsecret = os.urandom(200000)\n', {})).status, 0);
-  inst.restore(snapshot);
-  assert.match(inst.differenceFrom(snapshot) ?? '', /memory differs/);
+  inst.restore(base.snapshot);
+  assert.match(inst.differenceFrom(base.snapshot) ?? '', /memory differs/);
 });
 
 test('support_dirty_restore: the numpy variant too, after random programs mixing numpy and plain Python', async () => {

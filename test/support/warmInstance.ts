@@ -11,16 +11,14 @@ import { defaultPolicy, effectiveLimits } from '../../src/jail/limits.js';
 import { warmupRuns } from '../../src/jail/jail.js';
 import type { CodejailLimits } from '../../src/jail/types.js';
 import { FUEL_PER_CPU_SECOND } from '../../src/sandbox/fuel.js';
-import type { DirNode } from '../../src/sandbox/wasi/InMemoryFs.js';
 import type { RunRequest } from '../../src/sandbox/types.js';
 
 /** The jail's run settings, with the service's fuel rate. */
-export const RUN_SETTINGS = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
+const RUN_SETTINGS = { ...DEFAULT_RUN_SETTINGS, fuelPerSecond: FUEL_PER_CPU_SECOND };
 
 export interface WarmImage {
   module: WebAssembly.Module;
   snapshot: Snapshot;
-  layers: DirNode;
   /** A new instance restored from the snapshot, as a pool's worker starts one. */
   instance(): PythonInstance;
 }
@@ -28,7 +26,7 @@ export interface WarmImage {
 export async function warmImage(image: RuntimeImage): Promise<WarmImage> {
   const { module, snapshot } = await buildSnapshot(image, warmupRuns(RUN_SETTINGS));
   const layers = imageTree(imageFiles(image));
-  return { module, snapshot, layers, instance: () => PythonInstance.fromSnapshot(module, layers, snapshot) };
+  return { module, snapshot, instance: () => PythonInstance.fromSnapshot(module, layers, snapshot) };
 }
 
 export async function warmInstance(image: RuntimeImage): Promise<{ instance: PythonInstance; snapshot: Snapshot }> {
